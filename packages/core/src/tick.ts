@@ -1,0 +1,21 @@
+/** A decoded price tick. Prices are integer cents so that merges and comparisons stay exact. */
+export interface Tick {
+  /** Instrument id as a string: pipe `instrument=3` and JSON `"TICKER": "3"` are the same. */
+  instrument: string;
+  /** Event time, epoch milliseconds (pipe `sequence`, JSON `EVENT_TIME`). */
+  eventTime: number;
+  /** Upstream reception time, epoch ms (pipe `reception`); null when the format has none. */
+  receivedAt: number | null;
+  /** Book level (pipe `l` or `level`); null when absent. */
+  level: number | null;
+  /** Integer cents: `price_0` … `price_N` in order; `prices[0]` is the price that counts. */
+  pricesCents: number[];
+}
+
+/** Where a tick came from in the stream: enough to order, dedupe and dead-letter it. */
+export interface StreamPosition {
+  shardId: string;
+  sequenceNumber: string;
+  /** Kinesis ApproximateArrivalTimestamp, epoch ms. */
+  arrivalTime: number;
+}

@@ -1,0 +1,53 @@
+import { defineConfig } from "vitest/config";
+
+// Four suites, one command: `npm test` runs them all; `npm run test:<name>` runs one.
+// Naming decides the suite: *.test.ts(x) unit, *.int.test.ts integration against the local
+// AWS servers, stacks/**/*.test.ts infrastructure, *.e2e.test.ts browser.
+const slow = ["**/*.int.test.ts", "**/*.e2e.test.ts"];
+const ignored = ["**/node_modules/**", "**/.sst/**", "**/.next/**", "**/.open-next/**"];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["packages/**/src/**/*.test.ts", "packages/**/src/**/*.test.tsx", "bench/**/*.test.ts", "scripts/**/*.test.ts", "infra/**/*.test.ts"],
+          exclude: [...ignored, ...slow],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "infra",
+          include: ["stacks/**/*.test.ts"],
+          exclude: ignored,
+          // An outside NODE_ENV would otherwise win, and NextjsSite would run a real build.
+          env: { NODE_ENV: "test" },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["packages/**/*.int.test.ts", "bench/**/*.int.test.ts", "scripts/**/*.int.test.ts"],
+          exclude: ignored,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["packages/**/*.e2e.test.ts"],
+          exclude: ignored,
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
