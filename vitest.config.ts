@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 // AWS servers, stacks/**/*.test.ts infrastructure, *.e2e.test.ts browser.
 const slow = ["**/*.int.test.ts", "**/*.e2e.test.ts"];
 const ignored = ["**/node_modules/**", "**/.sst/**", "**/.next/**", "**/.open-next/**"];
+// The SDK's notice about future Node versions is not a test result.
+const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 
 export default defineConfig({
   test: {
@@ -15,6 +17,7 @@ export default defineConfig({
           include: ["packages/**/src/**/*.test.ts", "packages/**/src/**/*.test.tsx", "bench/**/*.test.ts", "scripts/**/*.test.ts", "infra/**/*.test.ts"],
           exclude: [...ignored, ...slow],
           environment: "node",
+          env,
         },
       },
       {
@@ -23,7 +26,7 @@ export default defineConfig({
           include: ["stacks/**/*.test.ts"],
           exclude: ignored,
           // An outside NODE_ENV would otherwise win, and NextjsSite would run a real build.
-          env: { NODE_ENV: "test" },
+          env: { ...env, NODE_ENV: "test" },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -33,6 +36,7 @@ export default defineConfig({
           name: "integration",
           include: ["packages/**/*.int.test.ts", "bench/**/*.int.test.ts", "scripts/**/*.int.test.ts"],
           exclude: ignored,
+          env,
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
@@ -43,6 +47,7 @@ export default defineConfig({
           name: "e2e",
           include: ["packages/**/*.e2e.test.ts"],
           exclude: ignored,
+          env,
           testTimeout: 240_000,
           hookTimeout: 240_000,
           fileParallelism: false,
