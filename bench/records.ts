@@ -1,0 +1,124 @@
+import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+
+/**
+ * Benchmark inputs: ticks in the two input formats, pre-encoded as Kinesis records exactly as a
+ * Lambda event source mapping hands them to a consumer (base64 data), so that decoding the
+ * envelope is part of what is measured for every implementation alike.
+ */
+
+/** Deterministic PRNG (mulberry32) so every run and every implementation sees the same ticks. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface TickSpec {
+  instrument: string;
+  eventTime: number;
+  receivedAt: number;
+  level: number;
+  pricesCents: number[];
+}
+
+export interface GenOptions {
+  count: number;
+  instruments: number;
+  /** First event time, epoch ms. */
+  start?: number;
+  /** Event-time step between consecutive ticks, ms (ticks are in order unless jitterMs > 0). */
+  stepMs?: number;
+  /** Random disorder: each event time moves back by up to this many ms. */
+  jitterMs?: number;
+  seed?: number;
+}
+
+export const DEFAULT_START = Date.UTC(2026, 10, 22, 10, 0, 0);
+
+/** Ticks shaped like the Kinesis Data Generator template of the seed (levels 0..20, 9 prices). */
+export function genTicks(o: GenOptions): TickSpec[] {
+  const rnd = prng(o.seed ?? 1);
+  const start = o.start ?? DEFAULT_START;
+  const step = o.stepMs ?? 1;
+  const out: TickSpec[] = [];
+  for (let i = 0; i < o.count; i++) {
+    const eventTime = start + i * step - (o.jitterMs ? Math.floor(rnd() * o.jitterMs) : 0);
+    const prices: number[] = [];
+    for (let p = 0; p < 9; p++) prices.push(10_000 + Math.floor(rnd() * 20_001));
+    out.push({
+      instrument: String(Math.floor(rnd() * o.instruments)),
+      eventTime,
+      receivedAt: eventTime + Math.floor(rnd() * 50),
+      level: Math.floor(rnd() * 21),
+      pricesCents: prices,
+    });
+  }
+  return out;
+}
+
+/** `session=…|sequence=…|reception=…|instrument=…|l=…|price_0=…|…|price_8=…|` */
+export function pipeLine(t: TickSpec): string {
+  const d = new Date(t.eventTime);
+  const session = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
+  let s = `session=${session}|sequence=${t.eventTime}|reception=${t.receivedAt}|instrument=${t.instrument}|l=${t.level}|`;
+  t.pricesCents.forEach((p, i) => {
+    s += `price_${i}=${p}|`;
+  });
+  return s;
+}
+
+/** `{"EVENT_TIME": "2026-11-22T10:00:00.123000", "TICKER": "…", "PRICE": 84.51}` */
+export function tradeJson(t: TickSpec): string {
+  const iso = new Date(t.eventTime).toISOString().replace("Z", "000");
+  const cents = t.pricesCents[0] as number;
+  return `{"EVENT_TIME": "${iso}", "TICKER": "${t.instrument}", "PRICE": ${(cents / 100).toFixed(2)}}`;
+}
+
+export type Format = "pipe" | "json";
+
+export function encode(t: TickSpec, format: Format): string {
+  return format === "pipe" ? pipeLine(t) : tradeJson(t);
+}
+
+/** Kinesis sequence numbers are 56-digit decimals that grow along the shard. */
+export function sequenceNumber(shard: number, n: number): string {
+  return `4966${String(shard).padStart(4, "0")}${String(n).padStart(48, "0")}`;
+}
+
+export function kinesisRecord(data: string, shard: number, n: number, arrivalMs: number, partitionKey: string): KinesisStreamRecord {
+  const shardId = `shardId-${String(shard).padStart(12, "0")}`;
+  const seq = sequenceNumber(shard, n);
+  return {
+    kinesis: {
+      kinesisSchemaVersion: "1.0",
+      partitionKey,
+      sequenceNumber: seq,
+      data: Buffer.from(data, "utf8").toString("base64"),
+      approximateArrivalTimestamp: arrivalMs / 1000,
+    },
+    eventSource: "aws:kinesis",
+    eventVersion: "1.0",
+    eventID: `${shardId}:${seq}`,
+    eventName: "aws:kinesis:record",
+    invokeIdentityArn: "arn:aws:iam::123456789012:role/bench",
+    awsRegion: "us-east-1",
+    eventSourceARN: "arn:aws:kinesis:us-east-1:123456789012:stream/tickstream-prices",
+  };
+}
+
+/** Splits ticks into Lambda events of `batchSize` records, all from one shard, in order. */
+export function kinesisEvents(ticks: readonly TickSpec[], format: Format, batchSize: number, shard = 0, firstSeq = 0): KinesisStreamEvent[] {
+  const events: KinesisStreamEvent[] = [];
+  for (let i = 0; i < ticks.length; i += batchSize) {
+    const Records = ticks.slice(i, i + batchSize).map((t, j) =>
+      kinesisRecord(encode(t, format), shard, firstSeq + i + j, t.receivedAt, t.instrument),
+    );
+    events.push({ Records });
+  }
+  return events;
+}

@@ -1,0 +1,59 @@
+import type { KinesisStreamRecord } from "aws-lambda";
+
+/**
+ * Adapters from the project's in-process consumer code to what the throughput benchmark runs:
+ * a function from one batch of Kinesis records to a count of what it produced (writes,
+ * updates), which keeps the work from being optimised away.
+ */
+export interface InProcessConsumer {
+  consume(records: KinesisStreamRecord[]): number;
+  reset?(): void;
+}
+
+export interface Loaded {
+  consumers: { name: string; make(): InProcessConsumer }[];
+  missing: string[];
+  notes: string[];
+}
+
+export async function loadInProcess(): Promise<Loaded> {
+  const consumers: Loaded["consumers"] = [];
+  const missing: string[] = [];
+  const notes: string[] = [];
+
+  try {
+    const { decodeTick } = await import("@tickstream/core/ticks/decode");
+    consumers.push({
+      name: "decodeTick only",
+      make: () => ({
+        consume(records) {
+          let n = 0;
+          for (const r of records) if (decodeTick(Buffer.from(r.kinesis.data, "base64")).ok) n++;
+          return n;
+        },
+      }),
+    });
+  } catch (err) {
+    missing.push(`decoder (${(err as Error).message})`);
+  }
+  try {
+    const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
+    const { coalesceLatest } = await import("@tickstream/core/latest/coalesce");
+    const { latestPutInput } = await import("@tickstream/core/latest/store");
+    consumers.push({
+      name: "latest: decodeBatch + coalesceLatest + PutItem inputs",
+      make: () => ({
+        consume(records) {
+          const { ticks } = decodeBatch(records);
+          let n = 0;
+          for (const entry of coalesceLatest(ticks).values()) n += latestPutInput("tickstream-latest", entry).Item.priceCents > -1 ? 1 : 0;
+          return n;
+        },
+      }),
+    });
+  } catch (err) {
+    missing.push(`latest consumer (${(err as Error).message})`);
+  }
+
+  return { consumers, missing, notes };
+}

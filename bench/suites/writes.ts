@@ -1,0 +1,245 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { TABLES, STREAMS } from "@tickstream/core/resources";
+import { ensureStream, ensureTables, tableBindingEnv, type TableKey, type TableNames } from "@tickstream/core/provision";
+import { localDynamo, localKinesis, startDynalite, startKinesalite, type LocalServer } from "@tickstream/core/testing/local-aws";
+import { seedTableInput } from "../baseline.js";
+import type { RequestCounts } from "../counting.js";
+import { fmtNum, summarize, type Summary } from "../stats.js";
+import { table } from "../report.js";
+import type { Benchmark, SectionResult } from "../types.js";
+import type { WorkerArgs, WorkerResult } from "./writes-worker.js";
+
+/**
+ * Benchmark 2: write amplification. The real latest and windows handlers (the modules Lambda
+ * runs) process the same ticks against a real dynalite, each scenario in a fresh process with
+ * fresh tables; a middleware on every DynamoDB client counts the requests and the write units.
+ * The baseline writes one UpdateItem per record, as the seed's consumer did.
+ */
+
+export type Consumer = WorkerArgs["consumer"];
+
+export interface WriteScenario {
+  consumer: Consumer;
+  instruments: number;
+  batchSize: number;
+  ticks: number;
+  /** The scenario the cost model prices (batch size of the deployed mapping). */
+  costScenario?: boolean;
+}
+
+export interface WriteRow extends WriteScenario {
+  invocations: number;
+  failures: number;
+  counts: RequestCounts;
+  per1000: { requests: number; writeRequests: number; itemsWritten: number; wcuReported: number; wcuComputed: number; readUnits: number; conditionalFailures: number };
+  msPerInvocation: Summary;
+  /** Records the windows consumer put on the `windows` output stream, per 1,000 ticks. */
+  windowsRecordsPer1000?: number;
+  timer?: WorkerResult["timer"];
+  error?: string;
+}
+
+export interface WritesData {
+  shards: number;
+  eventRate: string;
+  rows: WriteRow[];
+  wcuSource: string;
+}
+
+const WORKER = fileURLToPath(new URL("./writes-worker.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export function scenarios(quick: boolean): WriteScenario[] {
+  const out: WriteScenario[] = [];
+  const instrumentsList = [1, 10, 1000];
+  const batches = [100, 1000];
+  for (const consumer of ["latest", "windows", "baseline"] as Consumer[]) {
+    for (const instruments of instrumentsList) {
+      for (const batchSize of batches) {
+        if (quick && !(instruments === 10 || batchSize === 1000)) continue;
+        // One write per record is exact from the first record: the baseline needs fewer ticks.
+        const full = consumer === "baseline" ? 3000 : instruments === 1000 ? 12_000 : 30_000;
+        const ticks = quick ? Math.min(full, consumer === "baseline" ? 1000 : 6000) : full;
+        out.push({ consumer, instruments, batchSize, ticks: Math.max(ticks, batchSize * 2) });
+      }
+    }
+  }
+  // The deployed settings, priced by the cost model: 10 instruments (the seed's generator),
+  // batches of 500 (ours) and ~50 records per invocation (the seed: 10 shards x 2 lanes at 1,000/s).
+  out.push({ consumer: "latest", instruments: 10, batchSize: 500, ticks: quick ? 6000 : 30_000, costScenario: true });
+  out.push({ consumer: "windows", instruments: 10, batchSize: 500, ticks: quick ? 6000 : 30_000, costScenario: true });
+  out.push({ consumer: "baseline", instruments: 10, batchSize: 50, ticks: quick ? 1000 : 3000, costScenario: true });
+  return out;
+}
+
+function runWorker(args: WorkerArgs): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(args)], {
+      cwd: ROOT,
+      env: { ...process.env, ...args.env, POWERTOOLS_LOG_LEVEL: "ERROR", AWS_LAMBDA_LOG_LEVEL: "ERROR", LOG_LEVEL: "ERROR" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as WorkerResult);
+      else reject(new Error(`worker exited ${code}: ${(err || out).trim().split("\n").slice(-6).join(" | ")}`));
+    });
+  });
+}
+
+async function countStreamRecords(endpoint: string, stream: string): Promise<number> {
+  const kin = localKinesis(endpoint);
+  try {
+    const { Shards = [] } = await kin.send(new ListShardsCommand({ StreamName: stream }));
+    let n = 0;
+    for (const s of Shards) {
+      let it = (await kin.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: s.ShardId!, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+      for (let guard = 0; it && guard < 1000; guard++) {
+        const r = await kin.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
+        n += r.Records?.length ?? 0;
+        if (!r.Records?.length || r.MillisBehindLatest === 0) break;
+        it = r.NextShardIterator;
+      }
+    }
+    return n;
+  } finally {
+    kin.destroy();
+  }
+}
+
+export const writes: Benchmark<WritesData> = {
+  name: "writes",
+  title: "DynamoDB requests and write units per 1,000 ticks (real handlers, real dynalite)",
+  async run(ctx) {
+    const shards = STREAMS.prices.localShards;
+    let dynamo: LocalServer | undefined;
+    let kinesis: LocalServer | undefined;
+    const rows: WriteRow[] = [];
+    try {
+      [dynamo, kinesis] = await Promise.all([startDynalite(), startKinesalite()]);
+      const ddb = localDynamo(dynamo.endpoint);
+      const kin = localKinesis(kinesis.endpoint);
+      for (const sc of scenarios(ctx.quick)) {
+        const suffix = randomUUID().slice(0, 8);
+        const tables = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].localName}-${suffix}`])) as TableNames;
+        const windowsStream = `${STREAMS.windows.localName}-${suffix}`;
+        const seedTable = `tickstream-seed-${suffix}`;
+        if (sc.consumer === "baseline") await ddb.send(new CreateTableCommand(seedTableInput(seedTable)));
+        else {
+          await ensureTables(ddb, tables);
+          await ensureStream(kin, windowsStream, STREAMS.windows.localShards);
+        }
+        const env: Record<string, string> = {
+          SST_APP: "tickstream",
+          SST_STAGE: "bench",
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "local",
+          AWS_SECRET_ACCESS_KEY: "local",
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
+          // No S3 here: no record of these scenarios is bad, so nothing is dead-lettered.
+          AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9",
+          SST_KinesisStream_streamName_Windows: windowsStream,
+          SST_KinesisStream_streamName_Prices: `${STREAMS.prices.localName}-${suffix}`,
+          SST_Bucket_bucketName_Archive: `tickstream-archive-${suffix}`,
+          POWERTOOLS_METRICS_NAMESPACE: "Tickstream",
+          POWERTOOLS_SERVICE_NAME: "tickstream",
+          POWERTOOLS_METRICS_DISABLED: "true",
+        };
+        for (const key of Object.keys(TABLES) as TableKey[]) env[tableBindingEnv(key)] = tables[key];
+        // Event times end just before now, 1,000 ticks/s of event time.
+        const start = Date.now() - sc.ticks - 1000;
+        const label = `${sc.consumer} ${sc.instruments} instr, batch ${sc.batchSize}${sc.costScenario ? " (cost scenario)" : ""}`;
+        try {
+          const res = await runWorker({ consumer: sc.consumer, env, instruments: sc.instruments, batchSize: sc.batchSize, ticks: sc.ticks, shards, start, seedTable });
+          const k = 1000 / sc.ticks;
+          const c = res.counts;
+          const row: WriteRow = {
+            ...sc,
+            invocations: res.invocations,
+            failures: res.failures,
+            counts: c,
+            per1000: {
+              requests: c.requests * k,
+              writeRequests: c.writeRequests * k,
+              itemsWritten: c.itemsWritten * k,
+              wcuReported: c.wcuReported * k,
+              wcuComputed: c.wcuComputed * k,
+              readUnits: c.rcuReported * k,
+              conditionalFailures: (c.errors.ConditionalCheckFailedException ?? 0) * k,
+            },
+            msPerInvocation: summarize(res.msPerInvocation),
+            timer: res.timer,
+          };
+          if (sc.consumer === "windows") row.windowsRecordsPer1000 = (await countStreamRecords(kinesis.endpoint, windowsStream)) * k;
+          rows.push(row);
+          ctx.log(`  ${label}: ${row.per1000.writeRequests.toFixed(1)} writes, ${row.per1000.wcuReported.toFixed(1)} WCU per 1,000 ticks; ${row.msPerInvocation.median.toFixed(1)} ms/invocation`);
+        } catch (err) {
+          ctx.log(`  ${label}: FAILED ${(err as Error).message}`);
+          rows.push({ ...sc, invocations: 0, failures: 0, counts: undefined as unknown as RequestCounts, per1000: undefined as unknown as WriteRow["per1000"], msPerInvocation: summarize([]), error: (err as Error).message });
+        }
+      }
+      ddb.destroy();
+      kin.destroy();
+    } finally {
+      await Promise.all([dynamo?.close(), kinesis?.close()]);
+    }
+    return {
+      shards,
+      eventRate: "1,000 ticks/s of event time (ticks 1 ms apart), dealt round-robin over the shards",
+      rows,
+      wcuSource:
+        "WCU reported = the ConsumedCapacity dynalite returns (the counting middleware adds ReturnConsumedCapacity: TOTAL to every request; dynalite applies DynamoDB's rule: 1 unit per started KB of the larger of the old and new item). WCU computed = the same rule over the request payloads alone (a lower bound for updates). Conditional writes that fail their condition cost 1 WCU in DynamoDB but dynalite reports nothing for them: they are listed apart and added in the cost model.",
+    };
+  },
+  render(r: SectionResult<WritesData>) {
+    if (!r.data) return `_Not measured: ${r.error}_`;
+    const d = r.data;
+    const ok = d.rows.filter((x) => !x.error);
+    const name = (c: Consumer) => (c === "baseline" ? "baseline (seed)" : c);
+    const rows = ok.map((x) => [
+      `${name(x.consumer)}${x.costScenario ? " †" : ""}`,
+      x.instruments,
+      x.batchSize,
+      x.ticks.toLocaleString("en-US"),
+      x.per1000.requests.toFixed(1),
+      x.per1000.writeRequests.toFixed(1),
+      x.per1000.conditionalFailures.toFixed(1),
+      `**${x.per1000.wcuReported.toFixed(1)}**`,
+      x.per1000.wcuComputed.toFixed(1),
+      x.per1000.readUnits.toFixed(1),
+      x.windowsRecordsPer1000 !== undefined ? x.windowsRecordsPer1000.toFixed(2) : "",
+      `${x.msPerInvocation.median.toFixed(1)} (${x.msPerInvocation.p25.toFixed(1)}–${x.msPerInvocation.p75.toFixed(1)})`,
+    ]);
+    // Reduction against the baseline at the same instruments and batch size.
+    const ratios: string[] = [];
+    for (const x of ok.filter((y) => y.consumer !== "baseline" && !y.costScenario)) {
+      const base = ok.find((y) => y.consumer === "baseline" && y.instruments === x.instruments && y.batchSize === x.batchSize && !y.costScenario);
+      if (base && x.per1000.wcuReported > 0) ratios.push(`${x.consumer} ${x.instruments}/${x.batchSize}: ${fmtNum(base.per1000.wcuReported / x.per1000.wcuReported)}x fewer WCU`);
+    }
+    const failed = d.rows.filter((x) => x.error).map((x) => `${x.consumer} ${x.instruments}/${x.batchSize}: ${x.error}`);
+    const timer = ok.find((x) => x.timer)?.timer;
+    return [
+      `Command: \`${r.meta.command}\` · ran ${r.meta.ranAt} · ${r.meta.wallSeconds.toFixed(0)} s.`,
+      "",
+      `Per 1,000 ticks. Event time: ${d.eventRate}, ${d.shards} shards. Each row is a fresh process with fresh tables; "ms/invocation" is the handler's wall time per batch against dynalite on this machine (median, IQR). † = the scenario the cost model prices.`,
+      "",
+      table(["consumer", "instruments", "batch", "ticks", "requests", "write requests", "of which condition failed", "WCU reported", "WCU computed", "RRU", "windows records out", "ms/invocation"], rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"]),
+      "",
+      ratios.length ? `Against the baseline at the same instruments and batch size: ${ratios.join("; ")}.` : "",
+      "",
+      d.wcuSource,
+      ...(timer ? ["", `windows-timer, one call after the run: ${timer.ms.toFixed(1)} ms, ${timer.counts.requests} requests (${timer.counts.writeRequests} writes).`] : []),
+      ...(failed.length ? ["", `Not measured: ${failed.join("; ")}.`] : []),
+    ].join("\n");
+  },
+};

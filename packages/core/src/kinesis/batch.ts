@@ -1,0 +1,147 @@
+import type { PartialItemFailureResponse } from "@aws-lambda-powertools/batch/types";
+import type { StreamPosition, Tick } from "../tick.js";
+import { decodeTick } from "../ticks/decode.js";
+
+/**
+ * What both Kinesis consumers share: turning an event's records into decoded ticks and bad
+ * records with their stream positions, and turning failures back into the partial batch
+ * response of the event source mapping.
+ *
+ * Why not Powertools' `BatchProcessor` / `processPartialResponse`: they call a handler once per
+ * record and collect per-record failures. Both consumers here coalesce a whole batch first (one
+ * DynamoDB write per instrument, one max-merge per pane), so a failure belongs to a group of
+ * records, known only after the batch has been folded. The shapes of the response are
+ * Powertools' own (`PartialItemFailureResponse`); the grouping is done here.
+ *
+ * Checkpoint semantics (Kinesis, ReportBatchItemFailures): Lambda takes the LOWEST sequence
+ * number among `batchItemFailures`, checkpoints just before it and sends the shard again from
+ * that record. Every record after it is processed again, so everything a consumer writes must
+ * be idempotent; records before it are never seen again, so they must be completely handled.
+ */
+
+/** The part of an aws-lambda `KinesisStreamRecord` the consumers read (structurally compatible). */
+export interface KinesisRecordLike {
+  /** `<shardId>:<sequenceNumber>`, as Lambda sets it. */
+  eventID?: string;
+  eventSourceARN?: string;
+  kinesis: {
+    /** Base64 of the record's bytes. */
+    data: string;
+    sequenceNumber: string;
+    /** Epoch seconds, fractional (Lambda's encoding of ApproximateArrivalTimestamp). */
+    approximateArrivalTimestamp: number;
+    partitionKey?: string;
+  };
+}
+
+export interface KinesisEventLike {
+  Records: readonly KinesisRecordLike[];
+}
+
+export interface PositionedTick {
+  tick: Tick;
+  position: StreamPosition;
+}
+
+export interface BadRecord {
+  /** The record's bytes as they were put. */
+  raw: Uint8Array;
+  reason: string;
+  position: StreamPosition;
+}
+
+export interface DecodedBatch {
+  /** Valid ticks in batch order. */
+  ticks: PositionedTick[];
+  /** Bad records in batch order. */
+  bad: BadRecord[];
+}
+
+/** The response of a Kinesis handler with ReportBatchItemFailures. */
+export type BatchResponse = PartialItemFailureResponse;
+
+export const UNKNOWN_SHARD = "shardId-unknown";
+
+/** Shard, sequence number and arrival time (epoch ms) of one record. */
+export function recordPosition(record: KinesisRecordLike): StreamPosition {
+  const { eventID } = record;
+  const colon = eventID === undefined ? -1 : eventID.indexOf(":");
+  return {
+    shardId: colon > 0 ? eventID!.slice(0, colon) : UNKNOWN_SHARD,
+    sequenceNumber: record.kinesis.sequenceNumber,
+    arrivalTime: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
+  };
+}
+
+/** Decodes every record of a batch. Never throws for a bad record; order is kept. */
+export function decodeBatch(input: readonly KinesisRecordLike[] | KinesisEventLike): DecodedBatch {
+  const records = "Records" in input ? input.Records : input;
+  const ticks: PositionedTick[] = [];
+  const bad: BadRecord[] = [];
+  for (const record of records) {
+    const position = recordPosition(record);
+    const raw = Buffer.from(record.kinesis.data, "base64");
+    const result = decodeTick(raw);
+    if (result.ok) ticks.push({ tick: result.tick, position });
+    else bad.push({ raw, reason: result.reason, position });
+  }
+  return { ticks, bad };
+}
+
+/**
+ * Numeric order of two Kinesis sequence numbers (decimal strings without leading zeros, up to
+ * 128 digits, so longer means larger).
+ */
+export function compareSequenceNumbers(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A sequence number zero-padded to 128 digits: string order equals numeric order. */
+export function sequenceKey(sequenceNumber: string): string {
+  return sequenceNumber.padStart(128, "0");
+}
+
+/** The lowest of some sequence numbers, or undefined for none. */
+export function lowestSequenceNumber(sequenceNumbers: Iterable<string>): string | undefined {
+  let lowest: string | undefined;
+  for (const s of sequenceNumbers) if (lowest === undefined || compareSequenceNumbers(s, lowest) < 0) lowest = s;
+  return lowest;
+}
+
+/**
+ * The partial batch response for records that failed: every distinct failed sequence number,
+ * lowest first. Lambda resumes the shard at the lowest one, so the result is the same as
+ * reporting only that one; the others are there for logs and for local pollers. An empty
+ * input gives `{ batchItemFailures: [] }` (the whole batch succeeded).
+ */
+export function batchItemFailures(failed: Iterable<StreamPosition | string>): BatchResponse {
+  const seen = new Set<string>();
+  for (const f of failed) seen.add(typeof f === "string" ? f : f.sequenceNumber);
+  const sorted = [...seen].sort(compareSequenceNumbers);
+  return { batchItemFailures: sorted.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/**
+ * Splits records at the first failure of their shard: `before` holds what may be treated as
+ * done (strictly below the shard's lowest failed sequence number), `after` what Lambda will
+ * deliver again. Use it to avoid side effects (dead letters, emits) that a retry would repeat.
+ */
+export function splitAtFirstFailure<T extends { position: StreamPosition }>(
+  items: readonly T[],
+  failed: Iterable<StreamPosition>,
+): { before: T[]; after: T[] } {
+  const lowest = new Map<string, string>();
+  for (const f of failed) {
+    const current = lowest.get(f.shardId);
+    if (current === undefined || compareSequenceNumbers(f.sequenceNumber, current) < 0) lowest.set(f.shardId, f.sequenceNumber);
+  }
+  const before: T[] = [];
+  const after: T[] = [];
+  for (const item of items) {
+    const cut = lowest.get(item.position.shardId);
+    if (cut !== undefined && compareSequenceNumbers(item.position.sequenceNumber, cut) >= 0) after.push(item);
+    else before.push(item);
+  }
+  return { before, after };
+}

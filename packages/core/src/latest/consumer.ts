@@ -1,0 +1,100 @@
+import type { StreamPosition } from "../tick.js";
+import {
+  batchItemFailures,
+  decodeBatch,
+  splitAtFirstFailure,
+  type BatchResponse,
+  type KinesisEventLike,
+  type KinesisRecordLike,
+} from "../kinesis/batch.js";
+import type { DeadLetterWriter } from "../deadletters/deadletters.js";
+import { coalesceLatest } from "./coalesce.js";
+import type { LatestWriter } from "./store.js";
+
+/**
+ * One batch of the latest consumer: decode -> coalesce (one tick per instrument) -> one
+ * conditional write per instrument -> dead letters -> partial batch response.
+ *
+ * Failure reporting (Kinesis checkpoint semantics, see kinesis/batch.ts):
+ * - A failed write of instrument X fails the record that carried X's newest tick; Lambda
+ *   resumes the shard at the lowest failed record. Everything from there on is processed again
+ *   (the conditional writes make that harmless); X's older ticks of the batch before that
+ *   record lose to it anyway, so nothing valid is lost.
+ * - Dead letters are written only for bad records below the first failed record; the others
+ *   come again with the retry and are written then (no duplicate lines).
+ * - A failed dead-letter object fails its first record.
+ */
+
+export interface LatestConsumerDeps {
+  store: LatestWriter;
+  deadLetters: DeadLetterWriter;
+}
+
+export interface FailedWrite {
+  instrument: string;
+  position: StreamPosition;
+  error: unknown;
+}
+
+export interface LatestBatchOutcome {
+  response: BatchResponse;
+  records: number;
+  ticks: number;
+  badRecords: number;
+  instruments: number;
+  /** Conditional writes sent (one per instrument). */
+  writesIssued: number;
+  written: number;
+  /** Writes refused by the condition: a newer or the same tick was already stored. */
+  stale: number;
+  failedWrites: FailedWrite[];
+  deadLettersWritten: number;
+  /** Bad records left for the retry because they lie after the first failure. */
+  deadLettersDeferred: number;
+  deadLetterErrors: unknown[];
+}
+
+export async function processLatestBatch(
+  input: readonly KinesisRecordLike[] | KinesisEventLike,
+  deps: LatestConsumerDeps,
+): Promise<LatestBatchOutcome> {
+  const records = "Records" in input ? input.Records : input;
+  const { ticks, bad } = decodeBatch(records);
+  const newest = [...coalesceLatest(ticks).values()];
+  const results = newest.length > 0 ? await deps.store.writeLatest(newest) : [];
+
+  let written = 0;
+  let stale = 0;
+  const failedWrites: FailedWrite[] = [];
+  for (const r of results) {
+    if (r.status === "written") written++;
+    else if (r.status === "stale") stale++;
+    else failedWrites.push({ instrument: r.entry.tick.instrument, position: r.entry.position, error: r.error });
+  }
+  const failed: StreamPosition[] = failedWrites.map((f) => f.position);
+
+  const { before: deadNow, after: deferred } = splitAtFirstFailure(bad, failed);
+  let deadLettersWritten = 0;
+  let deadLetterErrors: unknown[] = [];
+  if (deadNow.length > 0) {
+    const dl = await deps.deadLetters(deadNow);
+    deadLettersWritten = dl.written;
+    deadLetterErrors = dl.errors;
+    for (const record of dl.failed) failed.push(record.position);
+  }
+
+  return {
+    response: batchItemFailures(failed),
+    records: records.length,
+    ticks: ticks.length,
+    badRecords: bad.length,
+    instruments: newest.length,
+    writesIssued: results.length,
+    written,
+    stale,
+    failedWrites,
+    deadLettersWritten,
+    deadLettersDeferred: deferred.length,
+    deadLetterErrors,
+  };
+}

@@ -1,0 +1,4 @@
+export { decodeTick, decodeTickText, MAX_RECORD_BYTES, MAX_PRICE_LEVELS, MAX_LEVEL, type DecodeResult } from "./decode.js";
+export { decimalToCents, numberToCents, centsToNumber, formatCents, MAX_CENTS } from "./decimal.js";
+export { isValidInstrument, instrumentHash, MAX_INSTRUMENT_LENGTH } from "./instrument.js";
+export { parseIsoUtc, MAX_EPOCH_MS } from "./time.js";

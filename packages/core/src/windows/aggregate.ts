@@ -1,0 +1,103 @@
+import type { Tick } from "../tick.js";
+import type { WindowShape } from "./assigner.js";
+
+/**
+ * The aggregate: maximum price per pane. Max is commutative, associative and idempotent, so
+ * duplicates, replays and any arrival order fold to the same value, and the stored maxima can
+ * be merged with a conditional "raise only" write (see store.ts).
+ *
+ * `aggregateBatch` folds one batch in memory before anything is written: one pane group per
+ * (instrument, pane), holding the batch's max for it. It is a pure function, callable without
+ * AWS, and allocates per group, not per tick.
+ */
+
+/** max(a, b) where an absent stored value loses. */
+export function mergeMax(stored: number | undefined, incoming: number): number {
+  return stored === undefined || incoming > stored ? incoming : stored;
+}
+
+export interface PaneGroup {
+  instrument: string;
+  paneStart: number;
+  /** Max price (cents) of the batch's ticks in this pane. */
+  maxCents: number;
+  /** Index (in the batch) of the group's first tick. */
+  firstIndex: number;
+  /** Ticks folded into the group. */
+  count: number;
+}
+
+/** Group index of a tick that was late (all its windows closed before the batch). */
+export const LATE = -1;
+/** Group index of a tick that cannot be placed (no price, or an event time out of range). */
+export const UNUSABLE = -2;
+
+export interface BatchAggregate {
+  groups: PaneGroup[];
+  /** Per tick: index into `groups`, LATE or UNUSABLE. */
+  groupOf: Int32Array;
+  lateCount: number;
+  unusableCount: number;
+  /** Largest event time of the batch's usable ticks (late ones included); undefined if none. */
+  maxEventTime: number | undefined;
+}
+
+/** Largest event time the windows accept (year 9999, as the decoder's bound). */
+export const MAX_EVENT_TIME = 253_402_300_799_999;
+
+/**
+ * Folds a batch against the watermark as it stood before the batch: a tick whose latest window
+ * has closed (paneStart + size <= watermark) is late and left out; every other tick is folded
+ * into its pane. Late ticks still count for `maxEventTime` (the shard did deliver them).
+ */
+export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape: WindowShape): BatchAggregate {
+  const { slideMs } = shape;
+  const groups: PaneGroup[] = [];
+  const groupOf = new Int32Array(ticks.length);
+  const byInstrument = new Map<string, Map<number, number>>();
+  let lateCount = 0;
+  let unusableCount = 0;
+  let maxEventTime = Number.NEGATIVE_INFINITY;
+  // A pane is sealed (all its windows closed) once paneStart + size <= watermark.
+  const sealedThrough = watermark - shape.sizeMs;
+  for (let i = 0; i < ticks.length; i++) {
+    const tick = ticks[i]!;
+    const t = tick.eventTime;
+    const price = tick.pricesCents[0];
+    if (price === undefined || !(t >= 0 && t <= MAX_EVENT_TIME) || !Number.isInteger(t)) {
+      groupOf[i] = UNUSABLE;
+      unusableCount++;
+      continue;
+    }
+    if (t > maxEventTime) maxEventTime = t;
+    const pane = t - (t % slideMs);
+    if (pane <= sealedThrough) {
+      groupOf[i] = LATE;
+      lateCount++;
+      continue;
+    }
+    let panes = byInstrument.get(tick.instrument);
+    if (panes === undefined) {
+      panes = new Map();
+      byInstrument.set(tick.instrument, panes);
+    }
+    const g = panes.get(pane);
+    if (g === undefined) {
+      panes.set(pane, groups.length);
+      groupOf[i] = groups.length;
+      groups.push({ instrument: tick.instrument, paneStart: pane, maxCents: price, firstIndex: i, count: 1 });
+    } else {
+      groupOf[i] = g;
+      const group = groups[g]!;
+      group.count++;
+      if (price > group.maxCents) group.maxCents = price;
+    }
+  }
+  return {
+    groups,
+    groupOf,
+    lateCount,
+    unusableCount,
+    maxEventTime: maxEventTime === Number.NEGATIVE_INFINITY ? undefined : maxEventTime,
+  };
+}

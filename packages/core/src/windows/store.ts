@@ -1,0 +1,108 @@
+import type { ShardProgress } from "./watermark.js";
+import type { WindowResult } from "./result.js";
+
+/**
+ * What the window engine needs from storage, as small conditional operations. Two
+ * implementations keep exactly the same semantics: dynamo-store.ts (Panes, Windows and State
+ * tables) and memory-store.ts (tests, benchmarks). The conditions are what make retries,
+ * replays and racing invocations safe; engine.ts documents the protocol that uses them.
+ */
+
+/** The global watermark item (State: pk "watermark", sk "global"). */
+export interface GlobalWatermark {
+  /**
+   * The effective watermark: every window with end <= watermark has its final result stored
+   * (or held no tick). Batches place their ticks against it. Never goes back.
+   */
+  watermark: number;
+  /**
+   * The highest watermark an advance has announced (>= watermark). Windows with end in
+   * (watermark, target] are being finalized; any invocation may finish that work.
+   */
+  target: number;
+}
+
+/** A shard's progress (State: pk "shard", sk shardId). */
+export interface ShardState extends ShardProgress {
+  /**
+   * Largest event time of records that were checkpointed by a partly failed batch (before its
+   * lowest failed record). Folded into maxEventTime by the shard's next successful batch, so
+   * that the retry of the rest is placed against the same watermark as the first attempt.
+   */
+  pendingMax?: number;
+}
+
+/** An entry of the index of windows still to close (State: pk "open", sk "<end>#<instrument>"). */
+export interface OpenWindow {
+  instrument: string;
+  windowStart: number;
+  windowEnd: number;
+}
+
+export interface PaneMax {
+  paneStart: number;
+  maxCents: number;
+}
+
+/**
+ * - raised: the pane's max is now the given value (first tick of the pane, or a new high);
+ * - kept: the stored max was already >= the value (a duplicate, a replay, an older high);
+ * - fenced: refused because a window of the pane was finalized at a watermark above the one the
+ *   tick was placed against (the batch read the watermark before a racing advance).
+ */
+export type MergeOutcome = "raised" | "kept" | "fenced";
+
+/**
+ * - claimed: this owner may emit now (lease granted);
+ * - emitted: the window's record was already put and recorded;
+ * - busy: another owner holds an unexpired lease.
+ */
+export type ClaimOutcome = "claimed" | "emitted" | "busy";
+
+/** Reads the API needs. */
+export interface WindowReadStore {
+  readGlobal(): Promise<GlobalWatermark>;
+  /** Panes holding at least one tick with paneStart in [fromPane, toPane], ascending. */
+  readPanes(instrument: string, fromPane: number, toPane: number): Promise<PaneMax[]>;
+  /** Stored final results with windowStart in [fromStart, toStart], ascending. */
+  readFinals(instrument: string, fromStart: number, toStart: number): Promise<WindowResult[]>;
+}
+
+export interface WindowStore extends WindowReadStore {
+  /** target = max(target, value). */
+  raiseTarget(value: number): Promise<void>;
+  /** watermark = max(watermark, value). */
+  raiseWatermark(value: number): Promise<void>;
+  listShards(): Promise<ShardState[]>;
+  /**
+   * Records a shard's progress: lastBatchAt is set; maxEventTime and pendingMax, when given,
+   * only ever rise.
+   */
+  recordShard(shardId: string, update: { lastBatchAt: number; maxEventTime?: number; pendingMax?: number }): Promise<void>;
+
+  /** Adds a window to the index of windows still to close (idempotent). */
+  putOpenWindow(window: OpenWindow): Promise<void>;
+  /** Index entries with windowEnd <= endAtMost, ascending by windowEnd. */
+  listOpenWindows(endAtMost: number): Promise<OpenWindow[]>;
+  deleteOpenWindow(window: OpenWindow): Promise<void>;
+
+  /**
+   * Max-merge of one pane: maxCents = value if the pane has no max or a smaller one, and only if
+   * the pane's fence is <= placedAt (the watermark the tick was placed against).
+   */
+  mergePane(instrument: string, paneStart: number, maxCents: number, placedAt: number): Promise<MergeOutcome>;
+  /** fence = max(fence, value); creates a tickless pane item if there is none. */
+  fencePane(instrument: string, paneStart: number, value: number): Promise<void>;
+
+  /** Stores a final result unless one exists; returns the stored one (first computation wins). */
+  putFinal(result: WindowResult): Promise<WindowResult>;
+
+  claimEmission(window: OpenWindow, owner: string, now: number, leaseMs: number): Promise<ClaimOutcome>;
+  /** Records the emission; false if the owner no longer holds the claim. */
+  markEmitted(window: OpenWindow, owner: string, now: number): Promise<boolean>;
+  /** Gives a claim back (after a failed put) so the next round may retry at once. */
+  releaseClaim(window: OpenWindow, owner: string): Promise<void>;
+
+  /** Write requests issued so far (for the WritesIssued metric). */
+  readonly writesIssued: number;
+}

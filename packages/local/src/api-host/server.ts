@@ -1,0 +1,240 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { lambdaContext, type LocalFunction } from "../lambda.js";
+import { PortInUseError } from "../ports.js";
+import { errorMessage, type Log } from "../timing.js";
+import type { AuthResult } from "./auth.js";
+import { buildEvent, requestId } from "./event.js";
+import { compileRoutes, matchRoute } from "./routes.js";
+
+/**
+ * The local stand-in for the HTTP API: routes from the resource description, the JWT
+ * authorizer on every route but the public ones, CORS for the dashboard, and payload format
+ * 2.0 events for the one API function, which runs in this process.
+ */
+
+export interface CorsConfig {
+  /** Origins allowed to call the API from a browser; "*" for any. */
+  allowOrigins: string[] | "*";
+  allowHeaders: string[];
+  allowMethods: string[];
+  maxAgeSeconds: number;
+}
+
+export interface ApiHostOptions {
+  port: number;
+  region: string;
+  routes: readonly string[];
+  publicRoutes: readonly string[];
+  fn: LocalFunction;
+  authorize: (authorization: string | undefined) => Promise<AuthResult>;
+  cors: CorsConfig;
+  log: Log;
+}
+
+const MAX_BODY = 10 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer | "too large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size > MAX_BODY ? "too large" : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+export class ApiHost {
+  private server: Server | undefined;
+  private readonly routes;
+  private readonly publicRoutes: Set<string>;
+  readonly apiId = "local";
+
+  constructor(private readonly options: ApiHostOptions) {
+    this.routes = compileRoutes(options.routes);
+    this.publicRoutes = new Set(options.publicRoutes);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.options.port}`;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  async start(): Promise<void> {
+    if (this.server?.listening) return;
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        this.options.log.error(`api: ${errorMessage(err)}`);
+        if (!res.headersSent) this.send(res, req, 500, { message: "Internal Server Error" }, requestId());
+        else res.end();
+      });
+    });
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err: NodeJS.ErrnoException) =>
+        reject(err.code === "EADDRINUSE" ? new PortInUseError("api", this.options.port) : err),
+      );
+      server.listen(this.options.port, "127.0.0.1", () => resolve());
+    });
+    this.options.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private corsHeaders(req: IncomingMessage): Record<string, string> {
+    const origin = req.headers.origin;
+    if (!origin) return {};
+    const { allowOrigins } = this.options.cors;
+    if (allowOrigins !== "*" && !allowOrigins.includes(origin)) return {};
+    return { "access-control-allow-origin": allowOrigins === "*" ? "*" : origin, vary: "Origin" };
+  }
+
+  private send(
+    res: ServerResponse,
+    req: IncomingMessage,
+    status: number,
+    body: unknown,
+    reqId: string,
+    extra: Record<string, string> = {},
+  ): void {
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      "apigw-requestid": reqId,
+      ...this.corsHeaders(req),
+      ...extra,
+    });
+    res.end(text);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const now = Date.now();
+    const reqId = requestId();
+    const method = (req.method ?? "GET").toUpperCase();
+    const path = new URL(req.url ?? "/", "http://local").pathname;
+
+    // CORS preflight: answered by API Gateway itself, before routes and authorizers.
+    if (method === "OPTIONS" && req.headers.origin && req.headers["access-control-request-method"]) {
+      const cors = this.corsHeaders(req);
+      const { allowHeaders, allowMethods, maxAgeSeconds } = this.options.cors;
+      res.writeHead(204, {
+        "apigw-requestid": reqId,
+        ...(cors["access-control-allow-origin"]
+          ? {
+              ...cors,
+              "access-control-allow-methods": allowMethods.join(","),
+              "access-control-allow-headers": allowHeaders.join(","),
+              "access-control-max-age": String(maxAgeSeconds),
+            }
+          : {}),
+      });
+      res.end();
+      return;
+    }
+
+    const match = matchRoute(this.routes, method, path);
+    if (!match) {
+      await readBody(req);
+      this.send(res, req, 404, { message: "Not Found" }, reqId);
+      return;
+    }
+
+    let auth: { claims: Record<string, unknown>; scopes: string[] | null } | undefined;
+    if (!this.publicRoutes.has(match.routeKey)) {
+      const result = await this.options.authorize(req.headers.authorization);
+      if (!result.ok) {
+        await readBody(req);
+        this.send(res, req, 401, { message: "Unauthorized" }, reqId, {
+          "www-authenticate": `Bearer error="invalid_token" error_description="${result.reason.replace(/"/g, "'")}"`,
+        });
+        return;
+      }
+      auth = { claims: result.claims as Record<string, unknown>, scopes: result.scopes };
+    }
+
+    const body = await readBody(req);
+    if (body === "too large") {
+      this.send(res, req, 413, { message: "Request Entity Too Large" }, reqId);
+      return;
+    }
+
+    const event = buildEvent({
+      req,
+      body,
+      routeKey: match.routeKey,
+      pathParameters: match.pathParameters,
+      auth,
+      apiId: this.apiId,
+      region: this.options.region,
+      requestId: reqId,
+      now,
+    });
+
+    const { fn } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    let result: unknown;
+    try {
+      result = await Promise.race([
+        Promise.resolve(fn.handler(event, lambdaContext(fn, this.options.region))),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("integration timeout")), fn.timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      const timedOut = err instanceof Error && err.message === "integration timeout";
+      this.options.log.warn(`api: ${match.routeKey}: ${timedOut ? "timed out" : `function error: ${errorMessage(err)}`}`);
+      this.send(res, req, timedOut ? 503 : 500, { message: timedOut ? "Service Unavailable" : "Internal Server Error" }, reqId);
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.respond(res, req, result, reqId);
+  }
+
+  /** Maps a payload format 2.0 response the way API Gateway does. */
+  private respond(res: ServerResponse, req: IncomingMessage, result: unknown, reqId: string): void {
+    const structured =
+      typeof result === "object" && result !== null && "statusCode" in result
+        ? (result as APIGatewayProxyStructuredResultV2)
+        : undefined;
+    if (!structured) {
+      // Anything else is taken as a JSON body with status 200.
+      const text = typeof result === "string" ? result : JSON.stringify(result ?? null);
+      this.send(res, req, 200, text, reqId);
+      return;
+    }
+    const headers: Record<string, string | string[]> = {
+      "apigw-requestid": reqId,
+      ...this.corsHeaders(req),
+    };
+    for (const [k, v] of Object.entries(structured.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    if (structured.cookies?.length) headers["set-cookie"] = structured.cookies;
+    const body =
+      structured.body === undefined
+        ? Buffer.alloc(0)
+        : structured.isBase64Encoded
+          ? Buffer.from(structured.body, "base64")
+          : Buffer.from(structured.body, "utf8");
+    headers["content-type"] ??= "application/json";
+    headers["content-length"] = String(body.length);
+    res.writeHead(structured.statusCode ?? 200, headers);
+    res.end(body);
+  }
+}

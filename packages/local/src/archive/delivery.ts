@@ -1,0 +1,225 @@
+import { randomUUID } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { ListShardsCommand, type KinesisClient, type _Record } from "@aws-sdk/client-kinesis";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ARCHIVE_PREFIXES } from "@tickstream/core/resources";
+import { CheckpointStore } from "../poller/checkpoint.js";
+import { ShardReader } from "../poller/shard-reader.js";
+import { Mutex, Waker, errorMessage, waitUntil, type Log } from "../timing.js";
+import { archiveObjectKey, hourPrefix } from "./keys.js";
+
+/**
+ * The local stand-in for the Firehose delivery stream: its own reader of the prices stream (own
+ * checkpoints, independent of the consumers), buffering by size and interval, one record per
+ * line (a newline appended where missing), GZIP, objects under `raw/YYYY/MM/DD/HH/` by arrival
+ * time (UTC). Checkpoints move only after the object is stored, so a crash re-delivers rather
+ * than loses.
+ */
+
+export interface ArchiveOptions {
+  kinesis: KinesisClient;
+  s3: S3Client;
+  streamName: string;
+  bucket: string;
+  /** Name used in object keys, as Firehose uses the delivery stream's name. */
+  deliveryStreamName: string;
+  checkpoints: CheckpointStore;
+  bufferSizeBytes: number;
+  bufferIntervalMs: number;
+  idlePollMs?: number;
+  log: Log;
+}
+
+interface Buffered {
+  shardId: string;
+  sequenceNumber: string;
+  arrivalMs: number;
+  line: Buffer;
+}
+
+interface ReaderState {
+  reader: ShardReader;
+  lastEmptyReadAt: number;
+}
+
+const NEWLINE = 0x0a;
+
+export function toLine(data: Uint8Array): Buffer {
+  const buf = Buffer.from(data);
+  return buf.length > 0 && buf[buf.length - 1] === NEWLINE ? buf : Buffer.concat([buf, Buffer.from("\n")]);
+}
+
+export class ArchiveDelivery {
+  private readers: ReaderState[] = [];
+  private buffer: Buffered[] = [];
+  private bufferBytes = 0;
+  private firstBufferedAt: number | undefined;
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private readonly waker = new Waker();
+  private readonly mutex = new Mutex();
+  objectsWritten = 0;
+  recordsDelivered = 0;
+
+  constructor(private readonly options: ArchiveOptions) {}
+
+  async start(): Promise<void> {
+    const { kinesis, streamName, checkpoints } = this.options;
+    const res = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+    const shardIds = (res.Shards ?? []).map((s) => s.ShardId!).filter(Boolean);
+    this.readers = await Promise.all(
+      shardIds.map(async (id) => ({
+        reader: new ShardReader(kinesis, streamName, id, await checkpoints.get(id)),
+        lastEmptyReadAt: 0,
+      })),
+    );
+    this.running = this.loop().catch((err) => this.options.log.error(`archive: stopped: ${errorMessage(err)}`));
+  }
+
+  private append(shardId: string, records: _Record[]): void {
+    for (const r of records) {
+      const line = toLine(r.Data ?? new Uint8Array());
+      this.buffer.push({
+        shardId,
+        sequenceNumber: r.SequenceNumber!,
+        arrivalMs: r.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
+        line,
+      });
+      this.bufferBytes += line.length;
+    }
+    if (this.buffer.length > 0) this.firstBufferedAt ??= Date.now();
+  }
+
+  private due(): boolean {
+    if (this.buffer.length === 0) return false;
+    return (
+      this.bufferBytes >= this.options.bufferSizeBytes ||
+      Date.now() - (this.firstBufferedAt ?? Date.now()) >= this.options.bufferIntervalMs
+    );
+  }
+
+  private async loop(): Promise<void> {
+    const { log } = this.options;
+    let errorStreak = 0;
+    while (!this.stopping) {
+      let gotAny = false;
+      await this.mutex.run(async () => {
+        for (const state of this.readers) {
+          if (this.stopping) return;
+          const readAt = Date.now();
+          try {
+            const records = await state.reader.read(10_000);
+            errorStreak = 0;
+            if (records.length === 0) state.lastEmptyReadAt = readAt;
+            else {
+              gotAny = true;
+              this.append(state.reader.shardId, records);
+            }
+          } catch (err) {
+            if (this.stopping) return;
+            if (errorStreak++ === 0) log.warn(`archive: read failed, retrying: ${errorMessage(err)}`);
+          }
+          if (this.due()) {
+            try {
+              await this.deliver();
+            } catch (err) {
+              // Kept in the buffer, checkpoints unmoved: tried again on the next pass.
+              log.warn(`archive: delivery failed, retrying: ${errorMessage(err)}`);
+              await this.waker.sleep(1000);
+            }
+          }
+        }
+      });
+      if (!gotAny) await this.waker.sleep(this.options.idlePollMs ?? 200);
+    }
+  }
+
+  /** Writes the buffer as objects (one per arrival hour), then moves the checkpoints. */
+  private async deliver(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    const groups = new Map<string, Buffered[]>();
+    for (const item of batch) {
+      const hour = hourPrefix(item.arrivalMs);
+      const group = groups.get(hour);
+      if (group) group.push(item);
+      else groups.set(hour, [item]);
+    }
+    for (const group of groups.values()) {
+      const body = gzipSync(Buffer.concat(group.map((g) => g.line)));
+      const firstArrival = Math.min(...group.map((g) => g.arrivalMs));
+      await this.put(firstArrival, body);
+    }
+    // Every record of the batch is stored: move each shard's checkpoint past its last one.
+    const last = new Map<string, string>();
+    for (const item of batch) last.set(item.shardId, item.sequenceNumber);
+    for (const [shardId, seq] of last) await this.options.checkpoints.set(shardId, seq);
+    this.recordsDelivered += batch.length;
+    this.buffer = [];
+    this.bufferBytes = 0;
+    this.firstBufferedAt = undefined;
+  }
+
+  private async put(arrivalMs: number, body: Buffer): Promise<void> {
+    const { s3, bucket, deliveryStreamName, log } = this.options;
+    const random = randomUUID();
+    const attempt = async (key: string) =>
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/octet-stream" }));
+    const rawKey = archiveObjectKey(ARCHIVE_PREFIXES.raw, deliveryStreamName, arrivalMs, random);
+    let lastError: unknown;
+    for (let i = 0; i < 4; i++) {
+      try {
+        await attempt(rawKey);
+        this.objectsWritten += 1;
+        return;
+      } catch (err) {
+        lastError = err;
+        if (this.stopping && i > 0) break;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** i));
+      }
+    }
+    // As Firehose does with what it cannot deliver, keep it under the error prefix.
+    const errorKey = archiveObjectKey(`${ARCHIVE_PREFIXES.errors}s3-delivery-failed/`, deliveryStreamName, arrivalMs, random);
+    log.warn(`archive: cannot write ${rawKey} (${errorMessage(lastError)}); writing it under ${ARCHIVE_PREFIXES.errors}`);
+    await attempt(errorKey);
+    this.objectsWritten += 1;
+  }
+
+  /** Writes whatever is buffered now. */
+  flush(): Promise<void> {
+    return this.mutex.run(() => this.deliver());
+  }
+
+  /** Reads everything put before this call, then writes it out. */
+  async drain(timeoutMs = 60_000): Promise<void> {
+    const since = Date.now();
+    this.waker.wake();
+    await waitUntil(
+      () => this.readers.every((s) => s.reader.closed || s.lastEmptyReadAt >= since),
+      "the archive to catch up",
+      timeoutMs,
+    );
+    await this.flush();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.waker.wake();
+    await this.running;
+    try {
+      await this.mutex.run(() => this.deliver());
+    } catch (err) {
+      // Not checkpointed: the records are delivered again on the next start.
+      this.options.log.warn(`archive: final flush failed, will deliver on next start: ${errorMessage(err)}`);
+    }
+  }
+
+  status() {
+    return {
+      buffered: this.buffer.length,
+      bufferedBytes: this.bufferBytes,
+      objectsWritten: this.objectsWritten,
+      recordsDelivered: this.recordsDelivered,
+    };
+  }
+}

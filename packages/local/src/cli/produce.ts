@@ -1,0 +1,208 @@
+/**
+ * `npm run produce -- [flags]`: put price ticks into the `prices` stream (or any stream), from
+ * the seed's Kinesis Data Generator template, any KDG template, or the stock-trade JSON of the
+ * Kinesis Data Analytics tutorials; locally or in AWS. See docs/tools.md.
+ */
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { createSource, loadTemplate } from "../producer/formats.js";
+import { produce, type ProduceStats } from "../producer/producer.js";
+import type { PutRecordsFn } from "../producer/putter.js";
+import { makeRng } from "../producer/random.js";
+import { DEFAULT_TICKERS } from "../producer/stock.js";
+import { checkStream, resolveTarget, TARGET_FLAGS, type Target } from "../target.js";
+import {
+  defineCommand,
+  EXIT,
+  parseChoice,
+  parseDuration,
+  parseIntFlag,
+  parseList,
+  parseNumberFlag,
+  runCli,
+  UsageError,
+} from "./args.js";
+
+const DEFAULT_RATE = 100;
+
+const command = defineCommand({
+  name: "npm run produce --",
+  summary:
+    "Put price ticks into a Kinesis stream: the `prices` stream of the local runtime (from .local/outputs.json) " +
+    "by default, or of a deployed stage. Records come from the Kinesis Data Generator template of the seed " +
+    "project (default), from your own KDG template, or are stock-trade JSON. Runs until --count or --duration " +
+    "is reached, or until Ctrl-C (which still delivers what is pending; press it twice to give up).",
+  flags: {
+    template: { type: "string", short: "t", value: "FILE|TEXT", description: "Kinesis Data Generator template: a file, or the template text itself" },
+    format: { type: "string", short: "f", value: "kdg|stock", description: "kdg: the seed's KDG template; stock: stock-trade JSON", defaultText: "kdg" },
+    tickers: { type: "string", value: "A,B,…", description: "tickers for --format stock", defaultText: DEFAULT_TICKERS.join(",") },
+    rate: { type: "string", short: "r", value: "N", description: "records per second; 0 or max for as fast as the stream takes them", defaultText: String(DEFAULT_RATE) },
+    count: { type: "string", short: "n", value: "N", description: "stop after N records (duplicates not counted)" },
+    duration: { type: "string", short: "d", value: "TIME", description: "stop after this long: 500ms, 30s, 2m, 1h" },
+    "partition-key": {
+      type: "string",
+      short: "k",
+      value: "MODE",
+      description: "instrument (the record's instrument or TICKER), random, or a KDG template such as 'key-{{random.number(3)}}'",
+      defaultText: "instrument",
+    },
+    "disorder-ms": { type: "string", value: "N", description: "hold each record back by a random 0..N ms, so arrival order differs from event-time order", defaultText: "0" },
+    duplicates: { type: "string", value: "P", description: "fraction of records (0..1) sent a second time", defaultText: "0" },
+    seed: { type: "string", value: "S", description: "seed for every random choice (values, keys, disorder, duplicates); times still come from the clock" },
+    "dry-run": { type: "boolean", description: "print the records on stdout, one per line, instead of sending them" },
+    "max-retries": { type: "string", value: "N", description: "resends of a failed record before it counts as undelivered", defaultText: "8" },
+    concurrency: { type: "string", value: "N", description: "PutRecords calls in flight; more than 1 may reorder records of one key", defaultText: "1" },
+    "keep-newlines": { type: "boolean", description: "keep the template's line breaks (the KDG trims the template and removes them)" },
+    quiet: { type: "boolean", short: "q", description: "no progress line and no summary" },
+    ...TARGET_FLAGS,
+  },
+  notes: [
+    "Template helpers: random.number(max) or random.number({\"min\":1,\"max\":9,\"precision\":0.01}), random.arrayElement([...]), " +
+      "random.weightedArrayElement({\"weights\":[...],\"data\":[...]}), random.uuid, random.boolean, random.alphaNumeric(n), " +
+      "date.now('FORMAT'), date.utc('FORMAT') (moment formats; 'x' is epoch ms), and faker: {{name.firstName}}, {{internet.email}}, {{lorem.word}}, …",
+    "Exit status: 0 when every record was delivered, 1 when some could not be (the count is printed), 2 for a bad command line.",
+  ],
+  examples: [
+    ["npm run produce -- --count 1000", "1000 ticks of the seed's template into the local runtime, 100 per second"],
+    ["npm run produce -- --format stock --rate 50 --duration 1m", "stock-trade JSON for a minute"],
+    ["npm run produce -- --template ticks.hbs --partition-key random --rate max --count 100000", "your own template, as fast as possible"],
+    ["npm run produce -- --dry-run --count 5 --seed 42", "print five records without sending them"],
+    ["npm run produce -- --disorder-ms 3000 --duplicates 0.05 --duration 30s", "late and duplicated ticks, to exercise the window consumer"],
+    ["npm run produce -- --stage prod --region eu-west-1 --rate 500", "into a deployed stage's prices stream"],
+  ],
+});
+
+runCli(command, async () => {
+  const flags = command.parse();
+
+  // ---- what to produce (every template problem is reported here, before anything is sent)
+  if (flags.template !== undefined && flags.format !== undefined) {
+    throw new UsageError("--template and --format exclude each other (a template is its own format)");
+  }
+  const format = flags.template !== undefined ? "template" : parseChoice("format", flags.format ?? "kdg", ["kdg", "stock"] as const);
+  if (flags.tickers !== undefined && format !== "stock") throw new UsageError("--tickers goes with --format stock");
+  const rateText = flags.rate ?? String(DEFAULT_RATE);
+  const rate = rateText === "max" ? null : parseNumberFlag("rate", rateText, { min: 0 });
+  const count = flags.count !== undefined ? parseIntFlag("count", flags.count, { min: 0 }) : undefined;
+  const durationMs = flags.duration !== undefined ? parseDuration("duration", flags.duration) : undefined;
+  const disorderMs = parseIntFlag("disorder-ms", flags["disorder-ms"] ?? "0", { min: 0, max: 3_600_000 });
+  const duplicates = parseNumberFlag("duplicates", flags.duplicates ?? "0", { min: 0, max: 1 });
+  const maxRetries = parseIntFlag("max-retries", flags["max-retries"] ?? "8", { min: 0, max: 100 });
+  const concurrency = parseIntFlag("concurrency", flags.concurrency ?? "1", { min: 1, max: 64 });
+  const rng = makeRng(flags.seed);
+
+  let templateText: string | undefined;
+  if (flags.template !== undefined) {
+    try {
+      templateText = loadTemplate(flags.template).text;
+    } catch (err) {
+      throw new UsageError(`--template: ${(err as Error).message}`);
+    }
+  }
+  let source;
+  try {
+    source = createSource({
+      format,
+      template: templateText,
+      stock: flags.tickers !== undefined ? { tickers: parseList(flags.tickers) } : undefined,
+      partitionKey: flags["partition-key"] ?? "instrument",
+      rng,
+      keepNewlines: flags["keep-newlines"],
+    });
+  } catch (err) {
+    throw new UsageError(`${flags.template !== undefined ? "--template: " : ""}${(err as Error).message}`);
+  }
+
+  // ---- where to send it
+  let target: Target | undefined;
+  let put: PutRecordsFn;
+  if (flags["dry-run"]) {
+    put = dryRunSink();
+  } else {
+    target = resolveTarget(flags, "prices", { maxAttempts: 1 });
+    const check = await checkStream(target);
+    if (check.status !== "ACTIVE" && check.status !== "UPDATING") {
+      process.stderr.write(`warning: ${target.description} is ${check.status}\n`);
+    }
+    const client = target.client;
+    put = (request, signal) => client.send(new PutRecordsCommand(request), { abortSignal: signal as never });
+  }
+
+  // ---- run, with Ctrl-C / SIGTERM: first stops generating and delivers what is pending, second gives up
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) {
+      if (!flags.quiet) process.stderr.write(`\n${signal}: stopping, delivering pending records (again to give up)\n`);
+      stop.abort();
+    } else abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    // `--dry-run | head`: the reader went away; stop quietly.
+    if (err.code === "EPIPE") {
+      stop.abort();
+      abort.abort();
+    }
+  });
+
+  const showProgress = !flags.quiet && process.stderr.isTTY === true;
+  const stats = await produce({
+    source,
+    put,
+    streamName: target?.streamName ?? "dry-run",
+    rng,
+    rate: rate === 0 ? null : rate,
+    count,
+    durationMs,
+    disorderMs,
+    duplicates,
+    concurrency,
+    retry: { maxRetries, baseDelayMs: 100, maxDelayMs: 5_000, random: () => rng.next() },
+    stop: stop.signal,
+    abort: abort.signal,
+    onProgress: showProgress ? (s) => process.stderr.write(`\r\x1b[K${progressLine(s)}`) : undefined,
+  });
+  if (showProgress) process.stderr.write("\r\x1b[K");
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+
+  if (!flags.quiet) process.stderr.write(`${summary(stats, target?.description ?? "stdout (dry run)")}\n`);
+  target?.client.destroy();
+  if (stats.fatal) process.stderr.write(`error: ${stats.fatal}\n`);
+  if (stats.failed > 0) {
+    const why = Object.entries(stats.failures).map(([code, n]) => `${code}: ${n}`).join(", ");
+    process.stderr.write(`error: ${stats.failed} record${stats.failed === 1 ? "" : "s"} could not be delivered (${why})\n`);
+    return EXIT.failure;
+  }
+  return stop.signal.aborted && abort.signal.aborted ? EXIT.interrupted : EXIT.ok;
+});
+
+function dryRunSink(): PutRecordsFn {
+  const decoder = new TextDecoder();
+  return async (request) => {
+    let out = "";
+    for (const r of request.Records) out += `${decoder.decode(r.Data)}\n`;
+    if (!process.stdout.write(out)) await new Promise((resolve) => process.stdout.once("drain", resolve));
+    return { FailedRecordCount: 0, Records: request.Records.map(() => ({ SequenceNumber: "0", ShardId: "dry-run" })) };
+  };
+}
+
+function perSecond(n: number, ms: number): string {
+  return ms > 0 ? ((n * 1000) / ms).toFixed(1) : "0.0";
+}
+
+function progressLine(s: ProduceStats): string {
+  return (
+    `sent ${s.delivered.toLocaleString("en")}  ${perSecond(s.delivered, s.elapsedMs)}/s  ` +
+    `pending ${s.pending}  retries ${s.retried}  throttled ${s.throttled}  failed ${s.failed}  ${(s.elapsedMs / 1000).toFixed(1)} s`
+  );
+}
+
+function summary(s: ProduceStats, where: string): string {
+  return (
+    `${s.generated} records${s.duplicates ? ` + ${s.duplicates} duplicates` : ""} to ${where} in ${(s.elapsedMs / 1000).toFixed(2)} s: ` +
+    `${s.delivered} delivered (${perSecond(s.delivered, s.elapsedMs)}/s) in ${s.batches} batches, ` +
+    `${s.retried} resent (${s.throttled} throttled), ${s.failed} failed`
+  );
+}

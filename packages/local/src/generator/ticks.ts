@@ -1,0 +1,142 @@
+import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { Waker, errorMessage, type Log } from "../timing.js";
+
+/**
+ * A tick generator for the local runtime: a handful of instruments whose prices take a random
+ * walk in integer cents, written in the Kinesis Data Generator's pipe format and put with
+ * PutRecords a few times a second.
+ */
+
+export interface GeneratorOptions {
+  /** Number of instruments (ids 1..n). Default 10. */
+  instruments?: number;
+  /** Ticks per second per instrument. Default 3. */
+  ticksPerSecond?: number;
+  /** Price levels per tick (price_0 … price_{n-1}). Default 9, as the KDG template. */
+  levels?: number;
+  /** Deterministic runs: a seed for the random walk. */
+  seed?: number;
+}
+
+/** mulberry32: small, fast, seedable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Tick {
+  instrument: string;
+  eventTime: number;
+  receivedAt: number;
+  level: number;
+  pricesCents: number[];
+}
+
+export function pipeRecord(tick: Tick): string {
+  const d = new Date(tick.eventTime);
+  const session = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
+  const prices = tick.pricesCents.map((p, i) => `price_${i}=${p}|`).join("");
+  return `session=${session}|sequence=${tick.eventTime}|reception=${tick.receivedAt}|instrument=${tick.instrument}|l=${tick.level}|${prices}`;
+}
+
+/** Produces ticks for a set of instruments; each call to `next` advances one instrument's walk. */
+export class TickSource {
+  private readonly prices: number[];
+  private readonly random: () => number;
+  private readonly levels: number;
+
+  constructor(options: GeneratorOptions = {}) {
+    this.random = seededRandom(options.seed ?? Date.now());
+    const n = options.instruments ?? 10;
+    this.levels = options.levels ?? 9;
+    this.prices = Array.from({ length: n }, () => 5_000 + Math.floor(this.random() * 45_000));
+  }
+
+  get instruments(): number {
+    return this.prices.length;
+  }
+
+  next(index: number, now: number): Tick {
+    const current = this.prices[index]!;
+    // A step of up to ±0.2 %, at least one cent, never below one dollar.
+    const step = Math.max(1, Math.round(current * 0.002 * this.random()));
+    const price = Math.max(100, current + (this.random() < 0.5 ? -step : step));
+    this.prices[index] = price;
+    const pricesCents = Array.from({ length: this.levels }, (_, level) =>
+      level === 0 ? price : Math.max(1, price + (level % 2 === 0 ? 1 : -1) * level * Math.max(1, Math.round(price * 0.0005))),
+    );
+    const eventTime = now - Math.floor(this.random() * 20);
+    return {
+      instrument: String(index + 1),
+      eventTime,
+      receivedAt: now,
+      level: Math.floor(this.random() * 10),
+      pricesCents,
+    };
+  }
+}
+
+export class TickGenerator {
+  private readonly source: TickSource;
+  private readonly waker = new Waker();
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private readonly ticksPerSecond: number;
+  sent = 0;
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly streamName: string,
+    private readonly log: Log,
+    options: GeneratorOptions = {},
+  ) {
+    this.source = new TickSource(options);
+    this.ticksPerSecond = options.ticksPerSecond ?? 3;
+  }
+
+  start(): void {
+    this.running = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const periodMs = 250;
+    let credit = 0;
+    let errorStreak = 0;
+    while (!this.stopping) {
+      const started = Date.now();
+      credit += (this.ticksPerSecond * periodMs) / 1000;
+      const perInstrument = Math.floor(credit);
+      credit -= perInstrument;
+      const records = [];
+      for (let k = 0; k < perInstrument; k++) {
+        for (let i = 0; i < this.source.instruments; i++) {
+          const tick = this.source.next(i, Date.now());
+          records.push({ Data: Buffer.from(pipeRecord(tick)), PartitionKey: tick.instrument });
+        }
+      }
+      for (let i = 0; i < records.length && !this.stopping; i += 500) {
+        try {
+          const chunk = records.slice(i, i + 500);
+          const res = await this.kinesis.send(new PutRecordsCommand({ StreamName: this.streamName, Records: chunk }));
+          this.sent += chunk.length - (res.FailedRecordCount ?? 0);
+          errorStreak = 0;
+        } catch (err) {
+          if (!this.stopping && errorStreak++ % 40 === 0) this.log.warn(`generator: put failed: ${errorMessage(err)}`);
+        }
+      }
+      await this.waker.sleep(periodMs - (Date.now() - started));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.waker.wake();
+    await this.running;
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID, randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Context } from "aws-lambda";
+import { REPO_ROOT } from "./paths.js";
+
+/** Account id the local runtime puts in ARNs. */
+export const LOCAL_ACCOUNT = "000000000000";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LambdaHandler<E = any, R = any> = (event: E, context: Context) => Promise<R> | R;
+
+export interface LocalFunction {
+  /** Resource id from the description (e.g. "LatestConsumer"); names the function. */
+  id: string;
+  functionName: string;
+  timeoutMs: number;
+  handler: LambdaHandler;
+}
+
+/**
+ * Loads a handler the way Lambda does from SST's `handler` setting ("path/to/file.export"),
+ * relative to the repository root. The module's bindings (sst/node) are read at import, so the
+ * environment must be in place before the first call.
+ */
+export async function loadHandler(spec: string): Promise<LambdaHandler> {
+  const dot = spec.lastIndexOf(".");
+  const file = spec.slice(0, dot);
+  const exportName = spec.slice(dot + 1);
+  const url = pathToFileURL(join(REPO_ROOT, `${file}.ts`)).href;
+  const mod = (await import(url)) as Record<string, unknown>;
+  const fn = mod[exportName];
+  if (typeof fn !== "function") throw new Error(`${file}.ts does not export a function named ${exportName}`);
+  return fn as LambdaHandler;
+}
+
+export function localFunctionName(id: string): string {
+  return `tickstream-local-${id}`;
+}
+
+/** A context object shaped like the one Lambda passes. */
+export function lambdaContext(fn: { functionName: string; timeoutMs: number }, region: string): Context {
+  const deadline = Date.now() + fn.timeoutMs;
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, "/");
+  const noop = () => undefined;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: fn.functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${fn.functionName}`,
+    memoryLimitInMB: "1024",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${fn.functionName}`,
+    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString("hex")}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: noop,
+    fail: noop,
+    succeed: noop,
+  };
+}

@@ -1,0 +1,29 @@
+import { randomUUID } from "node:crypto";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ARCHIVE_PREFIXES } from "@tickstream/core/resources";
+import type { OnFailureRecord } from "./events.js";
+
+/**
+ * The local on-failure destination: each discarded batch's metadata (the document Lambda would
+ * send to SQS) as a JSON object under `failed-batches/` in the archive bucket:
+ * `failed-batches/<function>/<shardId>/YYYY/MM/DD/<time>-<uuid>.json`.
+ */
+export function failedBatchKey(functionName: string, doc: OnFailureRecord): string {
+  const iso = doc.timestamp;
+  const day = iso.slice(0, 10).replace(/-/g, "/");
+  const time = iso.replace(/[:]/g, ".").replace(/Z$/, "");
+  return `${ARCHIVE_PREFIXES.failedBatches}${functionName}/${doc.KinesisBatchInfo.shardId}/${day}/${time}-${randomUUID()}.json`;
+}
+
+export function s3FailureDestination(s3: S3Client, bucket: string, functionName: string) {
+  return async (doc: OnFailureRecord): Promise<void> => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: failedBatchKey(functionName, doc),
+        Body: JSON.stringify(doc, null, 2),
+        ContentType: "application/json",
+      }),
+    );
+  };
+}

@@ -1,0 +1,221 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { afterAll, describe, expect, it } from "vitest";
+import type { PutRecordsFn, PutRecordsRequest } from "../producer/putter.js";
+import { findArchiveBucketOutput, resolveArchive } from "./archive-target.js";
+import { archiveLines, hourPrefixes, partitionKeyFor, replay } from "./replay.js";
+
+const T = Date.UTC(2026, 10, 22, 10, 0, 0); // 2026-11-22T10:00:00Z
+const H = 3_600_000;
+
+const pipe = (instrument: number, seq: number, price: number) =>
+  `session=20261122|sequence=${seq}|reception=${seq + 10}|instrument=${instrument}|l=1|price_0=${price}|`;
+
+/** An S3 stand-in holding objects in memory; lists are paginated by 2 to exercise paging. */
+function fakeS3(objects: Record<string, Uint8Array>): S3Client {
+  return {
+    async send(cmd: unknown) {
+      if (cmd instanceof ListObjectsV2Command) {
+        const { Prefix = "", ContinuationToken } = cmd.input;
+        const keys = Object.keys(objects).filter((k) => k.startsWith(Prefix)).sort().reverse(); // unsorted on purpose
+        const start = ContinuationToken ? Number(ContinuationToken) : 0;
+        const page = keys.slice(start, start + 2);
+        const more = start + 2 < keys.length;
+        return { Contents: page.map((Key) => ({ Key })), IsTruncated: more, NextContinuationToken: more ? String(start + 2) : undefined };
+      }
+      if (cmd instanceof GetObjectCommand) {
+        const body = objects[cmd.input.Key!];
+        if (!body) throw Object.assign(new Error("no such key"), { name: "NoSuchKey" });
+        return { Body: { transformToByteArray: async () => body } };
+      }
+      throw new Error(`unexpected command ${(cmd as object).constructor.name}`);
+    },
+  } as unknown as S3Client;
+}
+
+function recordingPut(fail?: (attempt: number, index: number) => string | undefined): PutRecordsFn & { calls: PutRecordsRequest[] } {
+  const calls: PutRecordsRequest[] = [];
+  const fn = (async (request: PutRecordsRequest) => {
+    calls.push(request);
+    const attempt = calls.length;
+    const Records = request.Records.map((_, i) => {
+      const code = fail?.(attempt, i);
+      return code ? { ErrorCode: code, ErrorMessage: code } : { SequenceNumber: String(attempt * 1000 + i), ShardId: "shardId-0" };
+    });
+    return { FailedRecordCount: Records.filter((r) => "ErrorCode" in r).length, Records };
+  }) as PutRecordsFn & { calls: PutRecordsRequest[] };
+  fn.calls = calls;
+  return fn;
+}
+
+const gz = (lines: string[]) => gzipSync(Buffer.from(lines.map((l) => `${l}\n`).join("")));
+const text = (d: Uint8Array) => Buffer.from(d).toString("utf8");
+const fastRetry = { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 2 };
+
+describe("hourPrefixes", () => {
+  it("lists every arrival hour that overlaps [from, to)", () => {
+    expect(hourPrefixes(T + 30 * 60_000, T + 2 * H)).toEqual(["raw/2026/11/22/10/", "raw/2026/11/22/11/"]);
+    expect(hourPrefixes(T, T + 1)).toEqual(["raw/2026/11/22/10/"]);
+    expect(hourPrefixes(T - 1, T + 1)).toEqual(["raw/2026/11/22/09/", "raw/2026/11/22/10/"]);
+    expect(hourPrefixes(Date.UTC(2026, 11, 31, 23, 30), Date.UTC(2027, 0, 1, 0, 30))).toEqual(["raw/2026/12/31/23/", "raw/2027/01/01/00/"]);
+  });
+
+  it("refuses an empty or inverted range", () => {
+    expect(() => hourPrefixes(T, T)).toThrow(/later/);
+    expect(() => hourPrefixes(T + 1, T)).toThrow(/later/);
+  });
+});
+
+describe("archiveLines", () => {
+  it("reads gzip (several members too) and plain objects, one record per line", () => {
+    expect(archiveLines(gz(["a", "b"])).map(text)).toEqual(["a", "b"]);
+    const twoMembers = Buffer.concat([gz(["a"]), gz(["b", "c"])]);
+    expect(archiveLines(twoMembers).map(text)).toEqual(["a", "b", "c"]);
+    expect(archiveLines(Buffer.from("x\ny")).map(text)).toEqual(["x", "y"]);
+    expect(archiveLines(Buffer.from("x\n\ny\n")).map(text)).toEqual(["x", "", "y"]);
+    expect(archiveLines(new Uint8Array())).toEqual([]);
+  });
+});
+
+describe("partitionKeyFor", () => {
+  it("is the instrument of a decodable record, random otherwise", () => {
+    expect(partitionKeyFor(Buffer.from(pipe(3, T, 12345)))).toEqual({ key: "3", decodable: true });
+    const json = Buffer.from('{"EVENT_TIME": "2026-11-22T10:00:00.123456", "TICKER": "AAPL", "PRICE": 84.51}');
+    expect(partitionKeyFor(json)).toEqual({ key: "AAPL", decodable: true });
+    expect(partitionKeyFor(Buffer.from("garbage"), () => "rnd")).toEqual({ key: "rnd", decodable: false });
+  });
+});
+
+describe("replay", () => {
+  const objects: Record<string, Uint8Array> = {
+    "raw/2026/11/22/09/prices-1-2026-11-22-09-59-00-a.gz": gz([pipe(1, T - 60_000, 100)]),
+    "raw/2026/11/22/10/prices-1-2026-11-22-10-00-01-a.gz": gz([pipe(1, T + 1000, 101), pipe(2, T + 1500, 201)]),
+    "raw/2026/11/22/10/prices-1-2026-11-22-10-05-00-b.gz": gz([pipe(1, T + 300_000, 102), "not a tick", ""]),
+    "raw/2026/11/22/10/prices-1-2026-11-22-10-30-00-c.gz": gz(Array.from({ length: 1200 }, (_, i) => pipe(i % 7, T + 1_800_000 + i, 1000 + i))),
+    "raw/2026/11/22/11/prices-1-2026-11-22-11-00-00-a.gz": gz([pipe(9, T + H, 900)]),
+    "errors/2026/11/22/10/prices-1-2026-11-22-10-00-00-z.gz": gz(["must not be read"]),
+  };
+
+  it("puts every record of the selected arrival hours back, in archive order, in batches of ≤ 500", async () => {
+    const put = recordingPut();
+    const report = await replay({ s3: fakeS3(objects), bucket: "b", put, streamName: "prices", fromMs: T + 10 * 60_000, toMs: T + H, randomKey: () => "rnd" });
+    expect(report.prefixes).toEqual(["raw/2026/11/22/10/"]);
+    expect(report.objects).toBe(3);
+    expect(report.records).toBe(2 + 2 + 1200);
+    expect(report.decodable).toBe(2 + 1 + 1200);
+    expect(report.skippedEmpty).toBe(1);
+    expect(report).toMatchObject({ delivered: 1204, failed: 0, retried: 0 });
+    expect(put.calls.map((c) => c.Records.length)).toEqual([500, 500, 204]);
+    const sent = put.calls.flatMap((c) => c.Records);
+    expect(text(sent[0]!.Data)).toBe(pipe(1, T + 1000, 101));
+    expect(sent[0]!.PartitionKey).toBe("1");
+    expect(text(sent[3]!.Data)).toBe("not a tick");
+    expect(sent[3]!.PartitionKey).toBe("rnd");
+    expect(text(sent[1203]!.Data)).toBe(pipe(1199 % 7, T + 1_800_000 + 1199, 2199));
+    expect(sent.every((r) => r.Data.byteLength > 0 && !text(r.Data).endsWith("\n"))).toBe(true);
+  });
+
+  it("resends only the failed entries until they are in", async () => {
+    // The first call refuses every third record; the resends go through.
+    const put = recordingPut((attempt, i) => (attempt === 1 && i % 3 === 0 ? "ProvisionedThroughputExceededException" : undefined));
+    const report = await replay({ s3: fakeS3(objects), bucket: "b", put, streamName: "prices", fromMs: T, toMs: T + 1, retry: fastRetry });
+    expect(report).toMatchObject({ delivered: 1204, failed: 0, throttled: 167 });
+    expect(report.retried).toBe(167);
+    expect(put.calls[1]!.Records).toHaveLength(167);
+    expect(put.calls.reduce((n, c) => n + c.Records.length, 0)).toBe(1204 + 167);
+  });
+
+  it("counts what could not be put, and stops on an error retrying cannot fix", async () => {
+    const always = recordingPut(() => "InternalFailure");
+    const r1 = await replay({ s3: fakeS3(objects), bucket: "b", put: always, streamName: "prices", fromMs: T + H, toMs: T + H + 1, retry: fastRetry });
+    expect(r1).toMatchObject({ records: 1, delivered: 0, failed: 1, failures: { InternalFailure: 1 } });
+
+    const missing: PutRecordsFn = async () => {
+      throw Object.assign(new Error("Stream prices not found"), { name: "ResourceNotFoundException" });
+    };
+    const r2 = await replay({ s3: fakeS3(objects), bucket: "b", put: missing, streamName: "prices", fromMs: T, toMs: T + 2 * H, retry: fastRetry });
+    expect(r2.fatal).toMatch(/ResourceNotFoundException/);
+    expect(r2.delivered).toBe(0);
+    expect(r2.failed).toBeGreaterThan(0);
+    expect(r2.objects).toBeLessThan(4);
+  });
+
+  it("a dry run counts and puts nothing", async () => {
+    const put = recordingPut();
+    const report = await replay({ s3: fakeS3(objects), bucket: "b", put, streamName: "prices", fromMs: T - H, toMs: T + 2 * H, dryRun: true });
+    expect(put.calls).toHaveLength(0);
+    expect(report).toMatchObject({ objects: 5, records: 1 + 1204 + 1, delivered: 0 });
+    expect(report.byPrefix["raw/2026/11/22/09/"]).toEqual({ objects: 1, records: 1 });
+  });
+
+  it("paces to --rate", async () => {
+    const put = recordingPut();
+    const started = Date.now();
+    const report = await replay({ s3: fakeS3(objects), bucket: "b", put, streamName: "prices", fromMs: T, toMs: T + 1, rate: 4000 });
+    expect(report.delivered).toBe(1204);
+    // 1204 records at 4000/s with a burst of 500: at least ~175 ms.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+});
+
+describe("archive target", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "replay-target-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("finds the archive bucket in the stage's SST outputs", () => {
+    const outputs = {
+      "staging-tickstream-Storage": { ArchiveBucketName: "staging-tickstream-storage-archive-1" },
+      "prod-tickstream-Storage": { ArchiveBucketName: "prod-bucket" },
+    };
+    expect(findArchiveBucketOutput(outputs, "staging")).toBe("staging-tickstream-storage-archive-1");
+    expect(findArchiveBucketOutput({ "pr-1-tickstream-S": { ArchiveBucketArn: "arn:aws:s3:::abc" } }, "pr-1")).toBe("abc");
+    expect(findArchiveBucketOutput(outputs, "pr-2")).toBeUndefined();
+  });
+
+  it("reads the local bucket and endpoint from the local outputs", () => {
+    const file = path.join(dir, "outputs.json");
+    writeFileSync(file, JSON.stringify({ region: "eu-west-1", s3Endpoint: "http://127.0.0.1:1", archiveBucket: "tickstream-archive" }));
+    const target = { mode: "local", region: "eu-west-1" } as Parameters<typeof resolveArchive>[1];
+    const a = resolveArchive({ outputs: file }, target, dir);
+    expect(a.bucket).toBe("tickstream-archive");
+    expect(a.description).toContain("http://127.0.0.1:1");
+    a.client.destroy();
+    expect(() => resolveArchive({ stream: "s" }, { mode: "aws", region: "eu-west-1" } as never, dir)).toThrow(/--bucket/);
+    expect(() => resolveArchive({ stage: "qa" }, { mode: "aws", region: "eu-west-1" } as never, dir)).toThrow(/--bucket/);
+  });
+});
+
+describe("npm run replay (command line)", () => {
+  const root = path.resolve(import.meta.dirname, "../../../..");
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "packages/local/src/cli/replay.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+
+  it("--help prints the usage and exits 0", () => {
+    const r = run("--help");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Usage: npm run replay --");
+    expect(r.stdout).toContain("--dry-run");
+  });
+
+  it("bad flags print the usage and exit 2", () => {
+    const bad = run("--from", "2026-11-22T10:00:00Z", "--too", "x");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown flag --too \(did you mean --to\?\)/);
+    expect(bad.stderr).toContain("Usage: npm run replay --");
+    expect(run("--from", "2026-11-22T10:00:00Z").status).toBe(2);
+    const inverted = run("--from", "2026-11-22T10:00:00Z", "--to", "2026-11-22T09:00:00Z");
+    expect(inverted.status).toBe(2);
+    expect(inverted.stderr).toContain("--to must be later than --from");
+    expect(run("--from", "yesterday", "--to", "today").status).toBe(2);
+  });
+
+  it("without a running local runtime, says what to do and exits 1", () => {
+    const r = run("--from", "2026-11-22T10:00:00Z", "--to", "2026-11-22T11:00:00Z", "--outputs", path.join(tmpdir(), "nothing-here.json"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/npm start/);
+  });
+});

@@ -1,0 +1,14 @@
+import { startKinesalite, localKinesis } from "@tickstream/core/testing/local-aws";
+import { CreateStreamCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { writeFileSync } from "node:fs";
+const k = await startKinesalite();
+const c = localKinesis(k.endpoint);
+await c.send(new CreateStreamCommand({ StreamName: "p1", ShardCount: 2 }));
+await c.send(new CreateStreamCommand({ StreamName: "w1", ShardCount: 1 }));
+await new Promise(r => setTimeout(r, 300));
+writeFileSync("/tmp/smoke/outputs.json", JSON.stringify({ region: "us-east-1", kinesisEndpoint: k.endpoint, pricesStream: "p1", windowsStream: "w1" }));
+const recs = [1,2,3].map(i => ({ Data: Buffer.from(JSON.stringify({instrument: String(i), windowStart: 1795320000000 + i*10000, windowEnd: 1795320060000+i*10000, max: 123.45 + i})), PartitionKey: String(i)}));
+await c.send(new PutRecordsCommand({ StreamName: "w1", Records: recs }));
+await c.send(new PutRecordsCommand({ StreamName: "w1", Records: recs }));
+console.log("ready", k.endpoint);
+await new Promise(r => setTimeout(r, 60000));

@@ -1,0 +1,81 @@
+import { use, type StackContext } from "sst/constructs";
+import { Duration, Size } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as firehose from "aws-cdk-lib/aws-kinesisfirehose";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { ARCHIVE_BUFFERING, ARCHIVE_PREFIXES } from "@tickstream/core/resources";
+import { StorageStack } from "./StorageStack";
+import { StreamStack } from "./StreamStack";
+import { logRetentionOf, removalPolicyOf, stageConfig } from "./stage-config";
+
+/** Firehose `raw/` prefix: arrival hour in UTC. */
+export const RAW_PREFIX = `${ARCHIVE_PREFIXES.raw}!{timestamp:yyyy/MM/dd/HH}/`;
+/** Firehose `errors/` prefix: failure type, then arrival hour. */
+export const ERROR_PREFIX = `${ARCHIVE_PREFIXES.errors}!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/`;
+
+/**
+ * Firehose reads `prices` and writes every raw record, bad ones included, to the archive
+ * bucket, one record per line, GZIP-compressed.
+ */
+export function ArchiveStack({ stack, app }: StackContext) {
+  const cfg = stageConfig(app.stage);
+  const { archive } = use(StorageStack);
+  const { prices } = use(StreamStack);
+
+  const deliveryLogs = new logs.LogGroup(stack, "ArchiveDeliveryLogs", {
+    retention: logRetentionOf(cfg),
+    removalPolicy: removalPolicyOf(cfg),
+  });
+
+  const writer = new iam.Role(stack, "ArchiveWriterRole", {
+    assumedBy: new iam.ServicePrincipal("firehose.amazonaws.com"),
+    description: "Firehose: writes the archive under raw/ and errors/",
+  });
+
+  const delivery = new firehose.DeliveryStream(stack, "ArchiveDelivery", {
+    source: new firehose.KinesisStreamSource(prices.cdk.stream),
+    destination: new firehose.S3Bucket(archive.cdk.bucket, {
+      dataOutputPrefix: RAW_PREFIX,
+      errorOutputPrefix: ERROR_PREFIX,
+      compression: firehose.Compression.GZIP,
+      fileExtension: ".gz",
+      bufferingInterval: Duration.seconds(ARCHIVE_BUFFERING.intervalSeconds),
+      bufferingSize: Size.mebibytes(ARCHIVE_BUFFERING.sizeMiB),
+      // Firehose concatenates records; this built-in processor appends "\n" to each one, so
+      // every record is one line. (It appends unconditionally: a record that already ends
+      // with a newline is followed by an empty line.)
+      processors: [new firehose.AppendDelimiterToRecordProcessor()],
+      loggingConfig: new firehose.EnableLogging(deliveryLogs),
+      role: writer,
+    }),
+  });
+
+  // The L2 destination grants read/write (deletes included) on the whole bucket. Firehose
+  // needs only the S3 permissions AWS documents for it, and only under its two prefixes.
+  const bucketArn = archive.bucketArn;
+  const writerPolicy = writer.node.tryFindChild("DefaultPolicy") as iam.Policy | undefined;
+  const cfnWriterPolicy = writerPolicy?.node.defaultChild as iam.CfnPolicy | undefined;
+  if (!cfnWriterPolicy) throw new Error("Firehose writer role has no default policy");
+  cfnWriterPolicy.addPropertyOverride("PolicyDocument.Statement", [
+    {
+      Effect: "Allow",
+      Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+      Resource: bucketArn,
+    },
+    {
+      Effect: "Allow",
+      Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+      Resource: [
+        `${bucketArn}/${ARCHIVE_PREFIXES.raw}*`,
+        `${bucketArn}/${ARCHIVE_PREFIXES.errors}*`,
+      ],
+    },
+    {
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: deliveryLogs.logGroupArn,
+    },
+  ]);
+
+  return { delivery };
+}

@@ -1,0 +1,70 @@
+import { NextjsSite, use, type StackContext } from "sst/constructs";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as cr from "aws-cdk-lib/custom-resources";
+import { ApiStack, CORS, staticCorsOrigins } from "./ApiStack";
+import { AuthStack } from "./AuthStack";
+import { logRetentionOf, stageConfig } from "./stage-config";
+
+export const SITE_PATH = "packages/web";
+
+/** The Next.js dashboard on CloudFront; its settings come from the other stacks. */
+export function WebStack({ stack, app }: StackContext) {
+  const cfg = stageConfig(app.stage);
+  const { api } = use(ApiStack);
+  const { auth } = use(AuthStack);
+  const domain = cfg.web.domain;
+
+  const site = new NextjsSite(stack, "Site", {
+    path: SITE_PATH,
+    runtime: "nodejs22.x",
+    memorySize: 1024,
+    timeout: 20,
+    customDomain: domain ? { domainName: domain.name, hostedZone: domain.hostedZone } : undefined,
+    // Baked into the client bundle at build time and set on the server function; nothing is
+    // edited by hand.
+    environment: {
+      NEXT_PUBLIC_API_URL: api.customDomainUrl ?? api.url,
+      NEXT_PUBLIC_REGION: app.region,
+      NEXT_PUBLIC_USER_POOL_ID: auth.userPoolId,
+      NEXT_PUBLIC_USER_POOL_CLIENT_ID: auth.userPoolClientId,
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+    dev: { url: "http://localhost:3000" },
+    cdk: { server: { logRetention: logRetentionOf(cfg) } },
+  });
+
+  // The API is deployed before the site exists, so it cannot name the site's origin (the site
+  // needs the API URL first; referencing the site from ApiStack would be a dependency cycle).
+  // Without a custom domain, this stack adds the CloudFront origin to the API's CORS once the
+  // distribution exists. Its parameters include the API's own origins, so any CORS change in
+  // ApiStack re-runs it in the same deploy.
+  const siteUrl = site.customDomainUrl ?? site.url;
+  if (siteUrl && !domain) {
+    new cr.AwsCustomResource(stack, "ApiCorsForSite", {
+      onUpdate: {
+        service: "ApiGatewayV2",
+        action: "UpdateApi",
+        parameters: {
+          ApiId: api.httpApiId,
+          CorsConfiguration: {
+            AllowOrigins: [siteUrl, ...staticCorsOrigins(cfg)],
+            AllowMethods: [...CORS.allowMethods],
+            AllowHeaders: CORS.allowHeaders,
+            AllowCredentials: false,
+            MaxAge: CORS.maxAgeSeconds,
+          },
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(`${app.stage}-api-cors`),
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ["apigateway:PATCH"], resources: [api.httpApiArn] }),
+      ]),
+      installLatestAwsSdk: false,
+      logRetention: logRetentionOf(cfg),
+    });
+  }
+
+  stack.addOutputs({ SiteUrl: siteUrl ?? "http://localhost:3000" });
+
+  return { site };
+}
