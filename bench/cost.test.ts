@@ -59,6 +59,11 @@ describe("cost model", () => {
     expect(cost(c, "data out")).toBeCloseTo(296.630859375, 6);
     expect(c.byService.Firehose).toBe(0);
     expect(c.byService.S3).toBe(0);
+    // Without a shard count, one shard per 1,000 records/s: 1 lane, 100-record batches.
+    expect(c.lines.find((l) => l.item.startsWith("ingest: requests"))!.quantity).toBeCloseTo(25.92, 9);
+    const four = monthlyCost({ ...seedLike, stream: { mode: "on-demand", retentionHours: 24, shards: 4 }, archive: null });
+    // 4 shards x 2 lanes: 8 invocations/s of 125 records... capped at the batch size of 100.
+    expect(four.lines.find((l) => l.item.startsWith("ingest: requests"))!.quantity).toBeCloseTo(25.92, 9);
   });
 
   it("models invocations from batch size, batching window and shards", () => {

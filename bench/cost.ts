@@ -8,7 +8,8 @@ import { GB, PRICES, type Prices } from "./prices.js";
 
 export type KinesisMode =
   | { mode: "provisioned"; shards: number; retentionHours: number }
-  | { mode: "on-demand"; retentionHours: number };
+  /** `shards`: how many shards AWS gives the on-demand stream (4 at creation), for the invocation rate. */
+  | { mode: "on-demand"; retentionHours: number; shards?: number };
 
 export interface ConsumerCost {
   name: string;
@@ -114,7 +115,7 @@ export function monthlyCost(d: DesignInput, p: Prices = PRICES): DesignCost {
   lines.push(...kinesisLines("prices stream", d.stream, ticks, d.tickBytes, d.streamReaders, hours, p));
   for (const s of d.extraStreams) lines.push(...kinesisLines(`${s.name} stream`, s.kind, s.recordsPerSecond * seconds, s.recordBytes, 1, hours, p));
 
-  const shards = d.stream.mode === "provisioned" ? d.stream.shards : Math.max(1, Math.ceil(d.ticksPerSecond / p.kinesis.shardWriteRecordsPerSecond));
+  const shards = d.stream.shards ?? Math.max(1, Math.ceil(d.ticksPerSecond / p.kinesis.shardWriteRecordsPerSecond));
   for (const c of d.consumers) {
     const r = invocationRate(d.ticksPerSecond, shards, c);
     const invocations = r.invocationsPerSecond * seconds;

@@ -216,7 +216,7 @@ export class RequestCounter {
    * a handler builds for itself. Returns a function that undoes it.
    */
   attachToAllClients(): () => void {
-    const counter = this;
+    const attach = (client: { middlewareStack: unknown }) => this.attach(client);
     const patched: [object, PropertyDescriptor | undefined][] = [];
     for (const cls of [DynamoDBClient, DynamoDBDocumentClient] as unknown as { prototype: Record<string, unknown> }[]) {
       const proto = cls.prototype;
@@ -224,7 +224,7 @@ export class RequestCounter {
       const original = proto.send as (this: { middlewareStack: unknown }, ...a: unknown[]) => unknown;
       patched.push([proto, own]);
       proto.send = function (this: { middlewareStack: unknown }, ...a: unknown[]) {
-        counter.attach(this);
+        attach(this);
         return original.apply(this, a);
       };
     }

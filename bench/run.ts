@@ -8,8 +8,7 @@
  * Writes bench/results.json (this run's sections merged over the previous file's) and
  * regenerates the generated blocks of BENCHMARKS.md, bench/cost.svg included.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { machineInfo } from "./machine.js";
@@ -21,6 +20,7 @@ import { pipeline } from "./suites/pipeline.js";
 import { api } from "./suites/api.js";
 import { cost } from "./suites/cost.js";
 import { header, skeleton } from "./suites/document.js";
+import { startLocalHost } from "./suites/local.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -81,25 +81,23 @@ async function main(): Promise<void> {
   const started = Date.now();
   const log = (m: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${m}`);
 
-  let local: LocalHandle | undefined;
-  let localDir: string | undefined;
+  let local: Promise<LocalHandle> | undefined;
   const ctx: BenchContext = {
     quick: args.quick,
     log,
     results,
-    local: async () => {
-      if (local) return local;
-      const { startLocal } = (await import("../packages/local/src/runtime.js")) as {
-        startLocal(o: Record<string, unknown>): Promise<{ outputs: LocalHandle["outputs"]; stop(): Promise<void> }>;
-      };
-      localDir = mkdtempSync(join(tmpdir(), "tickstream-bench-"));
-      const t0 = Date.now();
-      const rt = await startLocal({ dataDir: localDir, ports: "auto", web: false, generator: false, quiet: true });
-      log(`local back end up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${localDir})`);
-      local = { outputs: rt.outputs, dataDir: localDir, stop: () => rt.stop() };
+    local: () => {
+      local ??= startLocalHost("design").then((h) => {
+        log(`local back end (design) up in ${h.startSeconds.toFixed(1)} s`);
+        return h;
+      });
       return local;
     },
   };
+  const stopLocal = async () => {
+    if (local) await (await local.catch(() => undefined))?.stop().catch((e: unknown) => log(`stopping the local back end: ${String(e)}`));
+  };
+  process.once("SIGINT", () => void stopLocal().then(() => process.exit(130)));
 
   for (const b of selected) {
     log(`${b.name}: ${b.title}`);
@@ -120,10 +118,7 @@ async function main(): Promise<void> {
     log(`${b.name}: done in ${section.meta.wallSeconds.toFixed(1)} s`);
   }
 
-  if (local) {
-    await local.stop().catch((e: unknown) => log(`stopping the local back end: ${String(e)}`));
-    if (localDir) rmSync(localDir, { recursive: true, force: true });
-  }
+  await stopLocal();
 
   const sections: Record<string, string> = { header: header(results, commandLine(argv), (Date.now() - started) / 1000) };
   for (const b of BENCHMARKS) {

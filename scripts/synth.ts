@@ -46,7 +46,9 @@ export function parseSynthArgs(argv: string[]): SynthArgs | "help" {
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
   if (!values.stage) throw new Error("--stage is required");
   if (!STAGE_NAME.test(values.stage)) {
-    throw new Error(`invalid stage name "${values.stage}": a letter, then letters, digits or hyphens`);
+    throw new Error(
+      `invalid stage name "${values.stage}": a letter, then letters, digits or hyphens`,
+    );
   }
   if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region)) {
     throw new Error(`invalid region "${values.region}"`);
@@ -63,6 +65,7 @@ export async function synth(args: SynthArgs, root = process.cwd()): Promise<stri
   // SST reads NODE_ENV while building: "test" skips the AWS bootstrap lookup and the Next.js
   // build. Set it before sst is loaded (it is imported dynamically below).
   process.env.NODE_ENV = "test";
+  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1";
   const outdir = path.join(root, ".sst", "synth", args.stage);
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.mkdirSync(outdir, { recursive: true });
@@ -98,16 +101,25 @@ async function main(): Promise<number> {
     const count = Object.keys(template.Resources ?? {}).length;
     console.log(`${path.relative(process.cwd(), file)}  (${count} resources)`);
   }
-  console.log(`Synthesized ${files.length} stacks for stage "${args.stage}" in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `Synthesized ${files.length} stacks for stage "${args.stage}" in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return 0;
 }
 
-const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename ?? "");
+const invokedDirectly =
+  process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename ?? "");
 if (invokedDirectly) {
   main().then(
     (code) => process.exit(code),
     (e: unknown) => {
-      console.error(`synth failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      const message = e instanceof Error ? e.message : String(e);
+      console.error(`synth failed: ${e instanceof Error ? (e.stack ?? message) : message}`);
+      if (message.includes("Could not find file for handler")) {
+        console.error(
+          "A handler in packages/functions/src is missing; --no-bundle synthesizes without bundling.",
+        );
+      }
       process.exit(1);
     },
   );

@@ -51,7 +51,10 @@ export function ApiStack({ stack, app }: StackContext) {
   const routes: Record<string, ApiRouteProps<typeof AUTHORIZER>> = Object.fromEntries(
     API.routes.map((route) => [
       route,
-      { function: handler, ...(publicRoutes.includes(route) ? { authorizer: "none" as const } : {}) },
+      {
+        function: handler,
+        ...(publicRoutes.includes(route) ? { authorizer: "none" as const } : {}),
+      },
     ]),
   );
 

@@ -87,7 +87,10 @@ export function MonitoringStack({ stack, app }: StackContext) {
   });
   alarm("ArchiveDeliveryFailures", {
     alarmDescription: "Firehose deliveries to S3 are failing",
-    metric: delivery.metric("DeliveryToS3.Success", { statistic: "Minimum", period: Duration.minutes(5) }),
+    metric: delivery.metric("DeliveryToS3.Success", {
+      statistic: "Minimum",
+      period: Duration.minutes(5),
+    }),
     threshold: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
     evaluationPeriods: 1,

@@ -1,7 +1,13 @@
 import { Bucket, Table, type StackContext, type TableProps } from "sst/constructs";
 import { Duration } from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
-import { ARCHIVE_PREFIXES, BUCKETS, TABLES, type KeyType, type TableSpec } from "@tickstream/core/resources";
+import {
+  ARCHIVE_PREFIXES,
+  BUCKETS,
+  TABLES,
+  type KeyType,
+  type TableSpec,
+} from "@tickstream/core/resources";
 import { removalPolicyOf, stageConfig, type StageConfig } from "./stage-config";
 
 type FieldType = NonNullable<TableProps["fields"]>[string];
@@ -51,7 +57,11 @@ export function StorageStack({ stack, app }: StackContext) {
           expiration: rawExpireDays === undefined ? undefined : Duration.days(rawExpireDays),
         }
       : undefined;
-  const rejects = [ARCHIVE_PREFIXES.deadLetters, ARCHIVE_PREFIXES.failedBatches, ARCHIVE_PREFIXES.errors];
+  const rejects = [
+    ARCHIVE_PREFIXES.deadLetters,
+    ARCHIVE_PREFIXES.failedBatches,
+    ARCHIVE_PREFIXES.errors,
+  ];
   const archive = new Bucket(stack, BUCKETS.archive.id, {
     cors: false,
     blockPublicACLs: true,

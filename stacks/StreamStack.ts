@@ -15,7 +15,10 @@ import { putToStream, readWriteTable, writeUnderPrefix } from "./access";
 import { StorageStack } from "./StorageStack";
 import { removalPolicyOf, stageConfig, windowEnvironment, type StageConfig } from "./stage-config";
 
-function streamProps(cfg: StageConfig, shards: "pricesShards" | "windowsShards"): kinesis.StreamProps {
+function streamProps(
+  cfg: StageConfig,
+  shards: "pricesShards" | "windowsShards",
+): kinesis.StreamProps {
   const s = cfg.streams;
   return {
     encryption: kinesis.StreamEncryption.MANAGED,

@@ -18,7 +18,11 @@ export const TABLE_WRITE = [
   "dynamodb:BatchWriteItem",
   "dynamodb:ConditionCheckItem",
 ];
-export const STREAM_PUT = ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStreamSummary"];
+export const STREAM_PUT = [
+  "kinesis:PutRecord",
+  "kinesis:PutRecords",
+  "kinesis:DescribeStreamSummary",
+];
 
 /** Read-only access to a table (GetItem, BatchGetItem, Query; never Scan). */
 export function readTable(table: Table): BindingResource {
@@ -35,7 +39,10 @@ export function readWriteTable(table: Table): BindingResource {
 
 /** Put records into a stream. */
 export function putToStream(stream: KinesisStream): BindingResource {
-  return { resource: stream, permissions: [{ actions: STREAM_PUT, resources: [stream.streamArn] }] };
+  return {
+    resource: stream,
+    permissions: [{ actions: STREAM_PUT, resources: [stream.streamArn] }],
+  };
 }
 
 /** Write objects under one key prefix of a bucket (e.g. "dead-letters/"). */

@@ -35,6 +35,19 @@ export interface OfflineOptions {
   privateWorkDir?: boolean;
 }
 
+const temporaryDirs: string[] = [];
+
+function temporaryDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+/** Deletes the temporary directories made by `buildApp` (call once done with the app). */
+export function removeTemporaryDirs(): void {
+  for (const dir of temporaryDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** Builds the whole app for one stage, runs SST's finishing steps, and returns it. */
 export async function buildApp(opts: OfflineOptions): Promise<App> {
   if (process.env.NODE_ENV !== "test") {
@@ -42,7 +55,7 @@ export async function buildApp(opts: OfflineOptions): Promise<App> {
   }
   await initProject({ stage: opts.stage, region: opts.region });
   if (opts.privateWorkDir) {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "tickstream-synth-"));
+    const work = temporaryDir("tickstream-synth-");
     const project = useProject();
     setProject({
       ...project,
@@ -60,7 +73,7 @@ export async function buildApp(opts: OfflineOptions): Promise<App> {
       region: settings.region ?? DEFAULT_REGION,
       account: opts.account ?? OFFLINE_ACCOUNT,
     },
-    { outdir: opts.outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tickstream-cdk-out-")) },
+    { outdir: opts.outdir ?? temporaryDir("tickstream-cdk-out-") },
   );
   await config.stacks(app);
   if (!opts.bundle) {
@@ -87,7 +100,9 @@ export function ensureSiteStandIns(siteDir: string): string[] {
           s3: {
             type: "s3",
             originPath: "_assets",
-            copy: [{ from: ".open-next/assets", to: "_assets", cached: true, versionedSubDir: "_next" }],
+            copy: [
+              { from: ".open-next/assets", to: "_assets", cached: true, versionedSubDir: "_next" },
+            ],
           },
           imageOptimizer: {
             type: "function",

@@ -1,5 +1,5 @@
 // Stage "prod": everything that must hold in production. One App per file (SST module state).
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Match } from "aws-cdk-lib/assertions";
 import { API, CONSUMERS, STREAMS, TABLES, WINDOWS_TIMER } from "@tickstream/core/resources";
 import { ApiStack } from "./ApiStack";
@@ -24,6 +24,7 @@ let s: Synthesized;
 beforeAll(async () => {
   s = await synthStage("prod");
 });
+afterAll(() => s?.dispose());
 
 const TABLE_READ = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"];
 const TABLE_RW = [
@@ -82,7 +83,9 @@ describe("storage (prod)", () => {
     const [bucketId, bucket] = resourceNamed(t, "AWS::S3::Bucket", "ArchiveBucket");
     expect(bucket.DeletionPolicy).toBe("Retain");
     expect(bucket.Properties!.BucketEncryption).toEqual({
-      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } },
+      ],
     });
     expect(bucket.Properties!.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
@@ -110,7 +113,9 @@ describe("storage (prod)", () => {
 
   it("moves raw/ to IA then Glacier and expires the rejects", () => {
     const [, bucket] = resourceNamed(s.template(StorageStack), "AWS::S3::Bucket", "ArchiveBucket");
-    const rules = (bucket.Properties!.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    const rules = (
+      bucket.Properties!.LifecycleConfiguration as { Rules: Record<string, unknown>[] }
+    ).Rules;
     const byId = Object.fromEntries(rules.map((r) => [r.Id, r]));
     expect(byId.raw).toMatchObject({
       Prefix: "raw/",
@@ -173,13 +178,19 @@ describe("streams and consumers (prod)", () => {
   it("encrypts the on-failure queue and refuses plain HTTP to it", () => {
     const t = s.template(StreamStack);
     const [queueId, queue] = resourceNamed(t, "AWS::SQS::Queue", "FailedBatches");
-    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    expect(queue.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
     expect(queue.DeletionPolicy).toBe("Retain");
     t.hasResourceProperties("AWS::SQS::QueuePolicy", {
       Queues: [{ Ref: queueId }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          Match.objectLike({
+            Effect: "Deny",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
         ]),
       },
     });
@@ -196,7 +207,11 @@ describe("streams and consumers (prod)", () => {
     expect(handlers[`Consumer_Prices_${CONSUMERS.windows.id}`]).toBe(CONSUMERS.windows.handler);
     expect(handlers[`Job_${WINDOWS_TIMER.id}`]).toBe(WINDOWS_TIMER.handler);
 
-    for (const prefix of ["PricesConsumerPricesLatestConsumer", "PricesConsumerPricesWindowsConsumer", "WindowsTimerJob"]) {
+    for (const prefix of [
+      "PricesConsumerPricesLatestConsumer",
+      "PricesConsumerPricesWindowsConsumer",
+      "WindowsTimerJob",
+    ]) {
       const [, fn] = resourceNamed(t, "AWS::Lambda::Function", prefix);
       const p = fn.Properties!;
       expect(p.Runtime).toBe("nodejs22.x");
@@ -214,13 +229,23 @@ describe("streams and consumers (prod)", () => {
         SST_STAGE: "prod",
       });
     }
-    const [, latest] = resourceNamed(t, "AWS::Lambda::Function", "PricesConsumerPricesLatestConsumer");
-    const latestEnv = (latest.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    const [, latest] = resourceNamed(
+      t,
+      "AWS::Lambda::Function",
+      "PricesConsumerPricesLatestConsumer",
+    );
+    const latestEnv = (latest.Properties!.Environment as { Variables: Record<string, unknown> })
+      .Variables;
     expect(Object.keys(latestEnv)).toEqual(
       expect.arrayContaining(["SST_Table_tableName_Latest", "SST_Bucket_bucketName_Archive"]),
     );
-    const [, windows] = resourceNamed(t, "AWS::Lambda::Function", "PricesConsumerPricesWindowsConsumer");
-    const windowsEnv = (windows.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    const [, windows] = resourceNamed(
+      t,
+      "AWS::Lambda::Function",
+      "PricesConsumerPricesWindowsConsumer",
+    );
+    const windowsEnv = (windows.Properties!.Environment as { Variables: Record<string, unknown> })
+      .Variables;
     expect(Object.keys(windowsEnv)).toEqual(
       expect.arrayContaining([
         "SST_Table_tableName_Panes",
@@ -256,7 +281,16 @@ describe("least privilege (prod)", () => {
       [...TABLE_RW, "s3:PutObject", ...SQS_SEND, ...KINESIS_READ, ...XRAY].sort(),
     );
     expect(actionsGrantedTo(t, "PricesConsumerPricesWindowsConsumerServiceRole")).toEqual(
-      [...TABLE_RW, ...TABLE_RW, ...TABLE_RW, ...STREAM_PUT, "s3:PutObject", ...SQS_SEND, ...KINESIS_READ, ...XRAY].sort(),
+      [
+        ...TABLE_RW,
+        ...TABLE_RW,
+        ...TABLE_RW,
+        ...STREAM_PUT,
+        "s3:PutObject",
+        ...SQS_SEND,
+        ...KINESIS_READ,
+        ...XRAY,
+      ].sort(),
     );
     expect(actionsGrantedTo(t, "WindowsTimerJobWindowsTimerServiceRole")).toEqual(
       [...TABLE_RW, ...TABLE_RW, ...TABLE_RW, ...STREAM_PUT, ...XRAY].sort(),
@@ -302,11 +336,19 @@ describe("least privilege (prod)", () => {
 describe("archive (prod)", () => {
   it("reads the prices stream and writes GZIP, newline-delimited records under raw/ and errors/", () => {
     const t = s.template(ArchiveStack);
-    const [, delivery] = resourceNamed(t, "AWS::KinesisFirehose::DeliveryStream", "ArchiveDelivery");
+    const [, delivery] = resourceNamed(
+      t,
+      "AWS::KinesisFirehose::DeliveryStream",
+      "ArchiveDelivery",
+    );
     const p = delivery.Properties!;
     expect(p.DeliveryStreamType).toBe("KinesisStreamAsSource");
-    const source = p.KinesisStreamSourceConfiguration as { KinesisStreamARN: { "Fn::ImportValue": string } };
-    expect(source.KinesisStreamARN["Fn::ImportValue"]).toMatch(/^prod-tickstream-StreamStack:.*PricesStream.*Arn/);
+    const source = p.KinesisStreamSourceConfiguration as {
+      KinesisStreamARN: { "Fn::ImportValue": string };
+    };
+    expect(source.KinesisStreamARN["Fn::ImportValue"]).toMatch(
+      /^prod-tickstream-StreamStack:.*PricesStream.*Arn/,
+    );
     const dest = p.ExtendedS3DestinationConfiguration as Record<string, unknown>;
     expect(RAW_PREFIX).toBe("raw/!{timestamp:yyyy/MM/dd/HH}/");
     expect(ERROR_PREFIX).toBe("errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/");
@@ -315,7 +357,10 @@ describe("archive (prod)", () => {
       ErrorOutputPrefix: "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/",
       CompressionFormat: "GZIP",
       BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 5 },
-      ProcessingConfiguration: { Enabled: true, Processors: [{ Type: "AppendDelimiterToRecord", Parameters: [] }] },
+      ProcessingConfiguration: {
+        Enabled: true,
+        Processors: [{ Type: "AppendDelimiterToRecord", Parameters: [] }],
+      },
     });
     expect((dest.BucketARN as { "Fn::ImportValue": string })["Fn::ImportValue"]).toMatch(
       /^prod-tickstream-StorageStack:.*ArchiveBucket.*Arn/,
@@ -335,10 +380,16 @@ describe("auth (prod)", () => {
     expect(pool.DeletionPolicy).toBe("Retain");
     const [, client] = resourceNamed(t, "AWS::Cognito::UserPoolClient", "AuthUserPoolClient");
     expect(client.Properties!.ExplicitAuthFlows).toEqual(
-      expect.arrayContaining(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
+      expect.arrayContaining([
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+      ]),
     );
     expect(client.Properties!.GenerateSecret).toBe(false);
-    t.hasResourceProperties("AWS::Cognito::IdentityPool", { AllowUnauthenticatedIdentities: false });
+    t.hasResourceProperties("AWS::Cognito::IdentityPool", {
+      AllowUnauthenticatedIdentities: false,
+    });
   });
 });
 
@@ -404,15 +455,29 @@ describe("web (prod)", () => {
     const t = s.template(WebStack);
     const [, server] = resourceNamed(t, "AWS::Lambda::Function", "SitedefaultServerFunction");
     expect(server.Properties!.Runtime).toBe("nodejs22.x");
-    const env = (server.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    const env = (server.Properties!.Environment as { Variables: Record<string, unknown> })
+      .Variables;
     expect(env.NEXT_PUBLIC_REGION).toBe("us-east-1");
-    expect(JSON.stringify(env.NEXT_PUBLIC_API_URL)).toMatch(/prod-tickstream-ApiStack:.*ApiEndpoint/);
-    expect(JSON.stringify(env.NEXT_PUBLIC_USER_POOL_ID)).toMatch(/prod-tickstream-AuthStack:.*AuthUserPool[0-9A-F]/);
-    expect(JSON.stringify(env.NEXT_PUBLIC_USER_POOL_CLIENT_ID)).toMatch(/prod-tickstream-AuthStack:.*AuthUserPoolClient/);
+    expect(JSON.stringify(env.NEXT_PUBLIC_API_URL)).toMatch(
+      /prod-tickstream-ApiStack:.*ApiEndpoint/,
+    );
+    expect(JSON.stringify(env.NEXT_PUBLIC_USER_POOL_ID)).toMatch(
+      /prod-tickstream-AuthStack:.*AuthUserPool[0-9A-F]/,
+    );
+    expect(JSON.stringify(env.NEXT_PUBLIC_USER_POOL_CLIENT_ID)).toMatch(
+      /prod-tickstream-AuthStack:.*AuthUserPoolClient/,
+    );
     // The same values replace the build-time placeholders in the uploaded client bundle.
     const [, uploader] = resourceNamed(t, "Custom::S3Uploader", "SiteS3AssetUploader");
-    const searched = (uploader.Properties!.replaceValues as { search: string }[]).map((r) => r.search);
-    expect(searched).toEqual(expect.arrayContaining(["{{ NEXT_PUBLIC_API_URL }}", "{{ NEXT_PUBLIC_USER_POOL_CLIENT_ID }}"]));
+    const searched = (uploader.Properties!.replaceValues as { search: string }[]).map(
+      (r) => r.search,
+    );
+    expect(searched).toEqual(
+      expect.arrayContaining([
+        "{{ NEXT_PUBLIC_API_URL }}",
+        "{{ NEXT_PUBLIC_USER_POOL_CLIENT_ID }}",
+      ]),
+    );
   });
 
   it("adds the CloudFront origin to the API's CORS once the site exists", () => {
@@ -426,7 +491,9 @@ describe("web (prod)", () => {
     expect(call.service).toBe("ApiGatewayV2");
     expect(call.action).toBe("UpdateApi");
     expect(call.parameters.CorsConfiguration.AllowOrigins).toEqual(["https://<token>"]);
-    expect(actionsGrantedTo(t, "AWS679f53fac002430cb0da5b7982bd2287ServiceRole")).toEqual(["apigateway:PATCH"]);
+    expect(actionsGrantedTo(t, "AWS679f53fac002430cb0da5b7982bd2287ServiceRole")).toEqual([
+      "apigateway:PATCH",
+    ]);
   });
 });
 
@@ -434,17 +501,27 @@ describe("monitoring (prod)", () => {
   it("alarms on iterator age, errors, failed batches and archive delivery, to one topic", () => {
     const t = s.template(MonitoringStack);
     const [topicId] = resourceNamed(t, "AWS::SNS::Topic", "Alarms");
-    const alarms = Object.values(resourcesOf(t, "AWS::CloudWatch::Alarm")).map((a) => a.Properties!);
+    const alarms = Object.values(resourcesOf(t, "AWS::CloudWatch::Alarm")).map(
+      (a) => a.Properties!,
+    );
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
     const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
     const iteratorAge = byMetric("IteratorAge");
     expect(iteratorAge).toHaveLength(2);
     for (const a of iteratorAge) {
-      expect(a).toMatchObject({ Statistic: "Maximum", Threshold: 30_000, ComparisonOperator: "GreaterThanThreshold" });
+      expect(a).toMatchObject({
+        Statistic: "Maximum",
+        Threshold: 30_000,
+        ComparisonOperator: "GreaterThanThreshold",
+      });
     }
     expect(byMetric("Errors").filter((a) => a.Namespace === "AWS/Lambda")).toHaveLength(4);
     expect(byMetric("ApproximateNumberOfMessagesVisible")).toEqual([
-      expect.objectContaining({ Namespace: "AWS/SQS", Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" }),
+      expect.objectContaining({
+        Namespace: "AWS/SQS",
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      }),
     ]);
     expect(byMetric("DeliveryToS3.DataFreshness")).toEqual([
       expect.objectContaining({ Namespace: "AWS/Firehose", Threshold: 900, Statistic: "Maximum" }),
@@ -461,7 +538,9 @@ describe("outputs (prod)", () => {
       Object.keys(s.template(fn).toJSON().Outputs ?? {});
     expect(outputs(StorageStack)).toContain("ArchiveBucket");
     expect(outputs(StreamStack)).toEqual(expect.arrayContaining(["PricesStream", "WindowsStream"]));
-    expect(outputs(AuthStack)).toEqual(expect.arrayContaining(["UserPoolId", "UserPoolClientId", "Region"]));
+    expect(outputs(AuthStack)).toEqual(
+      expect.arrayContaining(["UserPoolId", "UserPoolClientId", "Region"]),
+    );
     expect(outputs(ApiStack)).toContain("ApiUrl");
     expect(outputs(WebStack)).toContain("SiteUrl");
   });

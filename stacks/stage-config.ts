@@ -18,16 +18,10 @@ export type StageKind = "prod" | "staging" | "preview" | "dev";
 
 /** Kinesis capacity: on-demand, or a fixed number of shards per stream. */
 export type ShardMode =
-  | { mode: "on-demand" }
-  | { mode: "provisioned"; pricesShards: number; windowsShards: number };
+  { mode: "on-demand" } | { mode: "provisioned"; pricesShards: number; windowsShards: number };
 
 export type LogRetention =
-  | "one_week"
-  | "two_weeks"
-  | "one_month"
-  | "three_months"
-  | "six_months"
-  | "one_year";
+  "one_week" | "two_weeks" | "one_month" | "three_months" | "six_months" | "one_year";
 
 export interface StorageClassTransition {
   storageClass: "STANDARD_IA" | "GLACIER_IR" | "GLACIER" | "DEEP_ARCHIVE";

@@ -6,7 +6,7 @@
 import { Template } from "aws-cdk-lib/assertions";
 import { getStack, type App } from "sst/constructs";
 import type { FunctionalStack } from "sst/constructs/FunctionalStack.js";
-import { buildApp } from "./offline";
+import { buildApp, removeTemporaryDirs } from "./offline";
 
 export interface Synthesized {
   app: App;
@@ -14,6 +14,8 @@ export interface Synthesized {
   template(stack: FunctionalStack<unknown>): Template;
   /** Every stack's template, keyed by stack id (e.g. "StorageStack"). */
   all(): Record<string, Template>;
+  /** Deletes the temporary build directories (call in afterAll). */
+  dispose(): void;
 }
 
 /** Builds the whole app for `stage` (functions keep SST's placeholder code). */
@@ -41,10 +43,15 @@ export async function synthStage(stage: string): Promise<Synthesized> {
       }
       return out;
     },
+    dispose: removeTemporaryDirs,
   };
 }
 
-export type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
+export type Resource = {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DeletionPolicy?: string;
+};
 
 /** Resources of one type in a template, by logical id. */
 export function resourcesOf(t: Template, type: string): Record<string, Resource> {
@@ -55,7 +62,9 @@ export function resourcesOf(t: Template, type: string): Record<string, Resource>
 export function resourceNamed(t: Template, type: string, prefix: string): [string, Resource] {
   const hits = Object.entries(resourcesOf(t, type)).filter(([id]) => id.startsWith(prefix));
   if (hits.length !== 1) {
-    throw new Error(`expected one ${type} named ${prefix}*, found ${hits.map(([id]) => id).join(", ") || "none"}`);
+    throw new Error(
+      `expected one ${type} named ${prefix}*, found ${hits.map(([id]) => id).join(", ") || "none"}`,
+    );
   }
   return hits[0]!;
 }
@@ -113,11 +122,14 @@ export function actionsGrantedTo(t: Template, rolePrefix: string): string[] {
 }
 
 /** Metadata SST records for each construct of a stack (function handlers, among others). */
-export function sstMetadata(t: Template): { id: string; type: string; data: Record<string, unknown> }[] {
+export function sstMetadata(
+  t: Template,
+): { id: string; type: string; data: Record<string, unknown> }[] {
   const out = t.toJSON().Outputs?.SSTMetadata?.Value as unknown;
   const text = typeof out === "string" ? out : flattenJoin(out);
-  return (JSON.parse(text) as { metadata: { id: string; type: string; data: Record<string, unknown> }[] })
-    .metadata;
+  return (
+    JSON.parse(text) as { metadata: { id: string; type: string; data: Record<string, unknown> }[] }
+  ).metadata;
 }
 
 /** Renders an Fn::Join with tokens replaced by "<token>", to read JSON built at deploy time. */

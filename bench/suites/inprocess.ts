@@ -55,5 +55,31 @@ export async function loadInProcess(): Promise<Loaded> {
     missing.push(`latest consumer (${(err as Error).message})`);
   }
 
+  try {
+    const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
+    const { aggregateBatch } = await import("@tickstream/core/windows/aggregate");
+    const { windowShape } = await import("@tickstream/core/windows/assigner");
+    const { WINDOW_DEFAULTS } = await import("@tickstream/core/config");
+    const shape = windowShape(WINDOW_DEFAULTS);
+    consumers.push({
+      name: "windows: decodeBatch + aggregateBatch (pane maxima)",
+      make: () => ({
+        consume(records) {
+          const { ticks } = decodeBatch(records);
+          const first = ticks[0]?.tick.eventTime ?? 0;
+          // Placed against a watermark one lateness behind the batch, as in steady state.
+          const agg = aggregateBatch(
+            ticks.map((t) => t.tick),
+            first - WINDOW_DEFAULTS.allowedLatenessMs,
+            shape,
+          );
+          return agg.groups.length;
+        },
+      }),
+    });
+  } catch (err) {
+    missing.push(`windows aggregation (${(err as Error).message})`);
+  }
+
   return { consumers, missing, notes };
 }

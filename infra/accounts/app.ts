@@ -15,7 +15,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { App, DefaultStackSynthesizer } from "aws-cdk-lib";
-import { parseDeployers, parseRepository, parseSubjectTemplate, DEFAULT_APP_NAME, DEFAULT_QUALIFIER } from "./config.js";
+import {
+  parseDeployers,
+  parseRepository,
+  parseSubjectTemplate,
+  DEFAULT_APP_NAME,
+  DEFAULT_QUALIFIER,
+} from "./config.js";
 import { DeployAccessStack } from "./deploy-access-stack.js";
 import { EXECUTION_POLICY_NAME, executionPolicy } from "./execution-policy.js";
 
@@ -31,9 +37,13 @@ export interface AccessSettings {
 }
 
 /** Builds the app; the stack carries no assets, so it needs no CDK bootstrap of its own. */
-export function buildApp(settings: AccessSettings, outdir?: string): { app: App; stack: DeployAccessStack } {
+export function buildApp(
+  settings: AccessSettings,
+  outdir?: string,
+): { app: App; stack: DeployAccessStack } {
   const app = new App(outdir ? { outdir } : {});
-  const ctx = (key: keyof AccessSettings) => settings[key] ?? (app.node.tryGetContext(key) as string | undefined);
+  const ctx = (key: keyof AccessSettings) =>
+    settings[key] ?? (app.node.tryGetContext(key) as string | undefined);
   const stack = new DeployAccessStack(app, STACK_NAME, {
     stackName: "tickstream-deploy-access",
     description: "GitHub Actions OIDC provider and Tickstream deploy roles",
@@ -118,7 +128,9 @@ export function main(argv: string[]): number {
         qualifier: str("qualifier"),
       });
       console.log(JSON.stringify(doc.toJSON(), null, 2));
-      console.error(`create it as: aws iam create-policy --policy-name ${EXECUTION_POLICY_NAME} --policy-document file://<this output>`);
+      console.error(
+        `create it as: aws iam create-policy --policy-name ${EXECUTION_POLICY_NAME} --policy-document file://<this output>`,
+      );
       return 0;
     }
   } catch (err) {

@@ -46,7 +46,12 @@ export interface DeployerSpec {
 
 export const DEPLOYER_SPECS: Record<Deployer, DeployerSpec> = {
   preview: { stagePattern: "pr-*", refPattern: "refs/pull/*/merge", mayRemove: true },
-  staging: { stagePattern: "staging", environment: "staging", refPattern: "refs/heads/main", mayRemove: true },
+  staging: {
+    stagePattern: "staging",
+    environment: "staging",
+    refPattern: "refs/heads/main",
+    mayRemove: true,
+  },
   // Production keeps its data and its stacks: removing prod is a deliberate act by an
   // administrator, never something a workflow can do.
   prod: { stagePattern: "prod", environment: "prod", refPattern: "refs/tags/v*", mayRemove: false },
@@ -64,8 +69,12 @@ export function parseRepository(value: string | undefined): string {
 
 /** Parses "staging" or "preview,staging" into a list of known deployers, without repeats. */
 export function parseDeployers(value: string | undefined): Deployer[] {
-  const items = (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new Error(`deployers must list one or more of ${DEPLOYERS.join(", ")}`);
+  const items = (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0)
+    throw new Error(`deployers must list one or more of ${DEPLOYERS.join(", ")}`);
   for (const item of items) {
     if (!(DEPLOYERS as readonly string[]).includes(item)) {
       throw new Error(`unknown deployer "${item}" (known: ${DEPLOYERS.join(", ")})`);
@@ -77,11 +86,17 @@ export function parseDeployers(value: string | undefined): Deployer[] {
 export function parseSubjectTemplate(value: string | undefined): SubjectTemplate {
   if (value === undefined || value === "" || value === "context-ref") return "context-ref";
   if (value === "default") return "default";
-  throw new Error(`subject template must be "context-ref" or "default", got ${JSON.stringify(value)}`);
+  throw new Error(
+    `subject template must be "context-ref" or "default", got ${JSON.stringify(value)}`,
+  );
 }
 
 /** The `sub` pattern (StringLike) a deployer's role accepts. */
-export function subjectPattern(repository: string, deployer: Deployer, template: SubjectTemplate): string {
+export function subjectPattern(
+  repository: string,
+  deployer: Deployer,
+  template: SubjectTemplate,
+): string {
   const spec = DEPLOYER_SPECS[deployer];
   const context = spec.environment ? `environment:${spec.environment}` : "pull_request";
   return template === "context-ref"

@@ -71,7 +71,9 @@ export class DeployAccessStack extends Stack {
         maxSessionDuration: Duration.hours(1),
         assumedBy: new WebIdentityPrincipal(this.provider.oidcProviderArn, {
           StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: STS_AUDIENCE },
-          StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: subjectPattern(props.repository, deployer, template) },
+          StringLike: {
+            [`${GITHUB_OIDC_HOST}:sub`]: subjectPattern(props.repository, deployer, template),
+          },
         }),
         inlinePolicies: { deploy: deployPolicy({ deployer, appName, qualifier }) },
       });
@@ -95,7 +97,11 @@ const PARTITION = Aws.PARTITION;
  * reads its bootstrap stacks, keeps app metadata in the SST bootstrap bucket and reads
  * parameters under /sst/<app>/<stage>/.
  */
-export function deployPolicy(opts: { deployer: Deployer; appName: string; qualifier: string }): PolicyDocument {
+export function deployPolicy(opts: {
+  deployer: Deployer;
+  appName: string;
+  qualifier: string;
+}): PolicyDocument {
   const { deployer, appName, qualifier } = opts;
   const spec = DEPLOYER_SPECS[deployer];
   const stage = spec.stagePattern;
@@ -160,7 +166,9 @@ export function deployPolicy(opts: { deployer: Deployer; appName: string; qualif
         sid: "SstMetadataList",
         actions: ["s3:ListBucket"],
         resources: [`arn:${PARTITION}:s3:::sstbootstrap-*`],
-        conditions: { StringLike: { "s3:prefix": [`stackMetadata/app.${appName}/stage.${stage}/*`] } },
+        conditions: {
+          StringLike: { "s3:prefix": [`stackMetadata/app.${appName}/stage.${stage}/*`] },
+        },
       }),
       new PolicyStatement({
         sid: "SstMetadataObjects",

@@ -4,7 +4,13 @@ import path from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildApp, main, STACK_NAME } from "./app.js";
-import { parseDeployers, parseRepository, parseSubjectTemplate, subjectPattern, type Deployer } from "./config.js";
+import {
+  parseDeployers,
+  parseRepository,
+  parseSubjectTemplate,
+  subjectPattern,
+  type Deployer,
+} from "./config.js";
 import { EXECUTION_POLICY_NAME, executionPolicy } from "./execution-policy.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,7 +20,8 @@ type Json = any;
 function flat(value: Json): Json {
   if (Array.isArray(value)) return value.map(flat);
   if (value && typeof value === "object") {
-    if ("Fn::Join" in value) return (value["Fn::Join"][1] as Json[]).map(flat).join(value["Fn::Join"][0]);
+    if ("Fn::Join" in value)
+      return (value["Fn::Join"][1] as Json[]).map(flat).join(value["Fn::Join"][0]);
     if ("Ref" in value && Object.keys(value).length === 1) return `\${${value.Ref}}`;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, flat(v)]));
   }
@@ -49,10 +56,15 @@ describe("GitHub OIDC provider", () => {
   });
 
   it("is reused when the account already has one", () => {
-    const t = templateFor("staging", { existingProviderArn: "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" });
+    const t = templateFor("staging", {
+      existingProviderArn:
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+    });
     t.resourceCountIs("AWS::IAM::OIDCProvider", 0);
     const trust = Object.values(roles(t))[0].AssumeRolePolicyDocument.Statement[0];
-    expect(trust.Principal.Federated).toBe("arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com");
+    expect(trust.Principal.Federated).toBe(
+      "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+    );
   });
 });
 
@@ -64,32 +76,50 @@ describe("deploy roles: trust", () => {
   };
 
   it("one role per deployer, with a predictable name and output", () => {
-    expect(Object.keys(allRoles).sort()).toEqual(["tickstream-deploy-preview", "tickstream-deploy-prod", "tickstream-deploy-staging"]);
+    expect(Object.keys(allRoles).sort()).toEqual([
+      "tickstream-deploy-preview",
+      "tickstream-deploy-prod",
+      "tickstream-deploy-staging",
+    ]);
     for (const d of ["preview", "staging", "prod"]) all.hasOutput(`DeployRoleArn${d}`, {});
   });
 
-  it.each(Object.entries(expected))("%s: only the repository, from the right event/environment and ref", (deployer, sub) => {
-    const role = allRoles[`tickstream-deploy-${deployer}`];
-    const statements = role.AssumeRolePolicyDocument.Statement;
-    expect(statements).toHaveLength(1);
-    const [trust] = statements;
-    expect(trust.Effect).toBe("Allow");
-    expect(trust.Action).toBe("sts:AssumeRoleWithWebIdentity");
-    expect(trust.Principal).toEqual({ Federated: "${GithubOidc86785739}" });
-    expect(trust.Condition).toEqual({
-      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-      StringLike: { "token.actions.githubusercontent.com:sub": sub },
-    });
-    expect(role.MaxSessionDuration).toBe(3600);
-  });
+  it.each(Object.entries(expected))(
+    "%s: only the repository, from the right event/environment and ref",
+    (deployer, sub) => {
+      const role = allRoles[`tickstream-deploy-${deployer}`];
+      const statements = role.AssumeRolePolicyDocument.Statement;
+      expect(statements).toHaveLength(1);
+      const [trust] = statements;
+      expect(trust.Effect).toBe("Allow");
+      expect(trust.Action).toBe("sts:AssumeRoleWithWebIdentity");
+      expect(trust.Principal).toEqual({ Federated: "${GithubOidc86785739}" });
+      expect(trust.Condition).toEqual({
+        StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+        StringLike: { "token.actions.githubusercontent.com:sub": sub },
+      });
+      expect(role.MaxSessionDuration).toBe(3600);
+    },
+  );
 
   it("the subject pattern admits the runs it should and refuses the others", () => {
     const like = (pattern: string, value: string) =>
-      new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`).test(value);
+      new RegExp(
+        `^${pattern
+          .split("*")
+          .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+          .join(".*")}$`,
+      ).test(value);
     const staging = expected.staging;
-    expect(like(staging, "repo:acme/tickstream:environment:staging:ref:refs/heads/main")).toBe(true);
-    expect(like(staging, "repo:acme/tickstream:environment:staging:ref:refs/heads/feature")).toBe(false);
-    expect(like(staging, "repo:acme/tickstream-fork:environment:staging:ref:refs/heads/main")).toBe(false);
+    expect(like(staging, "repo:acme/tickstream:environment:staging:ref:refs/heads/main")).toBe(
+      true,
+    );
+    expect(like(staging, "repo:acme/tickstream:environment:staging:ref:refs/heads/feature")).toBe(
+      false,
+    );
+    expect(like(staging, "repo:acme/tickstream-fork:environment:staging:ref:refs/heads/main")).toBe(
+      false,
+    );
     expect(like(staging, "repo:acme/tickstream:pull_request:ref:refs/pull/3/merge")).toBe(false);
     const prod = expected.prod;
     expect(like(prod, "repo:acme/tickstream:environment:prod:ref:refs/tags/v1.2.3")).toBe(true);
@@ -104,7 +134,10 @@ describe("deploy roles: trust", () => {
 
   it("with GitHub's default subject template, trusts the environment (or pull_request) of the repository", () => {
     const t = roles(templateFor("preview,staging,prod", { subjectTemplate: "default" }));
-    const sub = (d: string) => t[`tickstream-deploy-${d}`].AssumeRolePolicyDocument.Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"];
+    const sub = (d: string) =>
+      t[`tickstream-deploy-${d}`].AssumeRolePolicyDocument.Statement[0].Condition.StringLike[
+        "token.actions.githubusercontent.com:sub"
+      ];
     expect(sub("staging")).toBe("repo:acme/tickstream:environment:staging");
     expect(sub("prod")).toBe("repo:acme/tickstream:environment:prod");
     expect(sub("preview")).toBe("repo:acme/tickstream:pull_request");
@@ -112,7 +145,10 @@ describe("deploy roles: trust", () => {
 
   it("never trusts a wildcard repository or subject", () => {
     for (const role of Object.values(allRoles)) {
-      const sub: string = role.AssumeRolePolicyDocument.Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"];
+      const sub: string =
+        role.AssumeRolePolicyDocument.Statement[0].Condition.StringLike[
+          "token.actions.githubusercontent.com:sub"
+        ];
       expect(sub.startsWith("repo:acme/tickstream:")).toBe(true);
       expect(sub).not.toMatch(/^repo:[^:]*\*/);
       expect(sub.endsWith(":*")).toBe(false);
@@ -121,7 +157,8 @@ describe("deploy roles: trust", () => {
 });
 
 describe("deploy roles: permissions", () => {
-  const statementsOf = (name: string): Json[] => allRoles[name].Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+  const statementsOf = (name: string): Json[] =>
+    allRoles[name].Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
 
   it("no admin: no Action '*', no service-wide '*' except read-only CloudFormation calls, no managed policies", () => {
     for (const [name, role] of Object.entries(allRoles)) {
@@ -134,7 +171,10 @@ describe("deploy roles: permissions", () => {
           expect(action).not.toMatch(/^iam:(Create|Put|Attach|Update)/);
         }
         if (asList(s.Resource).includes("*")) {
-          expect(asList(s.Action).sort()).toEqual(["cloudformation:ListImports", "cloudformation:ValidateTemplate"]);
+          expect(asList(s.Action).sort()).toEqual([
+            "cloudformation:ListImports",
+            "cloudformation:ValidateTemplate",
+          ]);
         }
       }
     }
@@ -144,7 +184,9 @@ describe("deploy roles: permissions", () => {
   });
 
   it("assume the CDK bootstrap roles of this account only", () => {
-    const s = statementsOf("tickstream-deploy-staging").find((x) => x.Sid === "AssumeCdkBootstrapRoles");
+    const s = statementsOf("tickstream-deploy-staging").find(
+      (x) => x.Sid === "AssumeCdkBootstrapRoles",
+    );
     expect(asList(s.Resource)).toEqual([
       "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-deploy-role-${AWS::AccountId}-*",
       "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-file-publishing-role-${AWS::AccountId}-*",
@@ -153,21 +195,42 @@ describe("deploy roles: permissions", () => {
   });
 
   it("pass only the CDK execution role, and only to CloudFormation", () => {
-    const pass = statementsOf("tickstream-deploy-staging").filter((x) => asList(x.Action).includes("iam:PassRole"));
+    const pass = statementsOf("tickstream-deploy-staging").filter((x) =>
+      asList(x.Action).includes("iam:PassRole"),
+    );
     expect(pass).toHaveLength(1);
-    expect(pass[0].Resource).toBe("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-*");
-    expect(pass[0].Condition).toEqual({ StringEquals: { "iam:PassedToService": "cloudformation.amazonaws.com" } });
+    expect(pass[0].Resource).toBe(
+      "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-*",
+    );
+    expect(pass[0].Condition).toEqual({
+      StringEquals: { "iam:PassedToService": "cloudformation.amazonaws.com" },
+    });
   });
 
   it("touch only their own stage's stacks, SST parameters and metadata", () => {
     const stacks = (name: string) => statementsOf(name).find((x) => x.Sid === "StageStacks");
-    expect(stacks("tickstream-deploy-staging").Resource).toBe("arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/staging-tickstream-*/*");
-    expect(stacks("tickstream-deploy-preview").Resource).toBe("arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/pr-*-tickstream-*/*");
-    expect(stacks("tickstream-deploy-prod").Resource).toBe("arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/prod-tickstream-*/*");
+    expect(stacks("tickstream-deploy-staging").Resource).toBe(
+      "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/staging-tickstream-*/*",
+    );
+    expect(stacks("tickstream-deploy-preview").Resource).toBe(
+      "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/pr-*-tickstream-*/*",
+    );
+    expect(stacks("tickstream-deploy-prod").Resource).toBe(
+      "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/prod-tickstream-*/*",
+    );
     const ssm = statementsOf("tickstream-deploy-prod").find((x) => x.Sid === "SstAndCdkParameters");
-    expect(ssm.Action).toEqual(["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]);
-    for (const r of asList<string>(ssm.Resource)) expect(r).toMatch(/:parameter\/(sst\/tickstream\/(prod|\.fallback)|cdk-bootstrap\/hnb659fds\/version)/);
-    const meta = statementsOf("tickstream-deploy-preview").find((x) => x.Sid === "SstMetadataObjects");
+    expect(ssm.Action).toEqual([
+      "ssm:GetParameter",
+      "ssm:GetParameters",
+      "ssm:GetParametersByPath",
+    ]);
+    for (const r of asList<string>(ssm.Resource))
+      expect(r).toMatch(
+        /:parameter\/(sst\/tickstream\/(prod|\.fallback)|cdk-bootstrap\/hnb659fds\/version)/,
+      );
+    const meta = statementsOf("tickstream-deploy-preview").find(
+      (x) => x.Sid === "SstMetadataObjects",
+    );
     expect(asList(meta.Resource)).toEqual([
       "arn:${AWS::Partition}:s3:::sstbootstrap-*/appMetadata/app.tickstream/stage.pr-*.json",
       "arn:${AWS::Partition}:s3:::sstbootstrap-*/stackMetadata/app.tickstream/stage.pr-*/*",
@@ -175,7 +238,8 @@ describe("deploy roles: permissions", () => {
   });
 
   it("prod's role cannot remove the prod stage; staging's and previews' can", () => {
-    const canDelete = (name: string) => statementsOf(name).some((s) => asList(s.Action).includes("cloudformation:DeleteStack"));
+    const canDelete = (name: string) =>
+      statementsOf(name).some((s) => asList(s.Action).includes("cloudformation:DeleteStack"));
     expect(canDelete("tickstream-deploy-prod")).toBe(false);
     expect(canDelete("tickstream-deploy-staging")).toBe(true);
     expect(canDelete("tickstream-deploy-preview")).toBe(true);
@@ -193,7 +257,12 @@ describe("CDK execution policy", () => {
   it("is a plain policy that fits IAM's managed-policy size limit", () => {
     expect(doc.Version).toBe("2012-10-17");
     expect(EXECUTION_POLICY_NAME).toBe("tickstream-cfn-execution");
-    for (const deployers of [["staging"], ["prod"], ["preview"], ["preview", "staging", "prod"]] as Deployer[][]) {
+    for (const deployers of [
+      ["staging"],
+      ["prod"],
+      ["preview"],
+      ["preview", "staging", "prod"],
+    ] as Deployer[][]) {
       const json = JSON.stringify(executionPolicy({ account: "111122223333", deployers }).toJSON());
       expect(json.length).toBeLessThan(6144);
     }
@@ -216,8 +285,11 @@ describe("CDK execution policy", () => {
 
   it("scopes named resources to the stage prefix", () => {
     const named = statements.find((s) => s.Sid === "StageResourcesByName");
-    for (const r of asList<string>(named.Resource)) expect(r).toMatch(/(staging-tickstream-\*|SSTBootstrap-\*|sstbootstrap-\*)$/);
-    expect(asList(named.Resource)).toContain("arn:aws:kinesis:*:111122223333:stream/staging-tickstream-*");
+    for (const r of asList<string>(named.Resource))
+      expect(r).toMatch(/(staging-tickstream-\*|SSTBootstrap-\*|sstbootstrap-\*)$/);
+    expect(asList(named.Resource)).toContain(
+      "arn:aws:kinesis:*:111122223333:stream/staging-tickstream-*",
+    );
     expect(asList(named.Resource)).toContain("arn:aws:s3:::staging-tickstream-*");
   });
 
@@ -236,7 +308,9 @@ describe("settings and command line", () => {
     expect(() => parseDeployers("")).toThrow();
     expect(parseSubjectTemplate(undefined)).toBe("context-ref");
     expect(() => parseSubjectTemplate("custom")).toThrow();
-    expect(subjectPattern("a/b", "prod", "context-ref")).toBe("repo:a/b:environment:prod:ref:refs/tags/v*");
+    expect(subjectPattern("a/b", "prod", "context-ref")).toBe(
+      "repo:a/b:environment:prod:ref:refs/tags/v*",
+    );
   });
 
   const out = mkdtempSync(path.join(tmpdir(), "accounts-"));
@@ -246,14 +320,20 @@ describe("settings and command line", () => {
     const quiet = { log: console.log };
     console.log = () => {};
     try {
-      expect(main(["synth", "--repository", "acme/tickstream", "--deployers", "prod", "--out", out])).toBe(0);
+      expect(
+        main(["synth", "--repository", "acme/tickstream", "--deployers", "prod", "--out", out]),
+      ).toBe(0);
     } finally {
       console.log = quiet.log;
     }
-    const template = JSON.parse(readFileSync(path.join(out, `${STACK_NAME}.template.json`), "utf8"));
+    const template = JSON.parse(
+      readFileSync(path.join(out, `${STACK_NAME}.template.json`), "utf8"),
+    );
     expect(template.Parameters?.BootstrapVersion).toBeUndefined();
     expect(template.Rules).toBeUndefined();
-    const types = Object.values<Json>(template.Resources).map((r) => r.Type).sort();
+    const types = Object.values<Json>(template.Resources)
+      .map((r) => r.Type)
+      .sort();
     expect(types).toEqual(["AWS::IAM::OIDCProvider", "AWS::IAM::Role"]);
   });
 
@@ -263,7 +343,9 @@ describe("settings and command line", () => {
     try {
       expect(main(["synth", "--nope"])).toBe(2);
       expect(main(["deploy"])).toBe(2);
-      expect(main(["synth", "--repository", "acme/tickstream", "--deployers", "qa", "--out", out])).toBe(1);
+      expect(
+        main(["synth", "--repository", "acme/tickstream", "--deployers", "qa", "--out", out]),
+      ).toBe(1);
       expect(main(["execution-policy", "--deployers", "prod"])).toBe(1);
     } finally {
       console.error = quiet.error;

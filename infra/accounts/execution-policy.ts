@@ -26,7 +26,8 @@ export const EXECUTION_POLICY_NAME = "tickstream-cfn-execution";
 
 export function executionPolicy(opts: ExecutionPolicyOptions): PolicyDocument {
   const { account } = opts;
-  if (!/^\d{12}$/.test(account)) throw new Error(`account must be a 12-digit AWS account id, got ${JSON.stringify(account)}`);
+  if (!/^\d{12}$/.test(account))
+    throw new Error(`account must be a 12-digit AWS account id, got ${JSON.stringify(account)}`);
   const partition = opts.partition ?? "aws";
   const app = opts.appName ?? DEFAULT_APP_NAME;
   const qualifier = opts.qualifier ?? DEFAULT_QUALIFIER;
@@ -95,7 +96,13 @@ export function executionPolicy(opts: ExecutionPolicyOptions): PolicyDocument {
       }),
       new PolicyStatement({
         sid: "ReadBootstrapVersionAndAssets",
-        actions: ["ssm:GetParameter", "ssm:GetParameters", "s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"],
+        actions: [
+          "ssm:GetParameter",
+          "ssm:GetParameters",
+          "s3:GetObject",
+          "s3:ListBucket",
+          "s3:GetBucketLocation",
+        ],
         resources: [
           arn("ssm", `parameter/cdk-bootstrap/${qualifier}/version`),
           `arn:${partition}:s3:::cdk-${qualifier}-assets-${account}-*`,

@@ -20,7 +20,11 @@ export function localClients(e: LocalEndpoints) {
   const common = { region: e.region, credentials: LOCAL_CREDENTIALS };
   return {
     // kinesalite rejects the HTTP/2 handler the Kinesis client picks by default.
-    kinesis: new KinesisClient({ ...common, endpoint: e.kinesisEndpoint, requestHandler: new NodeHttpHandler() }),
+    kinesis: new KinesisClient({
+      ...common,
+      endpoint: e.kinesisEndpoint,
+      requestHandler: new NodeHttpHandler(),
+    }),
     dynamodb: new DynamoDBClient({ ...common, endpoint: e.dynamodbEndpoint }),
     s3: new S3Client({ ...common, endpoint: e.s3Endpoint, forcePathStyle: true }),
     cognito: new CognitoIdentityProviderClient({ ...common, endpoint: e.cognitoEndpoint }),

@@ -1,4 +1,5 @@
 import { randomUUID, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
@@ -27,10 +28,16 @@ export async function loadHandler(spec: string): Promise<LambdaHandler> {
   const dot = spec.lastIndexOf(".");
   const file = spec.slice(0, dot);
   const exportName = spec.slice(dot + 1);
-  const url = pathToFileURL(join(REPO_ROOT, `${file}.ts`)).href;
+  const path = join(REPO_ROOT, `${file}.ts`);
+  if (!existsSync(path))
+    throw new Error(
+      `The function module ${file}.ts (handler "${spec}" in the resource description) does not exist`,
+    );
+  const url = pathToFileURL(path).href;
   const mod = (await import(url)) as Record<string, unknown>;
   const fn = mod[exportName];
-  if (typeof fn !== "function") throw new Error(`${file}.ts does not export a function named ${exportName}`);
+  if (typeof fn !== "function")
+    throw new Error(`${file}.ts does not export a function named ${exportName}`);
   return fn as LambdaHandler;
 }
 
@@ -39,7 +46,10 @@ export function localFunctionName(id: string): string {
 }
 
 /** A context object shaped like the one Lambda passes. */
-export function lambdaContext(fn: { functionName: string; timeoutMs: number }, region: string): Context {
+export function lambdaContext(
+  fn: { functionName: string; timeoutMs: number },
+  region: string,
+): Context {
   const deadline = Date.now() + fn.timeoutMs;
   const day = new Date().toISOString().slice(0, 10).replace(/-/g, "/");
   const noop = () => undefined;

@@ -74,7 +74,7 @@ export async function resolvePorts(
   const taken = new Set<number>();
   for (const name of PORT_NAMES) {
     const fixed = requested === "auto" ? undefined : requested?.[name];
-    if (requested === "auto" || (fixed === 0)) {
+    if (requested === "auto" || fixed === 0) {
       let port = await freePort();
       while (taken.has(port)) port = await freePort();
       result[name] = port;
@@ -86,7 +86,10 @@ export async function resolvePorts(
   const seen = new Map<number, PortName>();
   for (const name of needed) {
     const other = seen.get(result[name]);
-    if (other) throw new Error(`Ports for ${other} and ${name} are both ${result[name]}: give them different ports.`);
+    if (other)
+      throw new Error(
+        `Ports for ${other} and ${name} are both ${result[name]}: give them different ports.`,
+      );
     seen.set(result[name], name);
   }
   for (const name of needed) {

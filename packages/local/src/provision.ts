@@ -11,7 +11,12 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { BUCKETS, STREAMS, TABLES } from "@tickstream/core/resources";
-import { ensureStream, ensureTables, type TableKey, type TableNames } from "@tickstream/core/provision";
+import {
+  ensureStream,
+  ensureTables,
+  type TableKey,
+  type TableNames,
+} from "@tickstream/core/provision";
 import type { LocalClients } from "./clients.js";
 import { readJson, writeJsonAtomic } from "./files.js";
 
@@ -42,12 +47,19 @@ export interface Provisioned {
 }
 
 export function localTableNames(): TableNames {
-  return Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [k, TABLES[k].localName])) as TableNames;
+  return Object.fromEntries(
+    (Object.keys(TABLES) as TableKey[]).map((k) => [k, TABLES[k].localName]),
+  ) as TableNames;
 }
 
 function isNotFound(err: unknown): boolean {
   const name = (err as { name?: string }).name ?? "";
-  return name === "ResourceNotFoundException" || name === "UserNotFoundException" || name === "NotFound" || name === "NoSuchBucket";
+  return (
+    name === "ResourceNotFoundException" ||
+    name === "UserNotFoundException" ||
+    name === "NotFound" ||
+    name === "NoSuchBucket"
+  );
 }
 
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
@@ -70,7 +82,10 @@ function demoPassword(): string {
   return `Demo-${randomBytes(4).toString("hex")}-Pw1`;
 }
 
-async function ensureUserPool(cognito: CognitoIdentityProviderClient, state: LocalState): Promise<string> {
+async function ensureUserPool(
+  cognito: CognitoIdentityProviderClient,
+  state: LocalState,
+): Promise<string> {
   if (state.userPoolId) {
     try {
       await cognito.send(new DescribeUserPoolCommand({ UserPoolId: state.userPoolId }));
@@ -91,10 +106,16 @@ async function ensureUserPool(cognito: CognitoIdentityProviderClient, state: Loc
   return UserPool.Id;
 }
 
-async function ensureClient(cognito: CognitoIdentityProviderClient, poolId: string, state: LocalState): Promise<string> {
+async function ensureClient(
+  cognito: CognitoIdentityProviderClient,
+  poolId: string,
+  state: LocalState,
+): Promise<string> {
   if (state.userPoolClientId) {
     try {
-      await cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: state.userPoolClientId }));
+      await cognito.send(
+        new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: state.userPoolClientId }),
+      );
       return state.userPoolClientId;
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -108,7 +129,8 @@ async function ensureClient(cognito: CognitoIdentityProviderClient, poolId: stri
       ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     }),
   );
-  if (!UserPoolClient?.ClientId) throw new Error("cognito-local created an app client without an id");
+  if (!UserPoolClient?.ClientId)
+    throw new Error("cognito-local created an app client without an id");
   return UserPoolClient.ClientId;
 }
 
@@ -138,7 +160,12 @@ async function ensureDemoUser(
     );
   }
   await cognito.send(
-    new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: user.username, Password: user.password, Permanent: true }),
+    new AdminSetUserPasswordCommand({
+      UserPoolId: poolId,
+      Username: user.username,
+      Password: user.password,
+      Permanent: true,
+    }),
   );
 }
 
@@ -167,7 +194,20 @@ export async function provisionLocal(
     password: options.demoPassword ?? state.demoUser?.password ?? demoPassword(),
   };
   await ensureDemoUser(clients.cognito, userPoolId, demoUser);
-  await writeJsonAtomic(statePath, { ...state, userPoolId, userPoolClientId, demoUser } satisfies LocalState);
+  await writeJsonAtomic(statePath, {
+    ...state,
+    userPoolId,
+    userPoolClientId,
+    demoUser,
+  } satisfies LocalState);
 
-  return { tableNames, pricesStream, windowsStream, archiveBucket, userPoolId, userPoolClientId, demoUser };
+  return {
+    tableNames,
+    pricesStream,
+    windowsStream,
+    archiveBucket,
+    userPoolId,
+    userPoolClientId,
+    demoUser,
+  };
 }

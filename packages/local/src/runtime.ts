@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { resolve } from "node:path";
-import { API, ARCHIVE_BUFFERING, CONSUMERS, STREAMS, WINDOWS_TIMER, type ConsumerSpec } from "@tickstream/core/resources";
+import {
+  API,
+  ARCHIVE_BUFFERING,
+  CONSUMERS,
+  STREAMS,
+  WINDOWS_TIMER,
+  type ConsumerSpec,
+} from "@tickstream/core/resources";
 import { ENV as WINDOW_ENV, readWindowConfig, type WindowConfig } from "@tickstream/core/config";
 import { tableBindingEnv, type TableKey } from "@tickstream/core/provision";
 import type { LocalServer } from "@tickstream/core/testing/local-aws";
@@ -10,13 +17,23 @@ import { ApiHost } from "./api-host/server.js";
 import { ArchiveDelivery } from "./archive/delivery.js";
 import { LOCAL_CREDENTIALS, destroyClients, localClients, type LocalClients } from "./clients.js";
 import { TickGenerator, type GeneratorOptions } from "./generator/ticks.js";
-import { loadHandler, localFunctionName, type LambdaHandler, type LocalFunction } from "./lambda.js";
+import {
+  loadHandler,
+  localFunctionName,
+  type LambdaHandler,
+  type LocalFunction,
+} from "./lambda.js";
 import { acquireLock } from "./lock.js";
 import { writeOutputs, type LocalOutputs } from "./outputs.js";
 import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";
 import { CheckpointStore } from "./poller/checkpoint.js";
 import { s3FailureDestination } from "./poller/destination.js";
-import { EventSourceMapping, settingsFromSpec, type MappingSettings, type ShardStatus } from "./poller/mapping.js";
+import {
+  EventSourceMapping,
+  settingsFromSpec,
+  type MappingSettings,
+  type ShardStatus,
+} from "./poller/mapping.js";
 import { Schedule } from "./poller/schedule.js";
 import { resolvePorts, type PortMap, type PortName } from "./ports.js";
 import { provisionLocal } from "./provision.js";
@@ -49,11 +66,22 @@ export interface StartLocalOptions {
   /** No progress lines, no warnings on the console. */
   quiet?: boolean;
   region?: string;
-  window?: { sizeMs?: number; slideMs?: number; allowedLatenessMs?: number; idleTimeoutMs?: number; paneRetentionHours?: number };
+  window?: {
+    sizeMs?: number;
+    slideMs?: number;
+    allowedLatenessMs?: number;
+    idleTimeoutMs?: number;
+    paneRetentionHours?: number;
+  };
   /** Archive buffering (default ARCHIVE_BUFFERING of the description: 5 MiB / 60 s). */
   archive?: { bufferSizeBytes?: number; bufferIntervalMs?: number };
   /** Poller tuning over the CONSUMERS settings (tests shorten the batching window and retry delays). */
-  poller?: Partial<Pick<MappingSettings, "batchSize" | "batchingWindowMs" | "idlePollMs" | "retryAttempts" | "maxRecordAgeMs">> & {
+  poller?: Partial<
+    Pick<
+      MappingSettings,
+      "batchSize" | "batchingWindowMs" | "idlePollMs" | "retryAttempts" | "maxRecordAgeMs"
+    >
+  > & {
     retryBaseDelayMs?: number;
   };
   /** Windows timer period. Default WINDOWS_TIMER.localIntervalMs. */
@@ -126,8 +154,10 @@ function windowConfig(options: StartLocalOptions["window"] = {}): WindowConfig {
 export async function startLocal(options: StartLocalOptions = {}): Promise<LocalRuntime> {
   if (active) throw new Error("A local runtime is already running in this process; stop it first.");
   active = true;
+  const life = { stopping: false };
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
+    life.stopping = true;
     for (const fn of cleanups.splice(0).reverse()) {
       try {
         await fn();
@@ -138,7 +168,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     active = false;
   };
   try {
-    return await start(options, cleanups, cleanup);
+    return await start(options, life, cleanups, cleanup);
   } catch (err) {
     await cleanup();
     throw err;
@@ -147,6 +177,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
 
 async function start(
   options: StartLocalOptions,
+  life: { stopping: boolean },
   cleanups: (() => Promise<void>)[],
   cleanup: () => Promise<void>,
 ): Promise<LocalRuntime> {
@@ -158,7 +189,6 @@ async function start(
   const layout = dataLayout(dataDir);
   const webEnabled = options.web ?? true;
   const window = windowConfig(options.window);
-  let stopping = false;
 
   await mkdir(dataDir, { recursive: true });
   const unlock = await acquireLock(dataDir, randomUUID());
@@ -167,11 +197,20 @@ async function start(
   await rm(layout.outputs, { force: true });
   cleanups.push(() => rm(layout.outputs, { force: true }));
 
-  const needed: PortName[] = ["kinesis", "dynamodb", "s3", "cognito", "api", ...(webEnabled ? (["web"] as const) : [])];
+  const needed: PortName[] = [
+    "kinesis",
+    "dynamodb",
+    "s3",
+    "cognito",
+    "api",
+    ...(webEnabled ? (["web"] as const) : []),
+  ];
   const ports = await resolvePorts(options.ports, needed);
 
   // Local AWS servers.
-  progress(`Starting local AWS servers (Kinesis :${ports.kinesis}, DynamoDB :${ports.dynamodb}, S3 :${ports.s3}, Cognito :${ports.cognito})…`);
+  progress(
+    `Starting local AWS servers (Kinesis :${ports.kinesis}, DynamoDB :${ports.dynamodb}, S3 :${ports.s3}, Cognito :${ports.cognito})…`,
+  );
   const started = await Promise.allSettled([
     startKinesisServer({ path: layout.kinesis, port: ports.kinesis }),
     startDynamoServer({ path: layout.dynamodb, port: ports.dynamodb }),
@@ -195,7 +234,8 @@ async function start(
   const clients: LocalClients = localClients(endpoints);
   cleanups.push(async () => destroyClients(clients));
   cognitoServer.child.exited.then(({ code, signal }) => {
-    if (active && !stopping) log.error(`cognito-local exited (${code ?? signal}); see ${cognitoServer.child.logFile}`);
+    if (!life.stopping)
+      log.error(`cognito-local exited (${code ?? signal}); see ${cognitoServer.child.logFile}`);
   });
 
   // Resources.
@@ -230,7 +270,8 @@ async function start(
     POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? "WARN",
     POWERTOOLS_METRICS_DISABLED: options.metrics ? "false" : "true",
   };
-  for (const key of Object.keys(res.tableNames) as TableKey[]) env[tableBindingEnv(key)] = res.tableNames[key];
+  for (const key of Object.keys(res.tableNames) as TableKey[])
+    env[tableBindingEnv(key)] = res.tableNames[key];
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   Object.assign(process.env, env);
@@ -243,7 +284,9 @@ async function start(
     windowsTimer: { id: WINDOWS_TIMER.id, handler: WINDOWS_TIMER.handler, timeoutMs: 60_000 },
     api: { id: API.id, handler: API.handler, timeoutMs: 30_000 },
   };
-  const usesModules = (Object.keys(specs) as FunctionKey[]).some((k) => typeof options.handlers?.[k] !== "function");
+  const usesModules = (Object.keys(specs) as FunctionKey[]).some(
+    (k) => typeof options.handlers?.[k] !== "function",
+  );
   if (usesModules && loadedFor && loadedFor !== fingerprint) {
     throw new Error(
       "The function modules were already loaded in this process for a runtime with other settings " +
@@ -254,8 +297,14 @@ async function start(
   for (const key of Object.keys(specs) as FunctionKey[]) {
     const spec = specs[key];
     const override = options.handlers?.[key];
-    const handler = typeof override === "function" ? override : await loadHandler(override ?? spec.handler);
-    fns[key] = { id: spec.id, functionName: localFunctionName(spec.id), timeoutMs: spec.timeoutMs, handler };
+    const handler =
+      typeof override === "function" ? override : await loadHandler(override ?? spec.handler);
+    fns[key] = {
+      id: spec.id,
+      functionName: localFunctionName(spec.id),
+      timeoutMs: spec.timeoutMs,
+      handler,
+    };
   }
   if (usesModules) loadedFor = fingerprint;
 
@@ -263,13 +312,20 @@ async function start(
   progress("Starting the consumers, the windows timer and the archive delivery…");
   const pollerOverrides: Partial<MappingSettings> = {
     ...(options.poller?.batchSize !== undefined ? { batchSize: options.poller.batchSize } : {}),
-    ...(options.poller?.batchingWindowMs !== undefined ? { batchingWindowMs: options.poller.batchingWindowMs } : {}),
+    ...(options.poller?.batchingWindowMs !== undefined
+      ? { batchingWindowMs: options.poller.batchingWindowMs }
+      : {}),
     ...(options.poller?.idlePollMs !== undefined ? { idlePollMs: options.poller.idlePollMs } : {}),
-    ...(options.poller?.retryAttempts !== undefined ? { retryAttempts: options.poller.retryAttempts } : {}),
-    ...(options.poller?.maxRecordAgeMs !== undefined ? { maxRecordAgeMs: options.poller.maxRecordAgeMs } : {}),
+    ...(options.poller?.retryAttempts !== undefined
+      ? { retryAttempts: options.poller.retryAttempts }
+      : {}),
+    ...(options.poller?.maxRecordAgeMs !== undefined
+      ? { maxRecordAgeMs: options.poller.maxRecordAgeMs }
+      : {}),
   };
   const retryBase = options.poller?.retryBaseDelayMs;
-  if (retryBase !== undefined) pollerOverrides.retryDelayMs = (n) => Math.min(retryBase * 2 ** (n - 1), 5000);
+  if (retryBase !== undefined)
+    pollerOverrides.retryDelayMs = (n) => Math.min(retryBase * 2 ** (n - 1), 5000);
 
   const mappings: EventSourceMapping[] = [];
   const consumers: [FunctionKey, ConsumerSpec][] = [
@@ -309,7 +365,12 @@ async function start(
   // Cleanups run in reverse: the archive stops (and flushes what it holds) before the servers.
   cleanups.push(() => archive.stop());
 
-  const timer = new Schedule(fns.windowsTimer, options.timerIntervalMs ?? WINDOWS_TIMER.localIntervalMs, region, log);
+  const timer = new Schedule(
+    fns.windowsTimer,
+    options.timerIntervalMs ?? WINDOWS_TIMER.localIntervalMs,
+    region,
+    log,
+  );
   timer.start();
   cleanups.push(() => timer.stop());
 
@@ -325,7 +386,9 @@ async function start(
       audience: [res.userPoolClientId],
     }),
     cors: {
-      allowOrigins: webEnabled ? [`http://127.0.0.1:${ports.web}`, `http://localhost:${ports.web}`] : "*",
+      allowOrigins: webEnabled
+        ? [`http://127.0.0.1:${ports.web}`, `http://localhost:${ports.web}`]
+        : "*",
       allowHeaders: ["authorization", "content-type"],
       allowMethods: ["GET", "OPTIONS"],
       maxAgeSeconds: 600,
@@ -336,7 +399,8 @@ async function start(
   await apiHost.start();
   cleanups.push(() => apiHost.stop());
   const apiUrl = apiHost.url;
-  if (!(await answersHttp(`${apiUrl}/health`))) throw new Error(`The API does not answer at ${apiUrl}/health`);
+  if (!(await answersHttp(`${apiUrl}/health`)))
+    throw new Error(`The API does not answer at ${apiUrl}/health`);
 
   // The tick generator.
   let generator: TickGenerator | undefined;
@@ -355,15 +419,24 @@ async function start(
   // The dashboard.
   let web: WebServer | undefined;
   if (webEnabled) {
-    progress(`Starting the dashboard (next dev) on :${ports.web}; the first start compiles it and can take a minute…`);
+    progress(
+      `Starting the dashboard (next dev) on :${ports.web}; the first start compiles it and can take a minute…`,
+    );
     web = await startWeb({
       port: ports.web,
       logDir: layout.logs,
-      settings: { apiUrl, region, userPoolId: res.userPoolId, userPoolClientId: res.userPoolClientId, cognitoEndpoint: endpoints.cognitoEndpoint },
+      settings: {
+        apiUrl,
+        region,
+        userPoolId: res.userPoolId,
+        userPoolClientId: res.userPoolClientId,
+        cognitoEndpoint: endpoints.cognitoEndpoint,
+      },
     });
     cleanups.push(() => web!.close());
     web.child.exited.then(({ code, signal }) => {
-      if (active && !stopping) log.error(`the dashboard exited (${code ?? signal}); see ${web!.child.logFile}`);
+      if (!life.stopping)
+        log.error(`the dashboard exited (${code ?? signal}); see ${web!.child.logFile}`);
     });
   }
 
@@ -393,7 +466,6 @@ async function start(
     outputs,
     env,
     stop: () => {
-      stopping = true;
       stopped ??= cleanup();
       return stopped;
     },

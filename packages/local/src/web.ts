@@ -39,16 +39,25 @@ export function webEnv(s: WebSettings): Record<string, string> {
 
 function nextBin(): string {
   if (!existsSync(join(WEB_DIR, "package.json"))) {
-    throw new Error(`The dashboard cannot start: ${WEB_DIR} does not exist. Start without it: npm start -- --no-web`);
+    throw new Error(
+      `The dashboard cannot start: ${WEB_DIR} does not exist. Start without it: npm start -- --no-web`,
+    );
   }
   try {
     return createRequire(join(WEB_DIR, "package.json")).resolve("next/dist/bin/next");
   } catch {
-    throw new Error("The dashboard cannot start: Next.js is not installed (run npm install), or start without it: npm start -- --no-web");
+    throw new Error(
+      "The dashboard cannot start: Next.js is not installed (run npm install), or start without it: npm start -- --no-web",
+    );
   }
 }
 
-export async function startWeb(options: { port: number; logDir: string; settings: WebSettings; readyTimeoutMs?: number }): Promise<WebServer> {
+export async function startWeb(options: {
+  port: number;
+  logDir: string;
+  settings: WebSettings;
+  readyTimeoutMs?: number;
+}): Promise<WebServer> {
   const url = `http://127.0.0.1:${options.port}`;
   const env = childEnv(webEnv(options.settings));
   // next dev decides NODE_ENV itself; an inherited "test" (from a test runner) upsets it.

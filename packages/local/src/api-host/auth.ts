@@ -17,8 +17,7 @@ export interface JwtAuthorizerConfig {
 }
 
 export type AuthResult =
-  | { ok: true; claims: JwtPayload; scopes: string[] | null }
-  | { ok: false; reason: string };
+  { ok: true; claims: JwtPayload; scopes: string[] | null } | { ok: false; reason: string };
 
 /** aws-jwt-verify's default fetcher refuses plain http; cognito-local serves its JWKS over http. */
 const httpFetcher = {
@@ -44,7 +43,10 @@ export function createJwtAuthorizer(config: JwtAuthorizerConfig) {
             throw new Error("audience not allowed");
           }
         } else if (use === "access") {
-          if (typeof payload.client_id !== "string" || !config.audience.includes(payload.client_id)) {
+          if (
+            typeof payload.client_id !== "string" ||
+            !config.audience.includes(payload.client_id)
+          ) {
             throw new Error("client_id not allowed");
           }
         } else {
@@ -61,7 +63,8 @@ export function createJwtAuthorizer(config: JwtAuthorizerConfig) {
     if (!token) return { ok: false, reason: "empty token" };
     try {
       const claims = await verifier.verify(token);
-      const scope = typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : null;
+      const scope =
+        typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : null;
       return { ok: true, claims, scopes: scope };
     } catch (err) {
       return { ok: false, reason: err instanceof Error ? err.message : String(err) };

@@ -36,7 +36,8 @@ export function requestId(): string {
   return randomBytes(10).toString("base64");
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|.*\+json|.*\+xml)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|.*\+json|.*\+xml)/i;
 
 export interface EventInput {
   req: IncomingMessage;
@@ -53,7 +54,9 @@ export interface EventInput {
 export function buildEvent(input: EventInput): APIGatewayProxyEventV2WithJWTAuthorizer {
   const { req } = input;
   const url = new URL(req.url ?? "/", "http://local");
-  const rawQueryString = (req.url ?? "").includes("?") ? (req.url ?? "").slice((req.url ?? "").indexOf("?") + 1) : "";
+  const rawQueryString = (req.url ?? "").includes("?")
+    ? (req.url ?? "").slice((req.url ?? "").indexOf("?") + 1)
+    : "";
 
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
@@ -73,7 +76,8 @@ export function buildEvent(input: EventInput): APIGatewayProxyEventV2WithJWTAuth
   let queryStringParameters: Record<string, string> | undefined;
   for (const [key, value] of url.searchParams) {
     queryStringParameters ??= {};
-    queryStringParameters[key] = key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
+    queryStringParameters[key] =
+      key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
   }
 
   const method = (req.method ?? "GET").toUpperCase();

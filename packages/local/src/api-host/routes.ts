@@ -51,7 +51,11 @@ export function compileRoutes(routeKeys: readonly string[]): CompiledRoute[] {
   return routeKeys.map(compileRoute).sort((a, b) => b.specificity - a.specificity);
 }
 
-export function matchRoute(routes: CompiledRoute[], method: string, path: string): RouteMatch | undefined {
+export function matchRoute(
+  routes: CompiledRoute[],
+  method: string,
+  path: string,
+): RouteMatch | undefined {
   for (const route of routes) {
     if (route.method !== "ANY" && route.method !== method.toUpperCase()) continue;
     const m = route.pattern.exec(path);

@@ -72,7 +72,8 @@ export class ApiHost {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         this.options.log.error(`api: ${errorMessage(err)}`);
-        if (!res.headersSent) this.send(res, req, 500, { message: "Internal Server Error" }, requestId());
+        if (!res.headersSent)
+          this.send(res, req, 500, { message: "Internal Server Error" }, requestId());
         else res.end();
       });
     });
@@ -131,7 +132,11 @@ export class ApiHost {
     const path = new URL(req.url ?? "/", "http://local").pathname;
 
     // CORS preflight: answered by API Gateway itself, before routes and authorizers.
-    if (method === "OPTIONS" && req.headers.origin && req.headers["access-control-request-method"]) {
+    if (
+      method === "OPTIONS" &&
+      req.headers.origin &&
+      req.headers["access-control-request-method"]
+    ) {
       const cors = this.corsHeaders(req);
       const { allowHeaders, allowMethods, maxAgeSeconds } = this.options.cors;
       res.writeHead(204, {
@@ -162,7 +167,7 @@ export class ApiHost {
       if (!result.ok) {
         await readBody(req);
         this.send(res, req, 401, { message: "Unauthorized" }, reqId, {
-          "www-authenticate": `Bearer error="invalid_token" error_description="${result.reason.replace(/"/g, "'")}"`,
+          "www-authenticate": `Bearer error="invalid_token" error_description="${result.reason.replace(/[^\x20-\x7e]|"/g, " ").slice(0, 200)}"`,
         });
         return;
       }
@@ -199,8 +204,16 @@ export class ApiHost {
       ]);
     } catch (err) {
       const timedOut = err instanceof Error && err.message === "integration timeout";
-      this.options.log.warn(`api: ${match.routeKey}: ${timedOut ? "timed out" : `function error: ${errorMessage(err)}`}`);
-      this.send(res, req, timedOut ? 503 : 500, { message: timedOut ? "Service Unavailable" : "Internal Server Error" }, reqId);
+      this.options.log.warn(
+        `api: ${match.routeKey}: ${timedOut ? "timed out" : `function error: ${errorMessage(err)}`}`,
+      );
+      this.send(
+        res,
+        req,
+        timedOut ? 503 : 500,
+        { message: timedOut ? "Service Unavailable" : "Internal Server Error" },
+        reqId,
+      );
       return;
     } finally {
       clearTimeout(timer);
@@ -224,7 +237,8 @@ export class ApiHost {
       "apigw-requestid": reqId,
       ...this.corsHeaders(req),
     };
-    for (const [k, v] of Object.entries(structured.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(structured.headers ?? {}))
+      headers[k.toLowerCase()] = String(v);
     if (structured.cookies?.length) headers["set-cookie"] = structured.cookies;
     const body =
       structured.body === undefined

@@ -46,7 +46,9 @@ const NEWLINE = 0x0a;
 
 export function toLine(data: Uint8Array): Buffer {
   const buf = Buffer.from(data);
-  return buf.length > 0 && buf[buf.length - 1] === NEWLINE ? buf : Buffer.concat([buf, Buffer.from("\n")]);
+  return buf.length > 0 && buf[buf.length - 1] === NEWLINE
+    ? buf
+    : Buffer.concat([buf, Buffer.from("\n")]);
 }
 
 export class ArchiveDelivery {
@@ -73,7 +75,9 @@ export class ArchiveDelivery {
         lastEmptyReadAt: 0,
       })),
     );
-    this.running = this.loop().catch((err) => this.options.log.error(`archive: stopped: ${errorMessage(err)}`));
+    this.running = this.loop().catch((err) =>
+      this.options.log.error(`archive: stopped: ${errorMessage(err)}`),
+    );
   }
 
   private append(shardId: string, records: _Record[]): void {
@@ -117,7 +121,8 @@ export class ArchiveDelivery {
             }
           } catch (err) {
             if (this.stopping) return;
-            if (errorStreak++ === 0) log.warn(`archive: read failed, retrying: ${errorMessage(err)}`);
+            if (errorStreak++ === 0)
+              log.warn(`archive: read failed, retrying: ${errorMessage(err)}`);
           }
           if (this.due()) {
             try {
@@ -164,7 +169,14 @@ export class ArchiveDelivery {
     const { s3, bucket, deliveryStreamName, log } = this.options;
     const random = randomUUID();
     const attempt = async (key: string) =>
-      s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/octet-stream" }));
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: "application/octet-stream",
+        }),
+      );
     const rawKey = archiveObjectKey(ARCHIVE_PREFIXES.raw, deliveryStreamName, arrivalMs, random);
     let lastError: unknown;
     for (let i = 0; i < 4; i++) {
@@ -179,8 +191,15 @@ export class ArchiveDelivery {
       }
     }
     // As Firehose does with what it cannot deliver, keep it under the error prefix.
-    const errorKey = archiveObjectKey(`${ARCHIVE_PREFIXES.errors}s3-delivery-failed/`, deliveryStreamName, arrivalMs, random);
-    log.warn(`archive: cannot write ${rawKey} (${errorMessage(lastError)}); writing it under ${ARCHIVE_PREFIXES.errors}`);
+    const errorKey = archiveObjectKey(
+      `${ARCHIVE_PREFIXES.errors}s3-delivery-failed/`,
+      deliveryStreamName,
+      arrivalMs,
+      random,
+    );
+    log.warn(
+      `archive: cannot write ${rawKey} (${errorMessage(lastError)}); writing it under ${ARCHIVE_PREFIXES.errors}`,
+    );
     await attempt(errorKey);
     this.objectsWritten += 1;
   }
@@ -210,7 +229,9 @@ export class ArchiveDelivery {
       await this.mutex.run(() => this.deliver());
     } catch (err) {
       // Not checkpointed: the records are delivered again on the next start.
-      this.options.log.warn(`archive: final flush failed, will deliver on next start: ${errorMessage(err)}`);
+      this.options.log.warn(
+        `archive: final flush failed, will deliver on next start: ${errorMessage(err)}`,
+      );
     }
   }
 

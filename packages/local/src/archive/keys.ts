@@ -25,6 +25,11 @@ export function timestampPart(epochMs: number): string {
  * Firehose names objects `<delivery stream>-<version>-YYYY-MM-DD-HH-MM-SS-<random>` under the
  * prefix followed by the UTC hour; with GZIP compression the name ends in `.gz`.
  */
-export function archiveObjectKey(prefix: string, deliveryStream: string, epochMs: number, random: string): string {
+export function archiveObjectKey(
+  prefix: string,
+  deliveryStream: string,
+  epochMs: number,
+  random: string,
+): string {
   return `${prefix}${hourPrefix(epochMs)}${deliveryStream}-1-${timestampPart(epochMs)}-${random}.gz`;
 }

@@ -32,7 +32,11 @@ export interface CommandSpec<F extends Record<string, FlagSpec>> {
 }
 
 type FlagValues<F extends Record<string, FlagSpec>> = {
-  [K in keyof F]?: F[K]["type"] extends "boolean" ? boolean : F[K]["multiple"] extends true ? string[] : string;
+  [K in keyof F]?: F[K]["type"] extends "boolean"
+    ? boolean
+    : F[K]["multiple"] extends true
+      ? string[]
+      : string;
 };
 
 /** A bad command line; runCli prints it with the usage and exits with status 2. */
@@ -52,22 +56,33 @@ export interface Command<F extends Record<string, FlagSpec>> {
   parse(argv?: string[]): FlagValues<F>;
 }
 
-export function defineCommand<F extends Record<string, FlagSpec>>(spec: CommandSpec<F>): Command<F> {
+export function defineCommand<F extends Record<string, FlagSpec>>(
+  spec: CommandSpec<F>,
+): Command<F> {
   const cmd: Command<F> = {
     spec,
     usage: () => formatUsage(spec),
     parse(argv = process.argv.slice(2)) {
-      const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
+      const options: Record<
+        string,
+        { type: "string" | "boolean"; short?: string; multiple?: boolean }
+      > = {
         help: { type: "boolean", short: "h" },
       };
       for (const [name, f] of Object.entries(spec.flags)) {
-        options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+        options[name] = {
+          type: f.type,
+          ...(f.short ? { short: f.short } : {}),
+          ...(f.multiple ? { multiple: true } : {}),
+        };
       }
       let values: Record<string, unknown>;
       try {
         ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
       } catch (err) {
-        throw new UsageError(explainParseError(err as Error & { code?: string }, Object.keys(options)));
+        throw new UsageError(
+          explainParseError(err as Error & { code?: string }, Object.keys(options)),
+        );
       }
       if (values.help) {
         process.stdout.write(formatUsage(spec));
@@ -89,7 +104,8 @@ function explainParseError(err: Error & { code?: string }, known: string[]): str
     return `unknown flag ${flag}${hint ? ` (did you mean --${hint}?)` : ""}`;
   }
   const positional = /Unexpected argument '([^']*)'/.exec(msg);
-  if (positional) return `unexpected argument '${positional[1]}' (every value goes after a flag, e.g. --count 10)`;
+  if (positional)
+    return `unexpected argument '${positional[1]}' (every value goes after a flag, e.g. --count 10)`;
   const missing = /Option '(-[^']*?)(?: <value>)?' argument missing/.exec(msg);
   if (missing) return `flag ${missing[1]!.replace(/^-\w, /, "")} needs a value`;
   const noValue = /Option '(-[^']*?)' does not take an argument/.exec(msg);
@@ -134,7 +150,8 @@ export function formatUsage<F extends Record<string, FlagSpec>>(spec: CommandSpe
   const width = Math.min(34, Math.max(...rows.map(([l]) => l.length)) + 2);
   for (const [left, right] of rows) {
     const text = wrap(right, 100 - width - 2).split("\n");
-    const pad = left.length + 2 > width ? `\n${" ".repeat(width + 2)}` : " ".repeat(width - left.length);
+    const pad =
+      left.length + 2 > width ? `\n${" ".repeat(width + 2)}` : " ".repeat(width - left.length);
     lines.push(`  ${left}${pad}${text[0]}`);
     for (const more of text.slice(1)) lines.push(`${" ".repeat(width + 2)}${more}`);
   }
@@ -184,9 +201,46 @@ export function runCli(command: { usage(): string }, main: () => Promise<number>
   );
 }
 
+/**
+ * Where a tool talks to (resolved by target.ts): the local runtime by default, a deployed
+ * stage with --stage, or a named stream. Shared by produce, consume and replay.
+ */
+export const TARGET_FLAGS = {
+  outputs: {
+    type: "string",
+    value: "PATH",
+    description: "local runtime outputs file (with --stage: the SST outputs file)",
+    defaultText: ".local/outputs.json, with --stage .sst/outputs.json",
+  },
+  stage: {
+    type: "string",
+    value: "NAME",
+    description: "use a deployed SST stage (AWS credentials from the usual chain)",
+  },
+  stream: {
+    type: "string",
+    value: "NAME",
+    description: "stream name; without --outputs or --stage, a stream in AWS",
+  },
+  region: {
+    type: "string",
+    value: "REGION",
+    description: "AWS region (default: from the outputs or the AWS config)",
+  },
+  endpoint: {
+    type: "string",
+    value: "URL",
+    description: "Kinesis endpoint URL (default: from the outputs, or AWS)",
+  },
+} as const satisfies Record<string, FlagSpec>;
+
 // ---------- value parsers: each throws UsageError naming the flag ----------
 
-export function parseIntFlag(flag: string, value: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+export function parseIntFlag(
+  flag: string,
+  value: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
+): number {
   const n = /^[-+]?\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`--${flag} must be a whole number${rangeText(min, max)}, got '${value}'`);
@@ -194,7 +248,11 @@ export function parseIntFlag(flag: string, value: string, { min = 0, max = Numbe
   return n;
 }
 
-export function parseNumberFlag(flag: string, value: string, { min = -Infinity, max = Infinity } = {}): number {
+export function parseNumberFlag(
+  flag: string,
+  value: string,
+  { min = -Infinity, max = Infinity } = {},
+): number {
   const n = value.trim() === "" ? NaN : Number(value);
   if (!Number.isFinite(n) || n < min || n > max) {
     throw new UsageError(`--${flag} must be a number${rangeText(min, max)}, got '${value}'`);
@@ -203,8 +261,10 @@ export function parseNumberFlag(flag: string, value: string, { min = -Infinity, 
 }
 
 function rangeText(min: number, max: number): string {
-  if (Number.isFinite(min) && max < Number.MAX_SAFE_INTEGER && Number.isFinite(max)) return ` from ${min} to ${max}`;
-  if (Number.isFinite(min) && min !== -Infinity) return min === 0 ? " (0 or more)" : ` of at least ${min}`;
+  if (Number.isFinite(min) && max < Number.MAX_SAFE_INTEGER && Number.isFinite(max))
+    return ` from ${min} to ${max}`;
+  if (Number.isFinite(min) && min !== -Infinity)
+    return min === 0 ? " (0 or more)" : ` of at least ${min}`;
   return "";
 }
 
@@ -222,7 +282,9 @@ export function parseDuration(flag: string, value: string): number {
     matched += m[0].length;
   }
   if (!text || matched !== text.length) {
-    throw new UsageError(`--${flag} must be a duration such as 500ms, 30s, 2m or 1h, got '${value}'`);
+    throw new UsageError(
+      `--${flag} must be a duration such as 500ms, 30s, 2m or 1h, got '${value}'`,
+    );
   }
   return Math.round(total);
 }
@@ -236,7 +298,9 @@ export function parseTimestamp(flag: string, value: string): number {
   }
   const t = Date.parse(text);
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(t)) {
-    throw new UsageError(`--${flag} must be an ISO-8601 time (2026-11-22T10:00:00Z) or epoch milliseconds, got '${value}'`);
+    throw new UsageError(
+      `--${flag} must be an ISO-8601 time (2026-11-22T10:00:00Z) or epoch milliseconds, got '${value}'`,
+    );
   }
   return t;
 }
@@ -248,7 +312,11 @@ export function parseList(value: string): string[] {
     .filter(Boolean);
 }
 
-export function parseChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+export function parseChoice<T extends string>(
+  flag: string,
+  value: string,
+  choices: readonly T[],
+): T {
   if (!(choices as readonly string[]).includes(value)) {
     throw new UsageError(`--${flag} must be one of ${choices.join(", ")}, got '${value}'`);
   }

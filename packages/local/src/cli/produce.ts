@@ -3,13 +3,10 @@
  * the seed's Kinesis Data Generator template, any KDG template, or the stock-trade JSON of the
  * Kinesis Data Analytics tutorials; locally or in AWS. See docs/tools.md.
  */
-import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
-import { createSource, loadTemplate } from "../producer/formats.js";
-import { produce, type ProduceStats } from "../producer/producer.js";
+import type { ProduceStats } from "../producer/producer.js";
 import type { PutRecordsFn } from "../producer/putter.js";
-import { makeRng } from "../producer/random.js";
 import { DEFAULT_TICKERS } from "../producer/stock.js";
-import { checkStream, resolveTarget, TARGET_FLAGS, type Target } from "../target.js";
+import type { Target } from "../target.js";
 import {
   defineCommand,
   EXIT,
@@ -19,6 +16,7 @@ import {
   parseList,
   parseNumberFlag,
   runCli,
+  TARGET_FLAGS,
   UsageError,
 } from "./args.js";
 
@@ -32,59 +30,155 @@ const command = defineCommand({
     "project (default), from your own KDG template, or are stock-trade JSON. Runs until --count or --duration " +
     "is reached, or until Ctrl-C (which still delivers what is pending; press it twice to give up).",
   flags: {
-    template: { type: "string", short: "t", value: "FILE|TEXT", description: "Kinesis Data Generator template: a file, or the template text itself" },
-    format: { type: "string", short: "f", value: "kdg|stock", description: "kdg: the seed's KDG template; stock: stock-trade JSON", defaultText: "kdg" },
-    tickers: { type: "string", value: "A,B,…", description: "tickers for --format stock", defaultText: DEFAULT_TICKERS.join(",") },
-    rate: { type: "string", short: "r", value: "N", description: "records per second; 0 or max for as fast as the stream takes them", defaultText: String(DEFAULT_RATE) },
-    count: { type: "string", short: "n", value: "N", description: "stop after N records (duplicates not counted)" },
-    duration: { type: "string", short: "d", value: "TIME", description: "stop after this long: 500ms, 30s, 2m, 1h" },
+    template: {
+      type: "string",
+      short: "t",
+      value: "FILE|TEXT",
+      description: "Kinesis Data Generator template: a file, or the template text itself",
+    },
+    format: {
+      type: "string",
+      short: "f",
+      value: "kdg|stock",
+      description: "kdg: the seed's KDG template; stock: stock-trade JSON",
+      defaultText: "kdg",
+    },
+    tickers: {
+      type: "string",
+      value: "A,B,…",
+      description: "tickers for --format stock",
+      defaultText: DEFAULT_TICKERS.join(","),
+    },
+    rate: {
+      type: "string",
+      short: "r",
+      value: "N",
+      description: "records per second; 0 or max for as fast as the stream takes them",
+      defaultText: String(DEFAULT_RATE),
+    },
+    count: {
+      type: "string",
+      short: "n",
+      value: "N",
+      description: "stop after N records (duplicates not counted)",
+    },
+    duration: {
+      type: "string",
+      short: "d",
+      value: "TIME",
+      description: "stop after this long: 500ms, 30s, 2m, 1h",
+    },
     "partition-key": {
       type: "string",
       short: "k",
       value: "MODE",
-      description: "instrument (the record's instrument or TICKER), random, or a KDG template such as 'key-{{random.number(3)}}'",
+      description:
+        "instrument (the record's instrument or TICKER), random, or a KDG template such as 'key-{{random.number(3)}}'",
       defaultText: "instrument",
     },
-    "disorder-ms": { type: "string", value: "N", description: "hold each record back by a random 0..N ms, so arrival order differs from event-time order", defaultText: "0" },
-    duplicates: { type: "string", value: "P", description: "fraction of records (0..1) sent a second time", defaultText: "0" },
-    seed: { type: "string", value: "S", description: "seed for every random choice (values, keys, disorder, duplicates); times still come from the clock" },
-    "dry-run": { type: "boolean", description: "print the records on stdout, one per line, instead of sending them" },
-    "max-retries": { type: "string", value: "N", description: "resends of a failed record before it counts as undelivered", defaultText: "8" },
-    concurrency: { type: "string", value: "N", description: "PutRecords calls in flight; more than 1 may reorder records of one key", defaultText: "1" },
-    "keep-newlines": { type: "boolean", description: "keep the template's line breaks (the KDG trims the template and removes them)" },
+    "disorder-ms": {
+      type: "string",
+      value: "N",
+      description:
+        "hold each record back by a random 0..N ms, so arrival order differs from event-time order",
+      defaultText: "0",
+    },
+    duplicates: {
+      type: "string",
+      value: "P",
+      description: "fraction of records (0..1) sent a second time",
+      defaultText: "0",
+    },
+    seed: {
+      type: "string",
+      value: "S",
+      description:
+        "seed for every random choice (values, keys, disorder, duplicates); times still come from the clock",
+    },
+    "dry-run": {
+      type: "boolean",
+      description: "print the records on stdout, one per line, instead of sending them",
+    },
+    "max-retries": {
+      type: "string",
+      value: "N",
+      description: "resends of a failed record before it counts as undelivered",
+      defaultText: "8",
+    },
+    concurrency: {
+      type: "string",
+      value: "N",
+      description: "PutRecords calls in flight; more than 1 may reorder records of one key",
+      defaultText: "1",
+    },
+    "keep-newlines": {
+      type: "boolean",
+      description: "keep the template's line breaks (the KDG trims the template and removes them)",
+    },
     quiet: { type: "boolean", short: "q", description: "no progress line and no summary" },
     ...TARGET_FLAGS,
   },
   notes: [
-    "Template helpers: random.number(max) or random.number({\"min\":1,\"max\":9,\"precision\":0.01}), random.arrayElement([...]), " +
-      "random.weightedArrayElement({\"weights\":[...],\"data\":[...]}), random.uuid, random.boolean, random.alphaNumeric(n), " +
+    'Template helpers: random.number(max) or random.number({"min":1,"max":9,"precision":0.01}), random.arrayElement([...]), ' +
+      'random.weightedArrayElement({"weights":[...],"data":[...]}), random.uuid, random.boolean, random.alphaNumeric(n), ' +
       "date.now('FORMAT'), date.utc('FORMAT') (moment formats; 'x' is epoch ms), and faker: {{name.firstName}}, {{internet.email}}, {{lorem.word}}, …",
     "Exit status: 0 when every record was delivered, 1 when some could not be (the count is printed), 2 for a bad command line.",
   ],
   examples: [
-    ["npm run produce -- --count 1000", "1000 ticks of the seed's template into the local runtime, 100 per second"],
+    [
+      "npm run produce -- --count 1000",
+      "1000 ticks of the seed's template into the local runtime, 100 per second",
+    ],
     ["npm run produce -- --format stock --rate 50 --duration 1m", "stock-trade JSON for a minute"],
-    ["npm run produce -- --template ticks.hbs --partition-key random --rate max --count 100000", "your own template, as fast as possible"],
+    [
+      "npm run produce -- --template ticks.hbs --partition-key random --rate max --count 100000",
+      "your own template, as fast as possible",
+    ],
     ["npm run produce -- --dry-run --count 5 --seed 42", "print five records without sending them"],
-    ["npm run produce -- --disorder-ms 3000 --duplicates 0.05 --duration 30s", "late and duplicated ticks, to exercise the window consumer"],
-    ["npm run produce -- --stage prod --region eu-west-1 --rate 500", "into a deployed stage's prices stream"],
+    [
+      "npm run produce -- --disorder-ms 3000 --duplicates 0.05 --duration 30s",
+      "late and duplicated ticks, to exercise the window consumer",
+    ],
+    [
+      "npm run produce -- --stage prod --region eu-west-1 --rate 500",
+      "into a deployed stage's prices stream",
+    ],
   ],
 });
 
 runCli(command, async () => {
   const flags = command.parse();
+  // Loaded once the command line is known to be good: --help and usage errors stay quick.
+  const [{ createSource, loadTemplate }, { produce }, { makeRng }, { checkStream, resolveTarget }] =
+    await Promise.all([
+      import("../producer/formats.js"),
+      import("../producer/producer.js"),
+      import("../producer/random.js"),
+      import("../target.js"),
+    ]);
 
   // ---- what to produce (every template problem is reported here, before anything is sent)
   if (flags.template !== undefined && flags.format !== undefined) {
-    throw new UsageError("--template and --format exclude each other (a template is its own format)");
+    throw new UsageError(
+      "--template and --format exclude each other (a template is its own format)",
+    );
   }
-  const format = flags.template !== undefined ? "template" : parseChoice("format", flags.format ?? "kdg", ["kdg", "stock"] as const);
-  if (flags.tickers !== undefined && format !== "stock") throw new UsageError("--tickers goes with --format stock");
+  const format =
+    flags.template !== undefined
+      ? "template"
+      : parseChoice("format", flags.format ?? "kdg", ["kdg", "stock"] as const);
+  if (flags.tickers !== undefined && format !== "stock")
+    throw new UsageError("--tickers goes with --format stock");
   const rateText = flags.rate ?? String(DEFAULT_RATE);
   const rate = rateText === "max" ? null : parseNumberFlag("rate", rateText, { min: 0 });
-  const count = flags.count !== undefined ? parseIntFlag("count", flags.count, { min: 0 }) : undefined;
-  const durationMs = flags.duration !== undefined ? parseDuration("duration", flags.duration) : undefined;
-  const disorderMs = parseIntFlag("disorder-ms", flags["disorder-ms"] ?? "0", { min: 0, max: 3_600_000 });
+  const count =
+    flags.count !== undefined ? parseIntFlag("count", flags.count, { min: 0 }) : undefined;
+  const durationMs =
+    flags.duration !== undefined ? parseDuration("duration", flags.duration) : undefined;
+  const disorderMs = parseIntFlag("disorder-ms", flags["disorder-ms"] ?? "0", {
+    min: 0,
+    max: 3_600_000,
+  });
   const duplicates = parseNumberFlag("duplicates", flags.duplicates ?? "0", { min: 0, max: 1 });
   const maxRetries = parseIntFlag("max-retries", flags["max-retries"] ?? "8", { min: 0, max: 100 });
   const concurrency = parseIntFlag("concurrency", flags.concurrency ?? "1", { min: 1, max: 64 });
@@ -109,7 +203,9 @@ runCli(command, async () => {
       keepNewlines: flags["keep-newlines"],
     });
   } catch (err) {
-    throw new UsageError(`${flags.template !== undefined ? "--template: " : ""}${(err as Error).message}`);
+    throw new UsageError(
+      `${flags.template !== undefined ? "--template: " : ""}${(err as Error).message}`,
+    );
   }
 
   // ---- where to send it
@@ -124,7 +220,9 @@ runCli(command, async () => {
       process.stderr.write(`warning: ${target.description} is ${check.status}\n`);
     }
     const client = target.client;
-    put = (request, signal) => client.send(new PutRecordsCommand(request), { abortSignal: signal as never });
+    const { PutRecordsCommand } = await import("@aws-sdk/client-kinesis");
+    put = (request, signal) =>
+      client.send(new PutRecordsCommand(request), { abortSignal: signal as never });
   }
 
   // ---- run, with Ctrl-C / SIGTERM: first stops generating and delivers what is pending, second gives up
@@ -132,7 +230,10 @@ runCli(command, async () => {
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (!stop.signal.aborted) {
-      if (!flags.quiet) process.stderr.write(`\n${signal}: stopping, delivering pending records (again to give up)\n`);
+      if (!flags.quiet)
+        process.stderr.write(
+          `\n${signal}: stopping, delivering pending records (again to give up)\n`,
+        );
       stop.abort();
     } else abort.abort();
   };
@@ -161,18 +262,25 @@ runCli(command, async () => {
     retry: { maxRetries, baseDelayMs: 100, maxDelayMs: 5_000, random: () => rng.next() },
     stop: stop.signal,
     abort: abort.signal,
-    onProgress: showProgress ? (s) => process.stderr.write(`\r\x1b[K${progressLine(s)}`) : undefined,
+    onProgress: showProgress
+      ? (s) => process.stderr.write(`\r\x1b[K${progressLine(s)}`)
+      : undefined,
   });
   if (showProgress) process.stderr.write("\r\x1b[K");
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
 
-  if (!flags.quiet) process.stderr.write(`${summary(stats, target?.description ?? "stdout (dry run)")}\n`);
+  if (!flags.quiet)
+    process.stderr.write(`${summary(stats, target?.description ?? "stdout (dry run)")}\n`);
   target?.client.destroy();
   if (stats.fatal) process.stderr.write(`error: ${stats.fatal}\n`);
   if (stats.failed > 0) {
-    const why = Object.entries(stats.failures).map(([code, n]) => `${code}: ${n}`).join(", ");
-    process.stderr.write(`error: ${stats.failed} record${stats.failed === 1 ? "" : "s"} could not be delivered (${why})\n`);
+    const why = Object.entries(stats.failures)
+      .map(([code, n]) => `${code}: ${n}`)
+      .join(", ");
+    process.stderr.write(
+      `error: ${stats.failed} record${stats.failed === 1 ? "" : "s"} could not be delivered (${why})\n`,
+    );
     return EXIT.failure;
   }
   return stop.signal.aborted && abort.signal.aborted ? EXIT.interrupted : EXIT.ok;
@@ -183,8 +291,12 @@ function dryRunSink(): PutRecordsFn {
   return async (request) => {
     let out = "";
     for (const r of request.Records) out += `${decoder.decode(r.Data)}\n`;
-    if (!process.stdout.write(out)) await new Promise((resolve) => process.stdout.once("drain", resolve));
-    return { FailedRecordCount: 0, Records: request.Records.map(() => ({ SequenceNumber: "0", ShardId: "dry-run" })) };
+    if (!process.stdout.write(out))
+      await new Promise((resolve) => process.stdout.once("drain", resolve));
+    return {
+      FailedRecordCount: 0,
+      Records: request.Records.map(() => ({ SequenceNumber: "0", ShardId: "dry-run" })),
+    };
   };
 }
 

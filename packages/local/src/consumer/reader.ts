@@ -18,7 +18,8 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { sleep } from "../producer/rate.js";
 
-export type StartPosition = { type: "LATEST" } | { type: "TRIM_HORIZON" } | { type: "AT_TIMESTAMP"; timestamp: number };
+export type StartPosition =
+  { type: "LATEST" } | { type: "TRIM_HORIZON" } | { type: "AT_TIMESTAMP"; timestamp: number };
 
 export interface ReadRecord {
   shardId: string;
@@ -109,7 +110,14 @@ export class StreamReader {
       this.wake = undefined;
       if (!signal.aborted && Date.now() - lastDiscovery >= discoveryEvery) {
         lastDiscovery = Date.now();
-        await this.discover(false).catch((err: Error) => this.opts.onEvent?.({ type: "retry", shardId: "-", error: err.message, delayMs: discoveryEvery }));
+        await this.discover(false).catch((err: Error) =>
+          this.opts.onEvent?.({
+            type: "retry",
+            shardId: "-",
+            error: err.message,
+            delayMs: discoveryEvery,
+          }),
+        );
       }
     }
     await Promise.allSettled([...this.running]);
@@ -125,7 +133,13 @@ export class StreamReader {
     if (this.discovering) return this.discovering;
     this.discovering = (async () => {
       const listed = await this.listShards();
-      for (const shard of listed) this.addShard(shard.ShardId!, parentsOf(shard), initial, shard.SequenceNumberRange?.EndingSequenceNumber !== undefined);
+      for (const shard of listed)
+        this.addShard(
+          shard.ShardId!,
+          parentsOf(shard),
+          initial,
+          shard.SequenceNumberRange?.EndingSequenceNumber !== undefined,
+        );
     })().finally(() => {
       this.discovering = undefined;
     });
@@ -144,7 +158,9 @@ export class StreamReader {
     for (const shard of this.shards.values()) {
       if (shard.status !== "waiting") continue;
       // Parents we never saw (expired past the retention period) do not hold a child back.
-      const blocked = shard.parents.some((p) => this.shards.has(p) && this.shards.get(p)!.status !== "done");
+      const blocked = shard.parents.some(
+        (p) => this.shards.has(p) && this.shards.get(p)!.status !== "done",
+      );
       if (blocked) continue;
       shard.status = "reading";
       const task = this.readShard(shard)
@@ -163,7 +179,8 @@ export class StreamReader {
     const from = this.opts.from;
     if (from.type === "AT_TIMESTAMP") return { type: "AT_TIMESTAMP", timestamp: from.timestamp };
     // LATEST applies to the shards open at start; shards born since hold only new records.
-    if (from.type === "LATEST" && !this.shardsSeenAtStart.has(shard.id)) return { type: "TRIM_HORIZON" };
+    if (from.type === "LATEST" && !this.shardsSeenAtStart.has(shard.id))
+      return { type: "TRIM_HORIZON" };
     return { type: from.type };
   }
 
@@ -174,11 +191,15 @@ export class StreamReader {
     let iterator: string | undefined;
     let lastSequence: string | undefined;
     const fresh = async (): Promise<string | undefined> => {
-      if (lastSequence) return this.iterator(shard.id, { type: "AFTER_SEQUENCE_NUMBER" }, lastSequence);
+      if (lastSequence)
+        return this.iterator(shard.id, { type: "AFTER_SEQUENCE_NUMBER" }, lastSequence);
       if (pos.type === "AT_TIMESTAMP") {
         // Some local servers never answer AT_TIMESTAMP when no record is that recent: fall back
         // to the trim horizon and drop older records here.
-        const timeout = AbortSignal.any([signal, AbortSignal.timeout(this.opts.iteratorTimeoutMs ?? 5_000)]);
+        const timeout = AbortSignal.any([
+          signal,
+          AbortSignal.timeout(this.opts.iteratorTimeoutMs ?? 5_000),
+        ]);
         try {
           return await this.iterator(shard.id, pos, undefined, timeout);
         } catch (err) {
@@ -195,9 +216,12 @@ export class StreamReader {
     while (iterator && !signal.aborted) {
       let out: GetRecordsCommandOutput;
       try {
-        out = (await this.opts.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.opts.limit ?? 10_000 }), {
-          abortSignal: signal,
-        })) as GetRecordsCommandOutput;
+        out = (await this.opts.client.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: this.opts.limit ?? 10_000 }),
+          {
+            abortSignal: signal,
+          },
+        )) as GetRecordsCommandOutput;
         failures = 0;
       } catch (err) {
         if (signal.aborted) return;
@@ -208,14 +232,21 @@ export class StreamReader {
         }
         if (!retryable(e) || failures >= 10) throw e;
         const delay = Math.min(5_000, 200 * 2 ** failures++) * (0.5 + Math.random() / 2);
-        this.opts.onEvent?.({ type: "retry", shardId: shard.id, error: `${e.name}: ${e.message}`, delayMs: delay });
+        this.opts.onEvent?.({
+          type: "retry",
+          shardId: shard.id,
+          error: `${e.name}: ${e.message}`,
+          delayMs: delay,
+        });
         await sleep(delay, signal);
         continue;
       }
       const records: ReadRecord[] = [];
       for (const r of out.Records ?? []) {
         lastSequence = r.SequenceNumber;
-        const arrivalTime = r.ApproximateArrivalTimestamp ? new Date(r.ApproximateArrivalTimestamp).getTime() : 0;
+        const arrivalTime = r.ApproximateArrivalTimestamp
+          ? new Date(r.ApproximateArrivalTimestamp).getTime()
+          : 0;
         if (arrivalTime < minArrival) continue;
         records.push({
           shardId: shard.id,
@@ -232,7 +263,10 @@ export class StreamReader {
       iterator = out.NextShardIterator;
       if (!iterator) break;
       const caughtUp = (out.Records?.length ?? 0) === 0 || out.MillisBehindLatest === 0;
-      await sleep(caughtUp ? this.opts.pollIntervalMs ?? 500 : this.opts.busyIntervalMs ?? 200, signal);
+      await sleep(
+        caughtUp ? (this.opts.pollIntervalMs ?? 500) : (this.opts.busyIntervalMs ?? 200),
+        signal,
+      );
     }
     if (signal.aborted) return;
     shard.status = "done";
@@ -253,7 +287,9 @@ export class StreamReader {
         ShardId: shardId,
         ShardIteratorType: pos.type,
         ...(sequence ? { StartingSequenceNumber: sequence } : {}),
-        ...(pos.type === "AT_TIMESTAMP" ? { Timestamp: new Date(Math.min(pos.timestamp!, Date.now())) } : {}),
+        ...(pos.type === "AT_TIMESTAMP"
+          ? { Timestamp: new Date(Math.min(pos.timestamp!, Date.now())) }
+          : {}),
       }),
       { abortSignal: signal },
     )) as { ShardIterator?: string };
@@ -265,7 +301,9 @@ export class StreamReader {
     let nextToken: string | undefined;
     do {
       const out = (await this.opts.client.send(
-        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.opts.streamName }),
+        new ListShardsCommand(
+          nextToken ? { NextToken: nextToken } : { StreamName: this.opts.streamName },
+        ),
         { abortSignal: this.opts.signal },
       )) as { Shards?: Shard[]; NextToken?: string };
       shards.push(...(out.Shards ?? []));
@@ -283,7 +321,12 @@ export class StreamReader {
         const e = err as Error;
         if (this.opts.signal.aborted || !retryable(e) || attempt >= 8) throw e;
         const delay = Math.min(5_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        this.opts.onEvent?.({ type: "retry", shardId, error: `${e.name}: ${e.message}`, delayMs: delay });
+        this.opts.onEvent?.({
+          type: "retry",
+          shardId,
+          error: `${e.name}: ${e.message}`,
+          delayMs: delay,
+        });
         await sleep(delay, this.opts.signal);
       }
     }
@@ -295,11 +338,19 @@ function parentsOf(shard: Shard): string[] {
 }
 
 function retryable(e: Error & { $metadata?: { httpStatusCode?: number }; code?: string }): boolean {
-  if (["ProvisionedThroughputExceededException", "LimitExceededException", "ThrottlingException", "KMSThrottlingException"].includes(e.name)) {
+  if (
+    [
+      "ProvisionedThroughputExceededException",
+      "LimitExceededException",
+      "ThrottlingException",
+      "KMSThrottlingException",
+    ].includes(e.name)
+  ) {
     return true;
   }
   if (e.name === "TimeoutError" || e.name === "RequestTimeout") return true;
-  if (e.code && ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"].includes(e.code)) return true;
+  if (e.code && ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"].includes(e.code))
+    return true;
   const status = e.$metadata?.httpStatusCode;
   return status !== undefined && status >= 500;
 }

@@ -23,9 +23,13 @@ export function parseWindowResult(data: Uint8Array | string): WindowResult | Err
   } catch {
     return new Error(`not JSON: ${excerpt(text)}`);
   }
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return new Error(`not a JSON object: ${excerpt(text)}`);
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj))
+    return new Error(`not a JSON object: ${excerpt(text)}`);
   const o = obj as Record<string, unknown>;
-  const instrument = typeof o.instrument === "string" || typeof o.instrument === "number" ? String(o.instrument) : undefined;
+  const instrument =
+    typeof o.instrument === "string" || typeof o.instrument === "number"
+      ? String(o.instrument)
+      : undefined;
   const windowStart = toNumber(o.windowStart);
   const windowEnd = toNumber(o.windowEnd);
   const max = toNumber(o.max);
@@ -35,8 +39,15 @@ export function parseWindowResult(data: Uint8Array | string): WindowResult | Err
     windowEnd === undefined && "windowEnd",
     max === undefined && "max",
   ].filter(Boolean);
-  if (missing.length) return new Error(`missing or invalid ${missing.join(", ")}: ${excerpt(text)}`);
-  return { instrument: instrument!, windowStart: windowStart!, windowEnd: windowEnd!, max: max!, raw: o };
+  if (missing.length)
+    return new Error(`missing or invalid ${missing.join(", ")}: ${excerpt(text)}`);
+  return {
+    instrument: instrument!,
+    windowStart: windowStart!,
+    windowEnd: windowEnd!,
+    max: max!,
+    raw: o,
+  };
 }
 
 function toNumber(v: unknown): number | undefined {
@@ -58,7 +69,11 @@ export class ResultFilter {
   private readonly seen = new Map<string, true>();
 
   constructor(
-    private readonly options: { instruments?: readonly string[]; dedupe?: boolean; capacity?: number } = {},
+    private readonly options: {
+      instruments?: readonly string[];
+      dedupe?: boolean;
+      capacity?: number;
+    } = {},
   ) {}
 
   accept(r: WindowResult): boolean {
@@ -84,7 +99,10 @@ export function tableRow(r: WindowResult): string {
   const end = new Date(r.windowEnd).toISOString();
   const sameDay = start.slice(0, 10) === end.slice(0, 10);
   const window = `${start.slice(0, 10)} ${start.slice(11, 23)} → ${sameDay ? end.slice(11, 23) : `${end.slice(0, 10)} ${end.slice(11, 23)}`}`;
-  const instrument = r.instrument.length >= COLUMNS.instrument ? `${r.instrument} ` : r.instrument.padEnd(COLUMNS.instrument);
+  const instrument =
+    r.instrument.length >= COLUMNS.instrument
+      ? `${r.instrument} `
+      : r.instrument.padEnd(COLUMNS.instrument);
   return `${instrument}${window.padEnd(COLUMNS.window)}${formatPrice(r.max).padStart(COLUMNS.max)}`;
 }
 

@@ -69,7 +69,12 @@ export class TickSource {
     const price = Math.max(100, current + (this.random() < 0.5 ? -step : step));
     this.prices[index] = price;
     const pricesCents = Array.from({ length: this.levels }, (_, level) =>
-      level === 0 ? price : Math.max(1, price + (level % 2 === 0 ? 1 : -1) * level * Math.max(1, Math.round(price * 0.0005))),
+      level === 0
+        ? price
+        : Math.max(
+            1,
+            price + (level % 2 === 0 ? 1 : -1) * level * Math.max(1, Math.round(price * 0.0005)),
+          ),
     );
     const eventTime = now - Math.floor(this.random() * 20);
     return {
@@ -123,11 +128,14 @@ export class TickGenerator {
       for (let i = 0; i < records.length && !this.stopping; i += 500) {
         try {
           const chunk = records.slice(i, i + 500);
-          const res = await this.kinesis.send(new PutRecordsCommand({ StreamName: this.streamName, Records: chunk }));
+          const res = await this.kinesis.send(
+            new PutRecordsCommand({ StreamName: this.streamName, Records: chunk }),
+          );
           this.sent += chunk.length - (res.FailedRecordCount ?? 0);
           errorStreak = 0;
         } catch (err) {
-          if (!this.stopping && errorStreak++ % 40 === 0) this.log.warn(`generator: put failed: ${errorMessage(err)}`);
+          if (!this.stopping && errorStreak++ % 40 === 0)
+            this.log.warn(`generator: put failed: ${errorMessage(err)}`);
         }
       }
       await this.waker.sleep(periodMs - (Date.now() - started));

@@ -30,7 +30,12 @@ export interface BatchDeps {
   /** The records could not be processed; they are skipped after this resolves. */
   onFailure(
     records: KinesisStreamRecord[],
-    info: { condition: FailureCondition; invokeCount: number; functionError?: string; error?: unknown },
+    info: {
+      condition: FailureCondition;
+      invokeCount: number;
+      functionError?: string;
+      error?: unknown;
+    },
   ): Promise<void>;
   /** True when the runtime is stopping: leave the rest for the next start (nothing is committed). */
   stopping(): boolean;
@@ -82,7 +87,8 @@ export async function processBatch(
   const queue: Segment[] = [{ records: batch, attempts: 0 }];
   let invocations = 0;
   let failedRecords = 0;
-  const lastSeq = (records: KinesisStreamRecord[]) => records[records.length - 1]!.kinesis.sequenceNumber;
+  const lastSeq = (records: KinesisStreamRecord[]) =>
+    records[records.length - 1]!.kinesis.sequenceNumber;
 
   const giveUp = async (
     records: KinesisStreamRecord[],
@@ -102,7 +108,10 @@ export async function processBatch(
     if (settings.maxRecordAgeMs >= 0) {
       const oldest = deps.now() - settings.maxRecordAgeMs;
       let expired = 0;
-      while (expired < segment.records.length && segment.records[expired]!.kinesis.approximateArrivalTimestamp * 1000 < oldest) {
+      while (
+        expired < segment.records.length &&
+        segment.records[expired]!.kinesis.approximateArrivalTimestamp * 1000 < oldest
+      ) {
         expired += 1;
       }
       if (expired > 0) {

@@ -28,7 +28,10 @@ export class CheckpointStore {
   }
 
   async set(shardId: string, sequenceNumber: string): Promise<void> {
-    await writeJsonAtomic(this.path(shardId), { sequenceNumber, updatedAt: new Date().toISOString() } satisfies Checkpoint);
+    await writeJsonAtomic(this.path(shardId), {
+      sequenceNumber,
+      updatedAt: new Date().toISOString(),
+    } satisfies Checkpoint);
   }
 }
 

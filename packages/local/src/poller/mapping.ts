@@ -5,7 +5,12 @@ import { lambdaContext, type LocalFunction } from "../lambda.js";
 import { Waker, errorMessage, waitUntil, type Log } from "../timing.js";
 import { processBatch, type BatchSettings, type InvokeResult } from "./batch.js";
 import { CheckpointStore, compareSequence } from "./checkpoint.js";
-import { onFailureRecord, toLambdaRecord, type OnFailureRecord, type StreamSource } from "./events.js";
+import {
+  onFailureRecord,
+  toLambdaRecord,
+  type OnFailureRecord,
+  type StreamSource,
+} from "./events.js";
 import { ShardReader } from "./shard-reader.js";
 
 /**
@@ -24,7 +29,10 @@ export interface MappingSettings extends BatchSettings {
   idlePollMs: number;
 }
 
-export function settingsFromSpec(spec: ConsumerSpec, overrides: Partial<MappingSettings> = {}): MappingSettings {
+export function settingsFromSpec(
+  spec: ConsumerSpec,
+  overrides: Partial<MappingSettings> = {},
+): MappingSettings {
   return {
     batchSize: spec.batchSize,
     batchingWindowMs: spec.maxBatchingWindowSeconds * 1000,
@@ -99,9 +107,16 @@ class ShardPoller {
 
   async start(): Promise<void> {
     this.status.checkpoint = await this.options.checkpoints.get(this.status.shardId);
-    this.reader = new ShardReader(this.options.kinesis, this.options.streamName, this.status.shardId, this.status.checkpoint);
+    this.reader = new ShardReader(
+      this.options.kinesis,
+      this.options.streamName,
+      this.status.shardId,
+      this.status.checkpoint,
+    );
     this.running = this.loop().catch((err) => {
-      this.options.log.error(`${this.options.fn.id} ${this.status.shardId}: poller stopped: ${errorMessage(err)}`);
+      this.options.log.error(
+        `${this.options.fn.id} ${this.status.shardId}: poller stopped: ${errorMessage(err)}`,
+      );
     });
   }
 
@@ -142,7 +157,8 @@ class ShardPoller {
     let errorStreak = 0;
     while (!this.stopping) {
       if (batch.length >= batchSize || bytes >= maxPayloadBytes) break;
-      const remaining = gatherStart === undefined ? Infinity : batchingWindowMs - (Date.now() - gatherStart);
+      const remaining =
+        gatherStart === undefined ? Infinity : batchingWindowMs - (Date.now() - gatherStart);
       if (remaining <= 0) break;
       const readAt = Date.now();
       let records: _Record[];
@@ -152,7 +168,9 @@ class ShardPoller {
       } catch (err) {
         if (this.stopping) break;
         if (errorStreak++ === 0) {
-          this.options.log.warn(`${this.options.fn.id} ${this.status.shardId}: read failed, retrying: ${errorMessage(err)}`);
+          this.options.log.warn(
+            `${this.options.fn.id} ${this.status.shardId}: read failed, retrying: ${errorMessage(err)}`,
+          );
         }
         await this.waker.sleep(1000);
         continue;
@@ -172,7 +190,8 @@ class ShardPoller {
       this.status.caughtUp = false;
       for (const record of records) {
         const size = recordBytes(record);
-        if (this.carry.length > 0 || (batch.length > 0 && bytes + size > maxPayloadBytes)) this.carry.push(record);
+        if (this.carry.length > 0 || (batch.length > 0 && bytes + size > maxPayloadBytes))
+          this.carry.push(record);
         else {
           batch.push(record);
           bytes += size;
@@ -200,7 +219,9 @@ class ShardPoller {
       } catch (err) {
         // The destination or the checkpoint could not be written: read again from the
         // checkpoint rather than skip anything.
-        this.options.log.warn(`${fn.id} ${this.status.shardId}: ${errorMessage(err)}; reading again from the checkpoint`);
+        this.options.log.warn(
+          `${fn.id} ${this.status.shardId}: ${errorMessage(err)}; reading again from the checkpoint`,
+        );
         this.carry = [];
         this.reader.rewind(this.status.checkpoint);
         await this.waker.sleep(1000);
@@ -215,26 +236,26 @@ class ShardPoller {
   private process(records: KinesisStreamRecord[]) {
     const { settings, onFailure, fn } = this.options;
     return processBatch(records, settings, {
-        invoke: (rs) => this.invoke(rs),
-        checkpoint: (seq) => this.commit(seq),
-        onFailure: async (rs, info) => {
-          this.options.log.warn(
-            `${fn.id} ${this.status.shardId}: ${rs.length} record(s) sent to the on-failure destination (${info.condition})`,
-          );
-          await onFailure(
-            onFailureRecord(rs, {
-              functionArn: lambdaContext(fn, this.options.region).invokedFunctionArn,
-              condition: info.condition,
-              invokeCount: info.invokeCount,
-              functionError: info.functionError,
-              shardId: this.status.shardId,
-            }),
-          );
-        },
-        stopping: () => this.stopping,
-        now: () => Date.now(),
-        sleep: (ms) => this.waker.sleep(ms),
-      });
+      invoke: (rs) => this.invoke(rs),
+      checkpoint: (seq) => this.commit(seq),
+      onFailure: async (rs, info) => {
+        this.options.log.warn(
+          `${fn.id} ${this.status.shardId}: ${rs.length} record(s) sent to the on-failure destination (${info.condition})`,
+        );
+        await onFailure(
+          onFailureRecord(rs, {
+            functionArn: lambdaContext(fn, this.options.region).invokedFunctionArn,
+            condition: info.condition,
+            invokeCount: info.invokeCount,
+            functionError: info.functionError,
+            shardId: this.status.shardId,
+          }),
+        );
+      },
+      stopping: () => this.stopping,
+      now: () => Date.now(),
+      sleep: (ms) => this.waker.sleep(ms),
+    });
   }
 }
 
@@ -252,7 +273,9 @@ export class EventSourceMapping {
     let token: string | undefined;
     do {
       const res = await this.options.kinesis.send(
-        new ListShardsCommand(token ? { NextToken: token } : { StreamName: this.options.streamName }),
+        new ListShardsCommand(
+          token ? { NextToken: token } : { StreamName: this.options.streamName },
+        ),
       );
       for (const shard of res.Shards ?? []) if (shard.ShardId) shards.push(shard.ShardId);
       token = res.NextToken;
@@ -275,7 +298,10 @@ export class EventSourceMapping {
    */
   async waitCaughtUp(since = Date.now(), timeoutMs = 60_000): Promise<void> {
     await waitUntil(
-      () => this.pollers.every((p) => p.status.closed || (p.status.caughtUp && (p.status.lastEmptyReadAt ?? 0) >= since)),
+      () =>
+        this.pollers.every(
+          (p) => p.status.closed || (p.status.caughtUp && (p.status.lastEmptyReadAt ?? 0) >= since),
+        ),
       `${this.id} to catch up`,
       timeoutMs,
     );

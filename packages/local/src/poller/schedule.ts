@@ -30,7 +30,9 @@ export class Schedule {
       account: LOCAL_ACCOUNT,
       time: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       region: this.region,
-      resources: [`arn:aws:events:${this.region}:${LOCAL_ACCOUNT}:rule/${this.fn.functionName}-schedule`],
+      resources: [
+        `arn:aws:events:${this.region}:${LOCAL_ACCOUNT}:rule/${this.fn.functionName}-schedule`,
+      ],
       detail: {},
     };
   }
@@ -49,7 +51,8 @@ export class Schedule {
       } catch (err) {
         this.errors += 1;
         // A failing timer would otherwise print every second.
-        if (errorStreak++ % 30 === 0) this.log.warn(`${this.fn.id}: function error: ${errorMessage(err)}`);
+        if (errorStreak++ % 30 === 0)
+          this.log.warn(`${this.fn.id}: function error: ${errorMessage(err)}`);
       }
       this.invocations += 1;
       await this.waker.sleep(this.intervalMs - (Date.now() - started));

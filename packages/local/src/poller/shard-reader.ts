@@ -1,4 +1,9 @@
-import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record } from "@aws-sdk/client-kinesis";
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type _Record,
+} from "@aws-sdk/client-kinesis";
 
 /**
  * Reads one shard in order from a starting point (after a sequence number, or the oldest
@@ -47,7 +52,10 @@ export class ShardReader {
         return [];
       }
       const res = await this.kinesis.send(
-        new GetRecordsCommand({ ShardIterator: this.iterator, Limit: Math.max(1, Math.min(10_000, limit)) }),
+        new GetRecordsCommand({
+          ShardIterator: this.iterator,
+          Limit: Math.max(1, Math.min(10_000, limit)),
+        }),
       );
       const records = res.Records ?? [];
       if (records.length > 0) this.lastRead = records[records.length - 1]!.SequenceNumber;

@@ -8,8 +8,7 @@ import { stockTradeGenerator, type StockOptions } from "./stock.js";
 import type { Rng } from "./random.js";
 
 /** The Kinesis Data Generator template of the serverless-realtime-analytics project, verbatim. */
-export const SEED_TEMPLATE =
-  `session={{date.now('YYYYMMDD')}}|sequence={{date.now('x')}}|reception={{date.now('x')}}|instrument={{random.number(9)}}|l={{random.number(20)}}|price_0={{random.number({"min":10000, "max":30000})}}|price_1={{random.number({"min":10000, "max":30000})}}|price_2={{random.number({"min":10000, "max":30000})}}|price_3={{random.number({"min":10000, "max":30000})}}|price_4={{random.number({"min":10000, "max":30000})}}|price_5={{random.number({"min":10000, "max":30000})}}|price_6={{random.number({"min":10000, "max":30000})}}|price_7={{random.number({"min":10000, "max":30000})}}|price_8={{random.number({"min":10000, "max":30000})}}|`;
+export const SEED_TEMPLATE = `session={{date.now('YYYYMMDD')}}|sequence={{date.now('x')}}|reception={{date.now('x')}}|instrument={{random.number(9)}}|l={{random.number(20)}}|price_0={{random.number({"min":10000, "max":30000})}}|price_1={{random.number({"min":10000, "max":30000})}}|price_2={{random.number({"min":10000, "max":30000})}}|price_3={{random.number({"min":10000, "max":30000})}}|price_4={{random.number({"min":10000, "max":30000})}}|price_5={{random.number({"min":10000, "max":30000})}}|price_6={{random.number({"min":10000, "max":30000})}}|price_7={{random.number({"min":10000, "max":30000})}}|price_8={{random.number({"min":10000, "max":30000})}}|`;
 
 export interface GeneratedRecord {
   data: string;
@@ -49,14 +48,19 @@ export function randomKey(rng: Rng): string {
   return out;
 }
 
-export function partitionKeyFn(mode: PartitionKeyMode, rng: Rng): (data: string, now: number) => string {
+export function partitionKeyFn(
+  mode: PartitionKeyMode,
+  rng: Rng,
+): (data: string, now: number) => string {
   if (mode === "random") return () => randomKey(rng);
   if (mode === "instrument") return (data) => instrumentOf(data) || randomKey(rng);
   const { template } = mode;
   return (_data, now) => {
     const key = template.render(now);
     if (key.length === 0 || key.length > 256) {
-      throw new Error(`the partition key template rendered a key of ${key.length} characters (1 to 256 allowed)`);
+      throw new Error(
+        `the partition key template rendered a key of ${key.length} characters (1 to 256 allowed)`,
+      );
     }
     return key;
   };
@@ -79,7 +83,7 @@ export function createSource(options: SourceOptions): RecordSource {
   if (options.format === "stock") {
     render = stockTradeGenerator(rng, options.stock);
   } else {
-    const text = options.format === "template" ? options.template ?? "" : SEED_TEMPLATE;
+    const text = options.format === "template" ? (options.template ?? "") : SEED_TEMPLATE;
     if (text.trim() === "") throw new Error("the template is empty");
     const compiled = compileTemplate(text, { rng, kdgClean: !options.keepNewlines });
     render = (now) => compiled.render(now);

@@ -29,7 +29,8 @@ type Obj = { [key: string]: ArgValue };
 const isObj = (v: ArgValue): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function expectArgs(args: ArgValue[], max: number, usage: string): void {
-  if (args.length > max) throw new Error(`takes at most ${max} argument${max === 1 ? "" : "s"}: ${usage}`);
+  if (args.length > max)
+    throw new Error(`takes at most ${max} argument${max === 1 ? "" : "s"}: ${usage}`);
 }
 
 export function stringify(value: unknown): string {
@@ -58,25 +59,30 @@ const randomNumber: HelperFactory = (args, { rng }) => {
   if (typeof a === "number") max = a;
   else if (isObj(a)) {
     for (const key of Object.keys(a)) {
-      if (!["min", "max", "precision"].includes(key)) throw new Error(`unknown option "${key}" (min, max, precision)`);
-      if (typeof a[key] !== "number" || !Number.isFinite(a[key])) throw new Error(`"${key}" must be a number`);
+      if (!["min", "max", "precision"].includes(key))
+        throw new Error(`unknown option "${key}" (min, max, precision)`);
+      if (typeof a[key] !== "number" || !Number.isFinite(a[key]))
+        throw new Error(`"${key}" must be a number`);
     }
     min = (a.min as number | undefined) ?? 0;
     max = (a.max as number | undefined) ?? 99999;
     precision = (a.precision as number | undefined) ?? 1;
-  } else if (a !== undefined) throw new Error('expects a number or an object such as {"min":10000, "max":30000}');
+  } else if (a !== undefined)
+    throw new Error('expects a number or an object such as {"min":10000, "max":30000}');
   if (!(precision > 0)) throw new Error("precision must be greater than 0");
   if (min > max) throw new Error(`min (${min}) is greater than max (${max})`);
   const steps = Math.floor((max - min) / precision + 1e-9);
   const places = decimals(precision);
-  if (places === 0 && Number.isInteger(min)) return () => String(min + rng.int(0, steps) * precision);
+  if (places === 0 && Number.isInteger(min))
+    return () => String(min + rng.int(0, steps) * precision);
   return () => (min + rng.int(0, steps) * precision).toFixed(places);
 };
 
 const arrayElement: HelperFactory = (args, { rng }) => {
   expectArgs(args, 1, 'random.arrayElement(["a","b","c"])');
   const list = args[0];
-  if (!Array.isArray(list) || list.length === 0) throw new Error('expects a non-empty array such as ["OK","FAIL","WARN"]');
+  if (!Array.isArray(list) || list.length === 0)
+    throw new Error('expects a non-empty array such as ["OK","FAIL","WARN"]');
   const texts = list.map(stringify);
   return () => texts[rng.int(0, texts.length - 1)]!;
 };
@@ -102,9 +108,12 @@ const weightedArrayElement: HelperFactory = (args, { rng }) => {
   }
   const { weights, data } = a as { weights: ArgValue[]; data: ArgValue[] };
   if (weights.length !== data.length || data.length === 0) {
-    throw new Error(`"weights" and "data" must be non-empty and of the same length (${weights.length} vs ${data.length})`);
+    throw new Error(
+      `"weights" and "data" must be non-empty and of the same length (${weights.length} vs ${data.length})`,
+    );
   }
-  if (!weights.every((w) => typeof w === "number" && w >= 0)) throw new Error('"weights" must be non-negative numbers');
+  if (!weights.every((w) => typeof w === "number" && w >= 0))
+    throw new Error('"weights" must be non-negative numbers');
   const total = (weights as number[]).reduce((s, w) => s + w, 0);
   if (!(total > 0)) throw new Error('"weights" must not all be zero');
   const cumulative: number[] = [];
@@ -141,7 +150,8 @@ const boolean: HelperFactory = (args, { rng }) => {
 const alphaNumeric: HelperFactory = (args, { rng }) => {
   expectArgs(args, 1, "random.alphaNumeric(length)");
   const n = args[0] ?? 1;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error("length must be a non-negative integer");
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
+    throw new Error("length must be a non-negative integer");
   const chars = "0123456789abcdefghijklmnopqrstuvwxyz";
   return () => {
     let out = "";
@@ -155,10 +165,13 @@ function dateHelper(mode: "local" | "utc"): HelperFactory {
   return (args, ctx) => {
     expectArgs(args, 1, `date.${mode === "utc" ? "utc" : "now"}("YYYY-MM-DD HH:mm:ss")`);
     const format = args[0];
-    if (format !== undefined && typeof format !== "string") throw new Error('the format must be a string such as "YYYY-MM-DD"');
+    if (format !== undefined && typeof format !== "string")
+      throw new Error('the format must be a string such as "YYYY-MM-DD"');
     if (format === "x") return () => String(ctx.now);
     if (format === "X") return () => String(Math.floor(ctx.now / 1000));
-    return mode === "utc" ? () => dayjs.utc(ctx.now).format(format) : () => dayjs(ctx.now).format(format);
+    return mode === "utc"
+      ? () => dayjs.utc(ctx.now).format(format)
+      : () => dayjs(ctx.now).format(format);
   };
 }
 
@@ -203,8 +216,14 @@ const METHODS: Record<string, { to: string; adapt?: Adapt }> = {
   "company.bsVerb": { to: "company.buzzVerb" },
   "company.bsAdjective": { to: "company.buzzAdjective" },
   "commerce.color": { to: "color.human" },
-  "finance.account": { to: "finance.accountNumber", adapt: (a) => (typeof a[0] === "number" ? [a[0]] : []) },
-  "finance.mask": { to: "finance.accountNumber", adapt: (a) => (typeof a[0] === "number" ? [a[0]] : [4]) },
+  "finance.account": {
+    to: "finance.accountNumber",
+    adapt: (a) => (typeof a[0] === "number" ? [a[0]] : []),
+  },
+  "finance.mask": {
+    to: "finance.accountNumber",
+    adapt: (a) => (typeof a[0] === "number" ? [a[0]] : [4]),
+  },
   "finance.amount": {
     to: "finance.amount",
     adapt: (a) =>
@@ -258,11 +277,14 @@ export function lookupHelper(name: string, ctx: HelperContext): HelperFactory | 
   if (method.startsWith("_") || method === "constructor") return undefined;
   const faker = ctx.faker as unknown as Record<string, Record<string, unknown> | undefined>;
   const module = Object.prototype.hasOwnProperty.call(faker, ns) ? faker[ns] : undefined;
-  if (!module || typeof module !== "object" || typeof module[method] !== "function") return undefined;
+  if (!module || typeof module !== "object" || typeof module[method] !== "function")
+    return undefined;
   return (args) => {
     const fakerArgs = adapt(args);
     return () => {
-      const fn = (ctx.faker as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[ns]![method]!;
+      const fn = (
+        ctx.faker as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>
+      )[ns]![method]!;
       return stringify(fn.apply((ctx.faker as unknown as Record<string, unknown>)[ns], fakerArgs));
     };
   };

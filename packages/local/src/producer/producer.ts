@@ -6,7 +6,15 @@
  * which are then counted as failed.
  */
 import type { RecordSource } from "./formats.js";
-import { DEFAULT_RETRY, PUT_LIMITS, putBatch, recordBytes, takeBatch, type PutRecordsFn, type RetryPolicy } from "./putter.js";
+import {
+  DEFAULT_RETRY,
+  PUT_LIMITS,
+  putBatch,
+  recordBytes,
+  takeBatch,
+  type PutRecordsFn,
+  type RetryPolicy,
+} from "./putter.js";
 import { systemClock, TokenBucket, type Clock } from "./rate.js";
 import type { Rng } from "./random.js";
 
@@ -87,11 +95,21 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   const disorder = Math.max(0, opts.disorderMs ?? 0);
   const dupRate = Math.min(1, Math.max(0, opts.duplicates ?? 0));
-  const bucket = opts.rate && Number.isFinite(opts.rate) ? new TokenBucket(opts.rate, { clock }) : null;
+  const bucket =
+    opts.rate && Number.isFinite(opts.rate) ? new TokenBucket(opts.rate, { clock }) : null;
   const encoder = new TextEncoder();
 
   const stats: ProduceStats = {
-    generated: 0, duplicates: 0, delivered: 0, failed: 0, retried: 0, throttled: 0, batches: 0, pending: 0, elapsedMs: 0, failures: {},
+    generated: 0,
+    duplicates: 0,
+    delivered: 0,
+    failed: 0,
+    retried: 0,
+    throttled: 0,
+    batches: 0,
+    pending: 0,
+    elapsedMs: 0,
+    failures: {},
   };
   const started = clock.now();
   const heap = new DelayQueue();
@@ -120,7 +138,8 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
           stats.failed++;
           stats.failures[f.code] = (stats.failures[f.code] ?? 0) + 1;
         }
-        if (outcome.fatal && !stats.fatal) stats.fatal = `${outcome.fatal.name}: ${outcome.fatal.message}`;
+        if (outcome.fatal && !stats.fatal)
+          stats.fatal = `${outcome.fatal.name}: ${outcome.fatal.message}`;
         if (outcome.delivered.length) opts.onDelivered?.(outcome.delivered);
       },
       (err: Error) => {
@@ -155,7 +174,8 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
       if (left.length) fail(left, stats.fatal ? "NotSent" : "Aborted");
     }
     if (opts.stop?.aborted) generating = false;
-    if (generating && opts.durationMs !== undefined && now - started >= opts.durationMs) generating = false;
+    if (generating && opts.durationMs !== undefined && now - started >= opts.durationMs)
+      generating = false;
 
     if (generating) {
       const remaining = opts.count === undefined ? Infinity : opts.count - stats.generated;
@@ -174,13 +194,22 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
         const data = encoder.encode(generated.data);
         const seq = stats.generated++;
         const rec: Pending = {
-          data, text: generated.data, partitionKey: generated.partitionKey, seq, duplicate: false, generatedAt: at,
+          data,
+          text: generated.data,
+          partitionKey: generated.partitionKey,
+          seq,
+          duplicate: false,
+          generatedAt: at,
           releaseAt: now + (disorder ? opts.rng.next() * disorder : 0),
         };
         enqueue(rec);
         if (dupRate > 0 && opts.rng.next() < dupRate) {
           stats.duplicates++;
-          enqueue({ ...rec, duplicate: true, releaseAt: Math.max(rec.releaseAt, now + (disorder ? opts.rng.next() * disorder : 0)) });
+          enqueue({
+            ...rec,
+            duplicate: true,
+            releaseAt: Math.max(rec.releaseAt, now + (disorder ? opts.rng.next() * disorder : 0)),
+          });
         }
       }
       bucket?.take(allowed);
@@ -304,5 +333,8 @@ class DelayQueue {
 }
 
 function before(a: Pending, b: Pending): boolean {
-  return a.releaseAt < b.releaseAt || (a.releaseAt === b.releaseAt && (a.seq < b.seq || (a.seq === b.seq && !a.duplicate)));
+  return (
+    a.releaseAt < b.releaseAt ||
+    (a.releaseAt === b.releaseAt && (a.seq < b.seq || (a.seq === b.seq && !a.duplicate)))
+  );
 }

@@ -27,11 +27,19 @@ export interface PutRecordsRequest {
 
 export interface PutRecordsResult {
   FailedRecordCount?: number;
-  Records?: { ErrorCode?: string; ErrorMessage?: string; SequenceNumber?: string; ShardId?: string }[];
+  Records?: {
+    ErrorCode?: string;
+    ErrorMessage?: string;
+    SequenceNumber?: string;
+    ShardId?: string;
+  }[];
 }
 
 /** The one call the producer needs; a KinesisClient or a stub in tests. */
-export type PutRecordsFn = (request: PutRecordsRequest, signal?: AbortSignal) => Promise<PutRecordsResult>;
+export type PutRecordsFn = (
+  request: PutRecordsRequest,
+  signal?: AbortSignal,
+) => Promise<PutRecordsResult>;
 
 export interface RetryPolicy {
   /** Resends per record after the first attempt. */
@@ -84,10 +92,24 @@ const RETRYABLE = new Set([
   "RequestTimeoutException",
   "TimeoutError",
 ]);
-const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ENOTFOUND", "ECONNABORTED", "UND_ERR_SOCKET"]);
+const NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+]);
 
 export function isRetryable(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const e = err as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
   if (e?.name && RETRYABLE.has(e.name)) return true;
   if (e?.code && NETWORK.has(e.code)) return true;
   if (e?.$retryable) return true;
@@ -96,7 +118,9 @@ export function isRetryable(err: unknown): boolean {
 }
 
 const isThrottle = (code: string | undefined) =>
-  code === "ProvisionedThroughputExceededException" || code === "ThrottlingException" || code === "LimitExceededException";
+  code === "ProvisionedThroughputExceededException" ||
+  code === "ThrottlingException" ||
+  code === "LimitExceededException";
 
 /** Sends one batch (≤ PUT_LIMITS) until every record is delivered or has run out of retries. */
 export async function putBatch<R extends OutRecord>(
@@ -119,7 +143,10 @@ export async function putBatch<R extends OutRecord>(
     let result: PutRecordsResult;
     try {
       result = await put(
-        { StreamName: streamName, Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) },
+        {
+          StreamName: streamName,
+          Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
+        },
         signal,
       );
     } catch (err) {
@@ -137,7 +164,15 @@ export async function putBatch<R extends OutRecord>(
     const entries = result.Records ?? [];
     if (entries.length !== pending.length) {
       // Without per-entry results nothing can be told apart: treat the whole call as failed.
-      lastError = new Map(pending.map((r) => [r, { code: "InvalidResponse", message: `${entries.length} results for ${pending.length} records` }]));
+      lastError = new Map(
+        pending.map((r) => [
+          r,
+          {
+            code: "InvalidResponse",
+            message: `${entries.length} results for ${pending.length} records`,
+          },
+        ]),
+      );
       continue;
     }
     const next: R[] = [];
@@ -147,13 +182,19 @@ export async function putBatch<R extends OutRecord>(
       if (entry.ErrorCode) {
         if (isThrottle(entry.ErrorCode)) out.throttled++;
         next.push(record);
-        lastError.set(record, { code: entry.ErrorCode, message: entry.ErrorMessage ?? entry.ErrorCode });
+        lastError.set(record, {
+          code: entry.ErrorCode,
+          message: entry.ErrorMessage ?? entry.ErrorCode,
+        });
       } else out.delivered.push(record);
     });
     pending = next;
   }
   for (const record of pending) {
-    const why = lastError.get(record) ?? { code: "Aborted", message: "stopped before the record could be sent" };
+    const why = lastError.get(record) ?? {
+      code: "Aborted",
+      message: "stopped before the record could be sent",
+    };
     out.failed.push({ record, ...why });
   }
   return out;

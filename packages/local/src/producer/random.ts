@@ -20,7 +20,10 @@ export function seededRng(seed: number | string): Rng {
   let c = 0xb7e15162 ^ Math.imul(s, 0xc2b2ae35);
   let d = 1;
   const next32 = (): number => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     const t = (a + b + d) >>> 0;
     d = (d + 1) >>> 0;
     a = b ^ (b >>> 9);
@@ -30,7 +33,10 @@ export function seededRng(seed: number | string): Rng {
     return t;
   };
   for (let i = 0; i < 15; i++) next32();
-  return fromUniform(() => next32() / 4294967296, () => next32());
+  return fromUniform(
+    () => next32() / 4294967296,
+    () => next32(),
+  );
 }
 
 /** Math.random-backed source for unseeded runs. */

@@ -18,7 +18,8 @@ export class TokenBucket {
     readonly rate: number,
     options: { burst?: number; clock?: Clock } = {},
   ) {
-    if (!(rate > 0) || !Number.isFinite(rate)) throw new Error(`rate must be a positive number, got ${rate}`);
+    if (!(rate > 0) || !Number.isFinite(rate))
+      throw new Error(`rate must be a positive number, got ${rate}`);
     this.clock = options.clock ?? systemClock;
     // A tenth of a second's worth by default: smooth at low rates, few wake-ups at high ones.
     this.burst = Math.max(1, options.burst ?? Math.ceil(rate / 10));

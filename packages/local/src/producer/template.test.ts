@@ -44,7 +44,11 @@ describe("the seed's KDG template, verbatim", () => {
       const rec = t.render(now);
       const f = fields(rec);
       expect([...f.keys()]).toEqual([
-        "session", "sequence", "reception", "instrument", "l",
+        "session",
+        "sequence",
+        "reception",
+        "instrument",
+        "l",
         ...Array.from({ length: 9 }, (_, k) => `price_${k}`),
       ]);
       expect(f.get("session")).toMatch(/^\d{8}$/);
@@ -114,7 +118,10 @@ describe("helpers", () => {
   });
 
   it("random.weightedArrayElement follows the weights", () => {
-    const values = render('{{random.weightedArrayElement({"weights":[0.8,0.2,0],"data":["cat","fish","dog"]})}}', 5000);
+    const values = render(
+      '{{random.weightedArrayElement({"weights":[0.8,0.2,0],"data":["cat","fish","dog"]})}}',
+      5000,
+    );
     const cats = values.filter((v) => v === "cat").length / values.length;
     expect(cats).toBeGreaterThan(0.75);
     expect(cats).toBeLessThan(0.85);
@@ -147,7 +154,9 @@ describe("helpers", () => {
   });
 
   it("random.uuid, random.boolean, random.alphaNumeric", () => {
-    const [uuid, bool, alnum] = render("{{random.uuid}}|{{random.boolean}}|{{random.alphaNumeric(6)}}")[0]!.split("|");
+    const [uuid, bool, alnum] = render(
+      "{{random.uuid}}|{{random.boolean}}|{{random.alphaNumeric(6)}}",
+    )[0]!.split("|");
     expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(["true", "false"]).toContain(bool);
     expect(alnum).toMatch(/^[0-9a-z]{6}$/);
@@ -155,9 +164,15 @@ describe("helpers", () => {
 
   it("date.now and date.utc take moment formats, including x and advanced tokens", () => {
     const now = Date.UTC(2026, 10, 22, 10, 0, 0, 5);
-    const t = compileTemplate("{{date.utc('YYYY-MM-DD HH:mm:ss.SSS')}}|{{date.utc('x')}}|{{date.utc('X')}}|{{date.utc('Do [of] MMMM')}}|{{date.utc}}");
-    expect(t.render(now)).toBe(`2026-11-22 10:00:00.005|${now}|${Math.floor(now / 1000)}|22nd of November|2026-11-22T10:00:00Z`);
-    expect(compileTemplate("{{date.now}}").render(now)).toMatch(/^2026-11-2\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    const t = compileTemplate(
+      "{{date.utc('YYYY-MM-DD HH:mm:ss.SSS')}}|{{date.utc('x')}}|{{date.utc('X')}}|{{date.utc('Do [of] MMMM')}}|{{date.utc}}",
+    );
+    expect(t.render(now)).toBe(
+      `2026-11-22 10:00:00.005|${now}|${Math.floor(now / 1000)}|22nd of November|2026-11-22T10:00:00Z`,
+    );
+    expect(compileTemplate("{{date.now}}").render(now)).toMatch(
+      /^2026-11-2\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/,
+    );
   });
 
   it("faker namespaces, including the ones faker has renamed", () => {
@@ -174,11 +189,15 @@ describe("helpers", () => {
   });
 
   it("faker output is reproducible with a seed", () => {
-    expect(render("{{name.firstName}} {{internet.email}}", 3, 9)).toEqual(render("{{name.firstName}} {{internet.email}}", 3, 9));
+    expect(render("{{name.firstName}} {{internet.email}}", 3, 9)).toEqual(
+      render("{{name.firstName}} {{internet.email}}", 3, 9),
+    );
   });
 
   it("leaves text outside expressions alone, and \\{{ is a literal {{", () => {
-    expect(render('{"a":{"b":1}} \\{{not.a.helper}} }}')[0]).toBe('{"a":{"b":1}} {{not.a.helper}} }}');
+    expect(render('{"a":{"b":1}} \\{{not.a.helper}} }}')[0]).toBe(
+      '{"a":{"b":1}} {{not.a.helper}} }}',
+    );
   });
 });
 
@@ -199,7 +218,9 @@ describe("errors, with their position, before anything is rendered", () => {
     expect(e.line).toBe(2);
     expect(e.column).toBe(9);
     expect(e.message).toMatch(/Unknown helper "random\.numbr" at line 2, column 9/);
-    expect(error("{{nosuch.thing}}").message).toMatch(/Unknown helper "nosuch\.thing" at line 1, column 3/);
+    expect(error("{{nosuch.thing}}").message).toMatch(
+      /Unknown helper "nosuch\.thing" at line 1, column 3/,
+    );
     expect(error("{{name.noSuchMethod}}").helper).toBe("name.noSuchMethod");
   });
 
@@ -211,20 +232,28 @@ describe("errors, with their position, before anything is rendered", () => {
   });
 
   it("malformed arguments say what was expected where", () => {
-    expect(error('{{random.number({"min":1,"max":})}}').message).toMatch(/Unexpected "\}\)\}\}" in the arguments of "random\.number" at line 1, column 32/);
+    expect(error('{{random.number({"min":1,"max":})}}').message).toMatch(
+      /Unexpected "\}\)\}\}" in the arguments of "random\.number" at line 1, column 32/,
+    );
     expect(error("{{random.number(1 2)}}").message).toMatch(/Expected "," or "\)"/);
     expect(error("{{random.number('abc)}}").message).toMatch(/Unterminated string/);
-    expect(error("{{random.number(process.exit(1))}}").message).toMatch(/Unexpected word "process"/);
+    expect(error("{{random.number(process.exit(1))}}").message).toMatch(
+      /Unexpected word "process"/,
+    );
     expect(error("{{random.number(9) extra}}").message).toMatch(/Expected "\}\}"/);
     expect(error("{{}}").message).toMatch(/Empty expression/);
     expect(error('{{"json":1}}').message).toMatch(/Expected a helper name.*\\\{\{/);
   });
 
   it("bad argument values are reported at the helper", () => {
-    expect(error('{{random.number({"min":5,"max":1})}}').message).toMatch(/min \(5\) is greater than max \(1\) at line 1, column 3/);
+    expect(error('{{random.number({"min":5,"max":1})}}').message).toMatch(
+      /min \(5\) is greater than max \(1\) at line 1, column 3/,
+    );
     expect(error('{{random.number("ten")}}').message).toMatch(/Bad arguments for "random\.number"/);
     expect(error("{{random.arrayElement([])}}").message).toMatch(/non-empty array/);
-    expect(error('{{random.weightedArrayElement({"weights":[1],"data":["a","b"]})}}').message).toMatch(/same length/);
+    expect(
+      error('{{random.weightedArrayElement({"weights":[1],"data":["a","b"]})}}').message,
+    ).toMatch(/same length/);
     expect(error("{{date.now(5)}}").message).toMatch(/format must be a string/);
     expect(error('{{random.number({"min":1,"maxx":2})}}').message).toMatch(/unknown option "maxx"/);
   });

@@ -27,7 +27,8 @@ export class TemplateError extends Error {
   }
 }
 
-export type ArgValue = string | number | boolean | null | undefined | ArgValue[] | { [key: string]: ArgValue };
+export type ArgValue =
+  string | number | boolean | null | undefined | ArgValue[] | { [key: string]: ArgValue };
 
 export interface CompileOptions {
   /** Random source for the built-in helpers (and the seed for faker). Default: Math.random. */
@@ -81,7 +82,13 @@ export function compileTemplate(source: string, options: CompileOptions = {}): C
     }
     const where = locate(source, part.offset);
     const fail = (message: string): never => {
-      throw new TemplateError(`${message} at ${where.text}`, part.offset, where.line, where.column, part.name);
+      throw new TemplateError(
+        `${message} at ${where.text}`,
+        part.offset,
+        where.line,
+        where.column,
+        part.name,
+      );
     };
     const helper = lookupHelper(part.name, ctx);
     if (!helper) fail(`Unknown helper "${part.name}"`);
@@ -178,7 +185,10 @@ class ExpressionParser {
       return { name, args, offset: nameAt };
     }
     if (this.pos >= this.src.length) this.unclosed();
-    return this.error(`Expected "}}" after "${name}${args.length ? "(…)" : ""}" but found ${this.found()}`, this.pos);
+    return this.error(
+      `Expected "}}" after "${name}${args.length ? "(…)" : ""}" but found ${this.found()}`,
+      this.pos,
+    );
   }
 
   private path(): string {
@@ -228,7 +238,10 @@ class ExpressionParser {
         return args;
       }
       if (c === undefined) this.unclosed();
-      this.error(`Expected "," or ")" in the arguments of "${name}" but found ${this.found()}`, this.pos);
+      this.error(
+        `Expected "," or ")" in the arguments of "${name}" but found ${this.found()}`,
+        this.pos,
+      );
     }
   }
 
@@ -251,7 +264,10 @@ class ExpressionParser {
         if (this.src[this.pos] === ",") this.pos++;
         else if (this.src[this.pos] !== "]") {
           if (this.pos >= this.src.length) this.unclosed();
-          this.error(`Expected "," or "]" in an array argument of "${name}" but found ${this.found()}`, this.pos);
+          this.error(
+            `Expected "," or "]" in an array argument of "${name}" but found ${this.found()}`,
+            this.pos,
+          );
         }
       }
     }
@@ -268,7 +284,10 @@ class ExpressionParser {
         this.ws();
         if (this.src[this.pos] !== ":") {
           if (this.pos >= this.src.length) this.unclosed();
-          this.error(`Expected ":" after key "${key}" in an argument of "${name}" but found ${this.found()}`, this.pos);
+          this.error(
+            `Expected ":" after key "${key}" in an argument of "${name}" but found ${this.found()}`,
+            this.pos,
+          );
         }
         this.pos++;
         obj[key] = this.value(name);
@@ -276,7 +295,10 @@ class ExpressionParser {
         if (this.src[this.pos] === ",") this.pos++;
         else if (this.src[this.pos] !== "}") {
           if (this.pos >= this.src.length) this.unclosed();
-          this.error(`Expected "," or "}" in an object argument of "${name}" but found ${this.found()}`, this.pos);
+          this.error(
+            `Expected "," or "}" in an object argument of "${name}" but found ${this.found()}`,
+            this.pos,
+          );
         }
       }
     }
@@ -291,7 +313,12 @@ class ExpressionParser {
     word.lastIndex = this.pos;
     const w = word.exec(this.src);
     if (w) {
-      const literals: Record<string, ArgValue> = { true: true, false: false, null: null, undefined: undefined };
+      const literals: Record<string, ArgValue> = {
+        true: true,
+        false: false,
+        null: null,
+        undefined: undefined,
+      };
       if (w[0] in literals) {
         this.pos += w[0].length;
         return literals[w[0]];
@@ -312,7 +339,10 @@ class ExpressionParser {
     const m = ident.exec(this.src);
     if (!m) {
       if (this.pos >= this.src.length) this.unclosed();
-      this.error(`Expected a key in an object argument of "${name}" but found ${this.found()}`, this.pos);
+      this.error(
+        `Expected a key in an object argument of "${name}" but found ${this.found()}`,
+        this.pos,
+      );
     }
     this.pos += m![0].length;
     return m![0];
@@ -333,7 +363,14 @@ class ExpressionParser {
         continue;
       }
       const e = this.src[this.pos++];
-      const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", "0": "\0" };
+      const simple: Record<string, string> = {
+        n: "\n",
+        t: "\t",
+        r: "\r",
+        b: "\b",
+        f: "\f",
+        "0": "\0",
+      };
       if (e === undefined) this.error(`Unterminated string starting`, begin);
       else if (e === "u") {
         const hex = this.src.slice(this.pos, this.pos + 4);
@@ -369,7 +406,10 @@ class ExpressionParser {
 }
 
 /** 1-based line and column of an offset, plus a readable "line L, column C" with context. */
-export function locate(source: string, offset: number): { line: number; column: number; text: string } {
+export function locate(
+  source: string,
+  offset: number,
+): { line: number; column: number; text: string } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < source.length; i++) {

@@ -10,7 +10,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
-import { DEFAULT_LOCAL_OUTPUTS, DEFAULT_SST_OUTPUTS, type Target, type TargetFlags } from "../target.js";
+import {
+  DEFAULT_LOCAL_OUTPUTS,
+  DEFAULT_SST_OUTPUTS,
+  type Target,
+  type TargetFlags,
+} from "../target.js";
 
 export interface ArchiveFlags extends TargetFlags {
   bucket?: string;
@@ -44,13 +49,17 @@ function readJsonFile<T>(path: string): T {
  * Looks through the stage's stacks ("<stage>-<app>-<Stack>") for an output naming the archive
  * bucket: a key containing "archive" and "bucket" (ArchiveBucket, archiveBucketName, …).
  */
-export function findArchiveBucketOutput(outputs: Record<string, Record<string, string>>, stage: string): string | undefined {
+export function findArchiveBucketOutput(
+  outputs: Record<string, Record<string, string>>,
+  stage: string,
+): string | undefined {
   const hits: [string, string][] = [];
   for (const [stack, values] of Object.entries(outputs)) {
     if (!stack.startsWith(`${stage}-`) || typeof values !== "object" || values === null) continue;
     for (const [key, value] of Object.entries(values)) {
       const k = key.toLowerCase();
-      if (typeof value === "string" && k.includes("archive") && k.includes("bucket")) hits.push([k, value]);
+      if (typeof value === "string" && k.includes("archive") && k.includes("bucket"))
+        hits.push([k, value]);
     }
   }
   hits.sort(([a], [b]) => Number(a.includes("arn")) - Number(b.includes("arn")));
@@ -58,15 +67,21 @@ export function findArchiveBucketOutput(outputs: Record<string, Record<string, s
   return value?.replace(/^arn:aws[\w-]*:s3:::/, "");
 }
 
-export function resolveArchive(flags: ArchiveFlags, stream: Target, cwd = process.cwd()): ArchiveTarget {
+export function resolveArchive(
+  flags: ArchiveFlags,
+  stream: Target,
+  cwd = process.cwd(),
+): ArchiveTarget {
   const endpoint = flags["s3-endpoint"];
   if (stream.mode === "local" && flags.stage === undefined) {
     const path = resolve(cwd, flags.outputs ?? DEFAULT_LOCAL_OUTPUTS);
     const outputs = existsSync(path) ? readJsonFile<LocalOutputsFile>(path) : {};
     const bucket = flags.bucket ?? outputs.archiveBucket;
     const s3Endpoint = endpoint ?? outputs.s3Endpoint;
-    if (!bucket) throw new Error(`no archive bucket: ${path} has no "archiveBucket"; pass --bucket NAME`);
-    if (!s3Endpoint) throw new Error(`no local S3 endpoint: ${path} has no "s3Endpoint"; pass --s3-endpoint URL`);
+    if (!bucket)
+      throw new Error(`no archive bucket: ${path} has no "archiveBucket"; pass --bucket NAME`);
+    if (!s3Endpoint)
+      throw new Error(`no local S3 endpoint: ${path} has no "s3Endpoint"; pass --s3-endpoint URL`);
     return {
       bucket,
       client: new S3Client({
@@ -83,7 +98,10 @@ export function resolveArchive(flags: ArchiveFlags, stream: Target, cwd = proces
   if (!bucket && flags.stage !== undefined) {
     const path = resolve(cwd, flags.outputs ?? DEFAULT_SST_OUTPUTS);
     if (existsSync(path)) {
-      bucket = findArchiveBucketOutput(readJsonFile<Record<string, Record<string, string>>>(path), flags.stage);
+      bucket = findArchiveBucketOutput(
+        readJsonFile<Record<string, Record<string, string>>>(path),
+        flags.stage,
+      );
       from = path;
     }
   }

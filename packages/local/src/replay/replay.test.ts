@@ -21,11 +21,18 @@ function fakeS3(objects: Record<string, Uint8Array>): S3Client {
     async send(cmd: unknown) {
       if (cmd instanceof ListObjectsV2Command) {
         const { Prefix = "", ContinuationToken } = cmd.input;
-        const keys = Object.keys(objects).filter((k) => k.startsWith(Prefix)).sort().reverse(); // unsorted on purpose
+        const keys = Object.keys(objects)
+          .filter((k) => k.startsWith(Prefix))
+          .sort()
+          .reverse(); // unsorted on purpose
         const start = ContinuationToken ? Number(ContinuationToken) : 0;
         const page = keys.slice(start, start + 2);
         const more = start + 2 < keys.length;
-        return { Contents: page.map((Key) => ({ Key })), IsTruncated: more, NextContinuationToken: more ? String(start + 2) : undefined };
+        return {
+          Contents: page.map((Key) => ({ Key })),
+          IsTruncated: more,
+          NextContinuationToken: more ? String(start + 2) : undefined,
+        };
       }
       if (cmd instanceof GetObjectCommand) {
         const body = objects[cmd.input.Key!];
@@ -37,14 +44,18 @@ function fakeS3(objects: Record<string, Uint8Array>): S3Client {
   } as unknown as S3Client;
 }
 
-function recordingPut(fail?: (attempt: number, index: number) => string | undefined): PutRecordsFn & { calls: PutRecordsRequest[] } {
+function recordingPut(
+  fail?: (attempt: number, index: number) => string | undefined,
+): PutRecordsFn & { calls: PutRecordsRequest[] } {
   const calls: PutRecordsRequest[] = [];
   const fn = (async (request: PutRecordsRequest) => {
     calls.push(request);
     const attempt = calls.length;
     const Records = request.Records.map((_, i) => {
       const code = fail?.(attempt, i);
-      return code ? { ErrorCode: code, ErrorMessage: code } : { SequenceNumber: String(attempt * 1000 + i), ShardId: "shardId-0" };
+      return code
+        ? { ErrorCode: code, ErrorMessage: code }
+        : { SequenceNumber: String(attempt * 1000 + i), ShardId: "shardId-0" };
     });
     return { FailedRecordCount: Records.filter((r) => "ErrorCode" in r).length, Records };
   }) as PutRecordsFn & { calls: PutRecordsRequest[] };
@@ -58,10 +69,16 @@ const fastRetry = { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 2 };
 
 describe("hourPrefixes", () => {
   it("lists every arrival hour that overlaps [from, to)", () => {
-    expect(hourPrefixes(T + 30 * 60_000, T + 2 * H)).toEqual(["raw/2026/11/22/10/", "raw/2026/11/22/11/"]);
+    expect(hourPrefixes(T + 30 * 60_000, T + 2 * H)).toEqual([
+      "raw/2026/11/22/10/",
+      "raw/2026/11/22/11/",
+    ]);
     expect(hourPrefixes(T, T + 1)).toEqual(["raw/2026/11/22/10/"]);
     expect(hourPrefixes(T - 1, T + 1)).toEqual(["raw/2026/11/22/09/", "raw/2026/11/22/10/"]);
-    expect(hourPrefixes(Date.UTC(2026, 11, 31, 23, 30), Date.UTC(2027, 0, 1, 0, 30))).toEqual(["raw/2026/12/31/23/", "raw/2027/01/01/00/"]);
+    expect(hourPrefixes(Date.UTC(2026, 11, 31, 23, 30), Date.UTC(2027, 0, 1, 0, 30))).toEqual([
+      "raw/2026/12/31/23/",
+      "raw/2027/01/01/00/",
+    ]);
   });
 
   it("refuses an empty or inverted range", () => {
@@ -84,25 +101,47 @@ describe("archiveLines", () => {
 describe("partitionKeyFor", () => {
   it("is the instrument of a decodable record, random otherwise", () => {
     expect(partitionKeyFor(Buffer.from(pipe(3, T, 12345)))).toEqual({ key: "3", decodable: true });
-    const json = Buffer.from('{"EVENT_TIME": "2026-11-22T10:00:00.123456", "TICKER": "AAPL", "PRICE": 84.51}');
+    const json = Buffer.from(
+      '{"EVENT_TIME": "2026-11-22T10:00:00.123456", "TICKER": "AAPL", "PRICE": 84.51}',
+    );
     expect(partitionKeyFor(json)).toEqual({ key: "AAPL", decodable: true });
-    expect(partitionKeyFor(Buffer.from("garbage"), () => "rnd")).toEqual({ key: "rnd", decodable: false });
+    expect(partitionKeyFor(Buffer.from("garbage"), () => "rnd")).toEqual({
+      key: "rnd",
+      decodable: false,
+    });
   });
 });
 
 describe("replay", () => {
   const objects: Record<string, Uint8Array> = {
     "raw/2026/11/22/09/prices-1-2026-11-22-09-59-00-a.gz": gz([pipe(1, T - 60_000, 100)]),
-    "raw/2026/11/22/10/prices-1-2026-11-22-10-00-01-a.gz": gz([pipe(1, T + 1000, 101), pipe(2, T + 1500, 201)]),
-    "raw/2026/11/22/10/prices-1-2026-11-22-10-05-00-b.gz": gz([pipe(1, T + 300_000, 102), "not a tick", ""]),
-    "raw/2026/11/22/10/prices-1-2026-11-22-10-30-00-c.gz": gz(Array.from({ length: 1200 }, (_, i) => pipe(i % 7, T + 1_800_000 + i, 1000 + i))),
+    "raw/2026/11/22/10/prices-1-2026-11-22-10-00-01-a.gz": gz([
+      pipe(1, T + 1000, 101),
+      pipe(2, T + 1500, 201),
+    ]),
+    "raw/2026/11/22/10/prices-1-2026-11-22-10-05-00-b.gz": gz([
+      pipe(1, T + 300_000, 102),
+      "not a tick",
+      "",
+    ]),
+    "raw/2026/11/22/10/prices-1-2026-11-22-10-30-00-c.gz": gz(
+      Array.from({ length: 1200 }, (_, i) => pipe(i % 7, T + 1_800_000 + i, 1000 + i)),
+    ),
     "raw/2026/11/22/11/prices-1-2026-11-22-11-00-00-a.gz": gz([pipe(9, T + H, 900)]),
     "errors/2026/11/22/10/prices-1-2026-11-22-10-00-00-z.gz": gz(["must not be read"]),
   };
 
   it("puts every record of the selected arrival hours back, in archive order, in batches of ≤ 500", async () => {
     const put = recordingPut();
-    const report = await replay({ s3: fakeS3(objects), bucket: "b", put, streamName: "prices", fromMs: T + 10 * 60_000, toMs: T + H, randomKey: () => "rnd" });
+    const report = await replay({
+      s3: fakeS3(objects),
+      bucket: "b",
+      put,
+      streamName: "prices",
+      fromMs: T + 10 * 60_000,
+      toMs: T + H,
+      randomKey: () => "rnd",
+    });
     expect(report.prefixes).toEqual(["raw/2026/11/22/10/"]);
     expect(report.objects).toBe(3);
     expect(report.records).toBe(2 + 2 + 1200);
@@ -121,8 +160,18 @@ describe("replay", () => {
 
   it("resends only the failed entries until they are in", async () => {
     // The first call refuses every third record; the resends go through.
-    const put = recordingPut((attempt, i) => (attempt === 1 && i % 3 === 0 ? "ProvisionedThroughputExceededException" : undefined));
-    const report = await replay({ s3: fakeS3(objects), bucket: "b", put, streamName: "prices", fromMs: T, toMs: T + 1, retry: fastRetry });
+    const put = recordingPut((attempt, i) =>
+      attempt === 1 && i % 3 === 0 ? "ProvisionedThroughputExceededException" : undefined,
+    );
+    const report = await replay({
+      s3: fakeS3(objects),
+      bucket: "b",
+      put,
+      streamName: "prices",
+      fromMs: T,
+      toMs: T + 1,
+      retry: fastRetry,
+    });
     expect(report).toMatchObject({ delivered: 1204, failed: 0, throttled: 167 });
     expect(report.retried).toBe(167);
     expect(put.calls[1]!.Records).toHaveLength(167);
@@ -131,13 +180,36 @@ describe("replay", () => {
 
   it("counts what could not be put, and stops on an error retrying cannot fix", async () => {
     const always = recordingPut(() => "InternalFailure");
-    const r1 = await replay({ s3: fakeS3(objects), bucket: "b", put: always, streamName: "prices", fromMs: T + H, toMs: T + H + 1, retry: fastRetry });
-    expect(r1).toMatchObject({ records: 1, delivered: 0, failed: 1, failures: { InternalFailure: 1 } });
+    const r1 = await replay({
+      s3: fakeS3(objects),
+      bucket: "b",
+      put: always,
+      streamName: "prices",
+      fromMs: T + H,
+      toMs: T + H + 1,
+      retry: fastRetry,
+    });
+    expect(r1).toMatchObject({
+      records: 1,
+      delivered: 0,
+      failed: 1,
+      failures: { InternalFailure: 1 },
+    });
 
     const missing: PutRecordsFn = async () => {
-      throw Object.assign(new Error("Stream prices not found"), { name: "ResourceNotFoundException" });
+      throw Object.assign(new Error("Stream prices not found"), {
+        name: "ResourceNotFoundException",
+      });
     };
-    const r2 = await replay({ s3: fakeS3(objects), bucket: "b", put: missing, streamName: "prices", fromMs: T, toMs: T + 2 * H, retry: fastRetry });
+    const r2 = await replay({
+      s3: fakeS3(objects),
+      bucket: "b",
+      put: missing,
+      streamName: "prices",
+      fromMs: T,
+      toMs: T + 2 * H,
+      retry: fastRetry,
+    });
     expect(r2.fatal).toMatch(/ResourceNotFoundException/);
     expect(r2.delivered).toBe(0);
     expect(r2.failed).toBeGreaterThan(0);
@@ -146,7 +218,15 @@ describe("replay", () => {
 
   it("a dry run counts and puts nothing", async () => {
     const put = recordingPut();
-    const report = await replay({ s3: fakeS3(objects), bucket: "b", put, streamName: "prices", fromMs: T - H, toMs: T + 2 * H, dryRun: true });
+    const report = await replay({
+      s3: fakeS3(objects),
+      bucket: "b",
+      put,
+      streamName: "prices",
+      fromMs: T - H,
+      toMs: T + 2 * H,
+      dryRun: true,
+    });
     expect(put.calls).toHaveLength(0);
     expect(report).toMatchObject({ objects: 5, records: 1 + 1204 + 1, delivered: 0 });
     expect(report.byPrefix["raw/2026/11/22/09/"]).toEqual({ objects: 1, records: 1 });
@@ -155,7 +235,15 @@ describe("replay", () => {
   it("paces to --rate", async () => {
     const put = recordingPut();
     const started = Date.now();
-    const report = await replay({ s3: fakeS3(objects), bucket: "b", put, streamName: "prices", fromMs: T, toMs: T + 1, rate: 4000 });
+    const report = await replay({
+      s3: fakeS3(objects),
+      bucket: "b",
+      put,
+      streamName: "prices",
+      fromMs: T,
+      toMs: T + 1,
+      rate: 4000,
+    });
     expect(report.delivered).toBe(1204);
     // 1204 records at 4000/s with a burst of 500: at least ~175 ms.
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
@@ -171,28 +259,51 @@ describe("archive target", () => {
       "staging-tickstream-Storage": { ArchiveBucketName: "staging-tickstream-storage-archive-1" },
       "prod-tickstream-Storage": { ArchiveBucketName: "prod-bucket" },
     };
-    expect(findArchiveBucketOutput(outputs, "staging")).toBe("staging-tickstream-storage-archive-1");
-    expect(findArchiveBucketOutput({ "pr-1-tickstream-S": { ArchiveBucketArn: "arn:aws:s3:::abc" } }, "pr-1")).toBe("abc");
+    expect(findArchiveBucketOutput(outputs, "staging")).toBe(
+      "staging-tickstream-storage-archive-1",
+    );
+    expect(
+      findArchiveBucketOutput(
+        { "pr-1-tickstream-S": { ArchiveBucketArn: "arn:aws:s3:::abc" } },
+        "pr-1",
+      ),
+    ).toBe("abc");
     expect(findArchiveBucketOutput(outputs, "pr-2")).toBeUndefined();
   });
 
   it("reads the local bucket and endpoint from the local outputs", () => {
     const file = path.join(dir, "outputs.json");
-    writeFileSync(file, JSON.stringify({ region: "eu-west-1", s3Endpoint: "http://127.0.0.1:1", archiveBucket: "tickstream-archive" }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        region: "eu-west-1",
+        s3Endpoint: "http://127.0.0.1:1",
+        archiveBucket: "tickstream-archive",
+      }),
+    );
     const target = { mode: "local", region: "eu-west-1" } as Parameters<typeof resolveArchive>[1];
     const a = resolveArchive({ outputs: file }, target, dir);
     expect(a.bucket).toBe("tickstream-archive");
     expect(a.description).toContain("http://127.0.0.1:1");
     a.client.destroy();
-    expect(() => resolveArchive({ stream: "s" }, { mode: "aws", region: "eu-west-1" } as never, dir)).toThrow(/--bucket/);
-    expect(() => resolveArchive({ stage: "qa" }, { mode: "aws", region: "eu-west-1" } as never, dir)).toThrow(/--bucket/);
+    expect(() =>
+      resolveArchive({ stream: "s" }, { mode: "aws", region: "eu-west-1" } as never, dir),
+    ).toThrow(/--bucket/);
+    expect(() =>
+      resolveArchive({ stage: "qa" }, { mode: "aws", region: "eu-west-1" } as never, dir),
+    ).toThrow(/--bucket/);
   });
 });
 
-describe("npm run replay (command line)", () => {
+// Each case starts tsx in a child process: slow on a loaded machine.
+describe("npm run replay (command line)", { timeout: 60_000 }, () => {
   const root = path.resolve(import.meta.dirname, "../../../..");
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", "packages/local/src/cli/replay.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+    spawnSync(process.execPath, ["--import", "tsx", "packages/local/src/cli/replay.ts", ...args], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
 
   it("--help prints the usage and exits 0", () => {
     const r = run("--help");
@@ -214,7 +325,14 @@ describe("npm run replay (command line)", () => {
   });
 
   it("without a running local runtime, says what to do and exits 1", () => {
-    const r = run("--from", "2026-11-22T10:00:00Z", "--to", "2026-11-22T11:00:00Z", "--outputs", path.join(tmpdir(), "nothing-here.json"));
+    const r = run(
+      "--from",
+      "2026-11-22T10:00:00Z",
+      "--to",
+      "2026-11-22T11:00:00Z",
+      "--outputs",
+      path.join(tmpdir(), "nothing-here.json"),
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/npm start/);
   });

@@ -3,17 +3,19 @@
  *
  * The archive (Firehose in AWS, the local delivery on a laptop) keeps every raw record, one per
  * line, in GZIP objects under `raw/YYYY/MM/DD/HH/` by ARRIVAL hour (UTC). A replay of
- * [from, to) therefore reads every object under the hour prefixes that overlap the range (as
- * listed when the replay starts, so records it puts and the archive writes again are not read
- * back): it
+ * [from, to) therefore reads every object under the hour prefixes that overlap the range: it
  * selects whole arrival hours, not event times (records carry their own event time, which the
- * consumers use as usual). Objects are read in key order (Firehose names start with the hour
+ * consumers use as usual). The objects are listed when the replay starts, so the replayed
+ * records, which the archive writes again under the current hour, are not read back. Objects are read in key order (Firehose names start with the hour
  * and the object's first arrival time), lines in order, and put in that order, one PutRecords
  * call (≤ 500 records, ≤ 5 MiB) at a time; failed entries are retried with backoff.
  *
  * The partition key is the record's instrument when the record decodes, as the producer keys
  * it, so an instrument's ticks land on one shard in their original order; a record that does
  * not decode (it will be dead-lettered again) gets a random key.
+ *
+ * With source "dead-letters" it redrives the bad records instead: the JSON lines under
+ * `dead-letters/YYYY/MM/DD/` (arrival day), those that arrived in [from, to), each once.
  */
 import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
@@ -35,12 +37,56 @@ import { sleep, TokenBucket } from "../producer/rate.js";
 const HOUR_MS = 3_600_000;
 
 /** The archive hour prefixes (`raw/YYYY/MM/DD/HH/`) whose hours overlap [fromMs, toMs). */
-export function hourPrefixes(fromMs: number, toMs: number, rawPrefix: string = ARCHIVE_PREFIXES.raw): string[] {
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new Error("from and to must be times");
+export function hourPrefixes(
+  fromMs: number,
+  toMs: number,
+  rawPrefix: string = ARCHIVE_PREFIXES.raw,
+): string[] {
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs))
+    throw new Error("from and to must be times");
   if (toMs <= fromMs) throw new Error("--to must be later than --from");
   const out: string[] = [];
-  for (let h = Math.floor(fromMs / HOUR_MS) * HOUR_MS; h < toMs; h += HOUR_MS) out.push(`${rawPrefix}${hourPrefix(h)}`);
+  for (let h = Math.floor(fromMs / HOUR_MS) * HOUR_MS; h < toMs; h += HOUR_MS)
+    out.push(`${rawPrefix}${hourPrefix(h)}`);
   return out;
+}
+
+const DAY_MS = 24 * HOUR_MS;
+
+/** The dead-letter day prefixes (`dead-letters/YYYY/MM/DD/`) whose UTC days overlap [fromMs, toMs). */
+export function dayPrefixes(
+  fromMs: number,
+  toMs: number,
+  prefix: string = ARCHIVE_PREFIXES.deadLetters,
+): string[] {
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs))
+    throw new Error("from and to must be times");
+  if (toMs <= fromMs) throw new Error("--to must be later than --from");
+  const out: string[] = [];
+  for (let d = Math.floor(fromMs / DAY_MS) * DAY_MS; d < toMs; d += DAY_MS) {
+    out.push(`${prefix}${hourPrefix(d).slice(0, "YYYY/MM/DD/".length)}`);
+  }
+  return out;
+}
+
+/**
+ * The record of one dead-letter line (`{"raw": base64, "shardId", "sequenceNumber",
+ * "arrivalTime", ...}`, packages/core/src/deadletters), or undefined when it is not one.
+ */
+export function deadLetterRecord(
+  line: Uint8Array,
+): { data: Buffer; id: string; arrivalTime: number } | undefined {
+  try {
+    const doc = JSON.parse(Buffer.from(line).toString("utf8")) as Record<string, unknown>;
+    if (typeof doc.raw !== "string" || typeof doc.arrivalTime !== "number") return undefined;
+    return {
+      data: Buffer.from(doc.raw, "base64"),
+      id: `${String(doc.shardId)}/${String(doc.sequenceNumber)}`,
+      arrivalTime: doc.arrivalTime,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The lines of an archive object: gunzipped when it is GZIP, split on "\n", empty lines kept as such. */
@@ -63,9 +109,14 @@ export function randomPartitionKey(): string {
 }
 
 /** Instrument when the record decodes, else a random key. */
-export function partitionKeyFor(line: Uint8Array, random: () => string = randomPartitionKey): { key: string; decodable: boolean } {
+export function partitionKeyFor(
+  line: Uint8Array,
+  random: () => string = randomPartitionKey,
+): { key: string; decodable: boolean } {
   const decoded = decodeTick(line);
-  return decoded.ok ? { key: decoded.tick.instrument, decodable: true } : { key: random(), decodable: false };
+  return decoded.ok
+    ? { key: decoded.tick.instrument, decodable: true }
+    : { key: random(), decodable: false };
 }
 
 export interface ReplayOptions {
@@ -82,6 +133,12 @@ export interface ReplayOptions {
   /** Records per second at most; undefined for as fast as the stream takes them. */
   rate?: number;
   randomKey?: () => string;
+  /**
+   * raw (default): the archived stream, by arrival hour. dead-letters: the bad records the
+   * consumers set aside, by arrival day, filtered to arrival times in [from, to) and deduplicated
+   * by shard and sequence number; for putting them back once the cause is fixed.
+   */
+  source?: "raw" | "dead-letters";
   rawPrefix?: string;
   signal?: AbortSignal;
   /** Called after every object. */
@@ -89,6 +146,7 @@ export interface ReplayOptions {
 }
 
 export interface ReplayReport {
+  source: "raw" | "dead-letters";
   fromMs: number;
   toMs: number;
   prefixes: string[];
@@ -101,6 +159,10 @@ export interface ReplayReport {
   skippedEmpty: number;
   /** Records larger than a Kinesis record may be. */
   skippedTooLarge: number;
+  /** Dead letters only: lines outside [from, to), repeated lines, lines that are not dead letters. */
+  outOfRange: number;
+  duplicates: number;
+  unreadable: number;
   bytes: number;
   delivered: number;
   failed: number;
@@ -113,29 +175,50 @@ export interface ReplayReport {
   byPrefix: Record<string, { objects: number; records: number }>;
 }
 
-async function listKeys(s3: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
+async function listKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), {
-      abortSignal: signal as never,
-    });
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      {
+        abortSignal: signal as never,
+      },
+    );
     for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys.sort();
 }
 
-async function getObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<Uint8Array> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal as never });
+async function getObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+    abortSignal: signal as never,
+  });
   if (!out.Body) return new Uint8Array();
   return out.Body.transformToByteArray();
 }
 
 export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const { s3, bucket, streamName, signal } = options;
-  const prefixes = hourPrefixes(options.fromMs, options.toMs, options.rawPrefix);
+  const source = options.source ?? "raw";
+  const prefixes =
+    source === "raw"
+      ? hourPrefixes(options.fromMs, options.toMs, options.rawPrefix)
+      : dayPrefixes(options.fromMs, options.toMs);
+  const seen = new Set<string>();
   const report: ReplayReport = {
+    source,
     fromMs: options.fromMs,
     toMs: options.toMs,
     prefixes,
@@ -144,6 +227,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     decodable: 0,
     skippedEmpty: 0,
     skippedTooLarge: 0,
+    outOfRange: 0,
+    duplicates: 0,
+    unreadable: 0,
     bytes: 0,
     delivered: 0,
     failed: 0,
@@ -152,8 +238,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     failures: {},
     byPrefix: {},
   };
-  if (!options.dryRun && !options.put) throw new Error("replay needs a put function unless it is a dry run");
-  const pacer = options.rate ? new TokenBucket(options.rate, { burst: Math.min(PUT_LIMITS.maxRecords, Math.ceil(options.rate)) }) : undefined;
+  if (!options.dryRun && !options.put)
+    throw new Error("replay needs a put function unless it is a dry run");
+  const pacer = options.rate
+    ? new TokenBucket(options.rate, {
+        burst: Math.min(PUT_LIMITS.maxRecords, Math.ceil(options.rate)),
+      })
+    : undefined;
   const queue: OutRecord[] = [];
   let queuedBytes = 0;
 
@@ -170,7 +261,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
         } else await sleep(Math.max(1, pacer.waitMs()), signal);
       }
     }
-    const outcome = await putBatch(options.put!, streamName, records, options.retry ?? DEFAULT_RETRY, signal);
+    const outcome = await putBatch(
+      options.put!,
+      streamName,
+      records,
+      options.retry ?? DEFAULT_RETRY,
+      signal,
+    );
     report.delivered += outcome.delivered.length;
     report.failed += outcome.failed.length;
     report.retried += outcome.retried;
@@ -180,7 +277,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   };
 
   const drain = async (all: boolean) => {
-    while (!report.fatal && queue.length > 0 && (all || queue.length >= PUT_LIMITS.maxRecords || queuedBytes >= PUT_LIMITS.maxBytes)) {
+    while (
+      !report.fatal &&
+      queue.length > 0 &&
+      (all || queue.length >= PUT_LIMITS.maxRecords || queuedBytes >= PUT_LIMITS.maxBytes)
+    ) {
       const batch = takeBatch(queue);
       for (const r of batch) queuedBytes -= r.data.byteLength + r.partitionKey.length;
       await send(batch);
@@ -200,10 +301,33 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
       const body = await getObject(s3, bucket, key, signal);
       report.objects++;
       perPrefix.objects++;
-      for (const line of archiveLines(body)) {
+      for (const archived of archiveLines(body)) {
+        let line: Uint8Array = archived;
         if (line.length === 0) {
           report.skippedEmpty++;
           continue;
+        }
+        if (source === "dead-letters") {
+          const dead = deadLetterRecord(line);
+          if (!dead) {
+            report.unreadable++;
+            continue;
+          }
+          if (dead.arrivalTime < options.fromMs || dead.arrivalTime >= options.toMs) {
+            report.outOfRange++;
+            continue;
+          }
+          // A replay with other batch boundaries can write a bad record into a second object.
+          if (seen.has(dead.id)) {
+            report.duplicates++;
+            continue;
+          }
+          seen.add(dead.id);
+          line = dead.data;
+          if (line.length === 0) {
+            report.skippedEmpty++;
+            continue;
+          }
         }
         report.records++;
         perPrefix.records++;

@@ -18,7 +18,11 @@ export interface CognitoServer {
  * (config, pools, users) lives there and survives restarts. HOST is pinned to 127.0.0.1 so that
  * the token issuer is `http://127.0.0.1:<port>/<poolId>`.
  */
-export async function startCognitoServer(options: { path: string; port: number; logDir: string }): Promise<CognitoServer> {
+export async function startCognitoServer(options: {
+  path: string;
+  port: number;
+  logDir: string;
+}): Promise<CognitoServer> {
   await mkdir(options.path, { recursive: true });
   const endpoint = `http://127.0.0.1:${options.port}`;
   const child = await startChild({
@@ -26,7 +30,12 @@ export async function startCognitoServer(options: { path: string; port: number; 
     command: process.execPath,
     args: [require.resolve("cognito-local/lib/bin/start.js")],
     cwd: options.path,
-    env: childEnv({ PORT: String(options.port), HOST: "127.0.0.1", NO_COLOR: "1", FORCE_COLOR: "0" }),
+    env: childEnv({
+      PORT: String(options.port),
+      HOST: "127.0.0.1",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+    }),
     logFile: join(options.logDir, "cognito.log"),
     ready: () => answersHttp(`${endpoint}/health`),
     readyTimeoutMs: 30_000,

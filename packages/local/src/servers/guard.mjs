@@ -1,6 +1,7 @@
 // Runs one command in its own process group and takes the whole group down with it: when the
 // local runtime stops it (SIGTERM, SIGINT, "stop" over IPC) and also when the runtime dies
 // without a word (the IPC channel closes). Usage: node guard.mjs <command> [args...]
+/* global setTimeout */
 import { spawn } from "node:child_process";
 
 const [command, ...args] = process.argv.slice(2);

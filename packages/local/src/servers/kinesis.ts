@@ -3,12 +3,16 @@ import { startKinesalite, type LocalServer } from "@tickstream/core/testing/loca
 import { PortInUseError } from "../ports.js";
 
 /** kinesalite in this process, its streams kept in LevelDB under `path` (they survive restarts). */
-export async function startKinesisServer(options: { path: string; port: number }): Promise<LocalServer> {
+export async function startKinesisServer(options: {
+  path: string;
+  port: number;
+}): Promise<LocalServer> {
   await mkdir(options.path, { recursive: true });
   try {
     return await startKinesalite({ path: options.path, port: options.port });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new PortInUseError("kinesis", options.port);
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new PortInUseError("kinesis", options.port);
     throw err;
   }
 }

@@ -57,7 +57,8 @@ export async function startS3Server(options: { path: string; port: number }): Pr
   try {
     address = await server.run();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new PortInUseError("s3", options.port);
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new PortInUseError("s3", options.port);
     throw err;
   }
   return {

@@ -33,6 +33,7 @@ export function ChartPanel({
   range,
   onRange,
   loading,
+  apiFailing,
   onRetry,
 }: {
   view: InstrumentView | undefined;
@@ -41,6 +42,8 @@ export function ChartPanel({
   range: RangeKey;
   onRange: (r: RangeKey) => void;
   loading: boolean;
+  /** The instruments poll is failing too: the page-wide banner says it already. */
+  apiFailing: boolean;
   onRetry: () => Promise<unknown>;
 }) {
   const { windowMs, paneMs } = useDataSettings();
@@ -128,15 +131,6 @@ export function ChartPanel({
         </div>
       </dl>
 
-      <ErrorBanner
-        error={view ? seriesFailure : null}
-        attempts={series.failureCount}
-        lastSuccessAt={series.dataUpdatedAt || undefined}
-        now={now}
-        onRetry={onRetry}
-        testId="series-error"
-      />
-
       <figure
         className="chart"
         data-testid="price-chart"
@@ -156,6 +150,16 @@ export function ChartPanel({
               : "No instrument selected."
           }
         >
+          <ErrorBanner
+            error={view && !apiFailing ? seriesFailure : null}
+            attempts={series.failureCount}
+            lastSuccessAt={series.dataUpdatedAt || undefined}
+            now={now}
+            onRetry={onRetry}
+            testId="series-error"
+            title="Cannot load the history."
+            overlay
+          />
           {data && !loading ? (
             <PriceChart data={data} from={from} to={to} />
           ) : (

@@ -48,7 +48,7 @@ export function Dashboard({ username, region }: { username: string; region: stri
         <span className={`pill ${status}`} data-testid="status" data-status={status} role="status">
           <span aria-hidden="true" className="dot" />
           {statusText}
-          {state && status !== "connecting" ? <span className="muted"> · updated {formatAge(now - state.fetchedAt)}</span> : null}
+          {state && status !== "connecting" ? <span className="muted updated"> · updated {formatAge(now - state.fetchedAt)}</span> : null}
         </span>
         <span className="spacer" />
         <span className="user" title={`Region ${region}`} data-testid="user">
@@ -90,6 +90,7 @@ export function Dashboard({ username, region }: { username: string; region: stri
             range={range}
             onRange={setRange}
             loading={!state}
+            apiFailing={failing}
             onRetry={retryNow}
           />
         </section>

@@ -15,6 +15,8 @@ export function ErrorBanner({
   now,
   onRetry,
   testId = "api-error",
+  title = "Cannot load prices.",
+  overlay = false,
 }: {
   error: unknown;
   attempts: number;
@@ -22,14 +24,17 @@ export function ErrorBanner({
   now: number;
   onRetry: () => Promise<unknown>;
   testId?: string;
+  title?: string;
+  /** Float over the content (the chart) instead of pushing it down. */
+  overlay?: boolean;
 }) {
   const [retrying, setRetrying] = useState(false);
   return (
-    <div aria-live="assertive" className="live-slot">
+    <div aria-live="assertive" className={overlay ? "live-slot overlay" : "live-slot"}>
       {error !== null && error !== undefined && (
         <div className="banner error" role="alert" data-testid={testId}>
           <div>
-            <strong>Cannot load prices.</strong> {describeError(error)}{" "}
+            <strong>{title}</strong> {describeError(error)}{" "}
             <span className="muted">
               {lastSuccessAt ? `Showing data from ${formatAge(now - lastSuccessAt)}. ` : ""}
               Retrying automatically{attempts > 1 ? ` (attempt ${attempts})` : ""}.

@@ -107,7 +107,10 @@ const InstrumentRow = memo(function InstrumentRow({
       data-testid={`instrument-${view.instrument}`}
       data-stale={stale}
     >
-      <span className="name">{view.instrument}</span>
+      <span className="name">
+        {view.instrument}
+        {stale && <span className="badge stale">stale</span>}
+      </span>
       <span className="num price" data-testid="price">
         {formatCents(view.currentCents)}
       </span>
@@ -122,7 +125,7 @@ const InstrumentRow = memo(function InstrumentRow({
         {windowMax ? formatPrice(windowMax.max) : series.isPending ? "…" : "—"}
       </span>
       <span className="num age" data-testid="age">
-        {stale && <span className="badge stale">stale</span>} {formatAge(age)}
+        {formatAge(age)}
       </span>
     </button>
   );

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useDataSettings } from "../lib/data";
-import { POLL_MS } from "../lib/polling";
+import { POLL_MS, pollEvery } from "../lib/polling";
 import { ingestInstruments, type InstrumentsState } from "../lib/ticks";
 
 export const instrumentsKey = ["instruments"] as const;
@@ -20,6 +20,6 @@ export function useInstruments() {
       const ticks = await api.instruments(signal);
       return ingestInstruments(client.getQueryData<InstrumentsState>(instrumentsKey), ticks, now());
     },
-    refetchInterval: POLL_MS,
+    refetchInterval: pollEvery(POLL_MS),
   });
 }

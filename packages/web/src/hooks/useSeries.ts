@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useDataSettings } from "../lib/data";
-import { BACKGROUND_POLL_MS, POLL_MS } from "../lib/polling";
+import { BACKGROUND_POLL_MS, POLL_MS, pollEvery } from "../lib/polling";
 import { applySeriesFetch, planSeriesFetch, type SeriesState } from "../lib/series";
 
 /** The longest range the chart offers. */
@@ -36,6 +36,6 @@ export function useSeries(instrument: string | undefined, detailed: boolean) {
       );
       return applySeriesFetch(prev, results, plannedAt, historyMs + paneMs);
     },
-    refetchInterval: detailed ? POLL_MS : BACKGROUND_POLL_MS,
+    refetchInterval: pollEvery(detailed ? POLL_MS : BACKGROUND_POLL_MS),
   });
 }

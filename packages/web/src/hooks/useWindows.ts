@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useDataSettings } from "../lib/data";
-import { BACKGROUND_POLL_MS } from "../lib/polling";
+import { BACKGROUND_POLL_MS, pollEvery } from "../lib/polling";
 
 /**
  * The most recent windows of one instrument as the windows consumer stores them: closed windows
@@ -17,6 +17,6 @@ export function useRecentWindows(instrument: string | undefined) {
       const t = now();
       return api.windows(instrument!, t - 3 * windowMs, t + 60_000, signal);
     },
-    refetchInterval: BACKGROUND_POLL_MS,
+    refetchInterval: pollEvery(BACKGROUND_POLL_MS),
   });
 }

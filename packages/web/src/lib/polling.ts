@@ -33,6 +33,19 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/**
+ * TanStack Query `refetchInterval` for a poll of `ms`: stops once the session has ended, slows
+ * to once a minute after a client error (400, 404) that asking again will not fix.
+ */
+export function pollEvery(ms: number) {
+  return (query: { state: { error: unknown; status: string } }): number | false => {
+    const { error, status } = query.state;
+    if (status !== "error") return ms;
+    if (error instanceof SessionExpiredError) return false;
+    return isTransient(error) ? ms : 60_000;
+  };
+}
+
 /** Describes a failure for people, without stack traces. */
 export function describeError(error: unknown): string {
   if (error instanceof NetworkError) return error.message;

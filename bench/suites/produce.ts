@@ -1,0 +1,50 @@
+import { KinesisClient, PutRecordsCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { LocalOutputsLike } from "../types.js";
+
+/** A Kinesis client for the local server (kinesalite refuses HTTP/2). */
+export function kinesisFor(o: LocalOutputsLike): KinesisClient {
+  return new KinesisClient({
+    region: o.region,
+    endpoint: o.kinesisEndpoint,
+    credentials: o.credentials ?? { accessKeyId: "local", secretAccessKey: "local" },
+    requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true, maxSockets: 16 } as never }),
+    maxAttempts: 3,
+  });
+}
+
+export async function shardIds(kin: KinesisClient, stream: string): Promise<string[]> {
+  const { Shards = [] } = await kin.send(new ListShardsCommand({ StreamName: stream }));
+  return Shards.map((s) => s.ShardId!);
+}
+
+export interface Put {
+  shardId: string;
+  sequenceNumber: string;
+}
+
+/** PutRecords in calls of at most 500; returns where each record went (failed entries are dropped). */
+export async function putLines(kin: KinesisClient, stream: string, lines: { data: string; key: string }[]): Promise<{ puts: Put[]; failed: number }> {
+  const puts: Put[] = [];
+  let failed = 0;
+  for (let i = 0; i < lines.length; i += 500) {
+    const chunk = lines.slice(i, i + 500);
+    const res = await kin.send(
+      new PutRecordsCommand({ StreamName: stream, Records: chunk.map((l) => ({ Data: Buffer.from(l.data, "utf8"), PartitionKey: l.key })) }),
+    );
+    for (const r of res.Records ?? []) {
+      if (r.SequenceNumber && r.ShardId) puts.push({ shardId: r.ShardId, sequenceNumber: r.SequenceNumber });
+      else failed++;
+    }
+  }
+  return { puts, failed };
+}
+
+/** One tick in the pipe format of the Kinesis Data Generator template. */
+export function pipeTick(instrument: string, eventTime: number, priceCents: number, level = 5): string {
+  const d = new Date(eventTime);
+  const session = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
+  let s = `session=${session}|sequence=${eventTime}|reception=${eventTime}|instrument=${instrument}|l=${level}|price_0=${priceCents}|`;
+  for (let p = 1; p < 9; p++) s += `price_${p}=${priceCents + p}|`;
+  return s;
+}

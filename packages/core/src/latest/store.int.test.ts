@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { randomUUID } from "node:crypto";
+import { startDynalite, localDynamo, type LocalServer } from "../testing/local-aws.js";
+import { ensureTable } from "../provision.js";
+import { TABLES } from "../resources.js";
+import { decodeBatch } from "../kinesis/batch.js";
+import { toKinesisRecord } from "../kinesis/records.js";
+import { coalesceLatest } from "./coalesce.js";
+import { createDynamoLatestStore, latestPartition } from "./store.js";
+import { bruteForceLatest, cutBatches, prng, shardStreamsArb, type StreamRecord } from "./test-support.js";
+
+/** The DynamoDB condition itself (not the in-memory model of it), on dynalite. */
+
+let dynamo: LocalServer;
+let doc: DynamoDBDocumentClient;
+
+async function freshTable(): Promise<string> {
+  const name = `latest-${randomUUID().slice(0, 8)}`;
+  await ensureTable(localDynamo(dynamo.endpoint), TABLES.latest, name);
+  return name;
+}
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  doc = DynamoDBDocumentClient.from(localDynamo(dynamo.endpoint), { marshallOptions: { removeUndefinedValues: true } });
+});
+
+afterAll(async () => {
+  doc?.destroy();
+  await dynamo?.close();
+});
+
+describe("DynamoDB latest store (dynalite)", () => {
+  it("random batch splits, replays and arrival orders converge to the brute-force latest (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        shardStreamsArb(25, 3),
+        fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 10 })), { maxLength: 4 }),
+        fc.integer(),
+        async (streams, sizes, replays, seed) => {
+          const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
+          const deliveries: StreamRecord[][] = [];
+          for (const s of streams) for (const [a, b] of cutBatches(s.records.length, sizes)) deliveries.push(s.records.slice(a, b));
+          for (const [pick, start, len] of replays) {
+            const shard = streams[pick % streams.length]!;
+            const from = start % shard.records.length;
+            deliveries.push(shard.records.slice(from, from + len));
+          }
+          const rnd = prng(seed);
+          for (let i = deliveries.length - 1; i > 0; i--) {
+            const j = Math.floor(rnd() * (i + 1));
+            [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
+          }
+          for (const batch of deliveries) {
+            const results = await store.writeLatest([...coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks).values()]);
+            for (const r of results) expect(r.status, String(r.error)).not.toBe("failed");
+          }
+          const expected = bruteForceLatest(streams.flatMap((s) => s.records));
+          const stored = await store.listLatest();
+          expect(Object.fromEntries(stored.map((i) => [i.instrument, i]))).toEqual(Object.fromEntries(expected));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("applies the condition's tie-breaks: event time, then shard id, then sequence number as a number", async () => {
+    const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
+    const write = async (instrument: string, eventTime: number, shardId: string, seq: string, cents: number) => {
+      const rec = toKinesisRecord(`sequence=${eventTime}|instrument=${instrument}|price_0=${cents}`, { shardId, sequenceNumber: seq, arrivalTime: 1 });
+      const [result] = await store.writeLatest(decodeBatch([rec]).ticks);
+      return result!.status;
+    };
+    const A = "shardId-000000000000";
+    const B = "shardId-000000000001";
+    // sequence numbers compare as numbers: 100 > 99 (as strings "100" < "99")
+    expect(await write("s1", 5, A, "99", 1)).toBe("written");
+    expect(await write("s1", 5, A, "100", 2)).toBe("written");
+    expect(await write("s1", 5, A, "99", 3)).toBe("stale");
+    expect((await store.getLatest("s1"))!.priceCents).toBe(2);
+    // the same record again is not rewritten
+    expect(await write("s1", 5, A, "100", 2)).toBe("stale");
+    // equal event times across shards: the larger shard id wins, whatever the order
+    expect(await write("s2", 5, B, "1", 1)).toBe("written");
+    expect(await write("s2", 5, A, "999", 2)).toBe("stale");
+    expect(await write("s3", 5, A, "999", 2)).toBe("written");
+    expect(await write("s3", 5, B, "1", 1)).toBe("written");
+    expect((await store.getLatest("s2"))!.priceCents).toBe(1);
+    expect((await store.getLatest("s3"))!.priceCents).toBe(1);
+    // an older event time never wins, a newer one always does
+    expect(await write("s2", 4, B, "5", 9)).toBe("stale");
+    expect(await write("s2", 6, A, "2", 7)).toBe("written");
+    expect((await store.getLatest("s2"))!.priceCents).toBe(7);
+  });
+
+  it("lists every partition with Queries and gets one instrument", async () => {
+    const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
+    const ids = Array.from({ length: 40 }, (_, i) => `I${i}`);
+    expect(new Set(ids.map(latestPartition)).size).toBe(4);
+    const records = ids.map((id, i) => toKinesisRecord(`sequence=${1000 + i}|instrument=${id}|l=1|price_0=${i}`, { shardId: "shardId-000000000000", sequenceNumber: String(10 + i), arrivalTime: 5 }));
+    const results = await store.writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+    expect(results.every((r) => r.status === "written")).toBe(true);
+    const listed = await store.listLatest();
+    expect(listed.map((i) => i.instrument).sort()).toEqual([...ids].sort());
+    expect(await store.getLatest("I7")).toEqual({
+      instrument: "I7",
+      priceCents: 7,
+      pricesCents: [7],
+      level: 1,
+      eventTime: 1007,
+      receivedAt: null,
+      arrivalTime: 5,
+      shardId: "shardId-000000000000",
+      sequenceNumber: "17",
+    });
+    expect(await store.getLatest("nope")).toBeNull();
+    // the same batch again: every write refused by the condition
+    const again = await store.writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+    expect(again.every((r) => r.status === "stale")).toBe(true);
+  });
+});

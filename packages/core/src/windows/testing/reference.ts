@@ -1,0 +1,132 @@
+import type { WindowConfig } from "../../config.js";
+import type { Tick } from "../../tick.js";
+
+/**
+ * A brute-force model of the window semantics in the design contract, written without the
+ * engine's code: a single process holding everything in memory, one step at a time.
+ *
+ * - Window [s, s + size) for every s that is a multiple of the slide; it holds s <= t < s + size.
+ * - Each shard has the largest event time it delivered and the wall-clock time of its last batch;
+ *   it is idle after more than idleTimeout without a batch. The watermark is
+ *   min over non-idle shards of their max, minus the lateness; max over all of them when all are
+ *   idle; it never goes back.
+ * - A batch is placed against the watermark as it stood before it (brought up to the batch's wall
+ *   clock, as a timer would); a tick joins every window of it with end > watermark and is late
+ *   when there is none; the watermark then advances.
+ * - A window with end <= watermark is closed: its result (if it holds a tick) is fixed.
+ */
+export interface ReferenceResult {
+  instrument: string;
+  windowStart: number;
+  windowEnd: number;
+  maxCents: number;
+}
+
+export class ReferenceWindows {
+  watermark = Number.NEGATIVE_INFINITY;
+  late = 0;
+  private readonly shards = new Map<string, { max?: number; last: number }>();
+  /** instrument -> paneStart -> max of every tick merged into the pane. */
+  readonly panes = new Map<string, Map<number, number>>();
+  /** instrument -> windowStart -> max of the ticks that joined the window while it was open. */
+  readonly windows = new Map<string, Map<number, number>>();
+
+  constructor(private readonly config: WindowConfig) {}
+
+  private floorToSlide(t: number): number {
+    return Math.floor(t / this.config.windowSlideMs) * this.config.windowSlideMs;
+  }
+
+  private derived(now: number): number {
+    let activeMin = Number.POSITIVE_INFINITY;
+    let anyActive = false;
+    let allMax = Number.NEGATIVE_INFINITY;
+    for (const s of this.shards.values()) {
+      if (s.max === undefined) continue;
+      allMax = Math.max(allMax, s.max);
+      if (now - s.last <= this.config.idleTimeoutMs) {
+        anyActive = true;
+        activeMin = Math.min(activeMin, s.max);
+      }
+    }
+    if (allMax === Number.NEGATIVE_INFINITY) return Number.NEGATIVE_INFINITY;
+    return (anyActive ? activeMin : allMax) - this.config.allowedLatenessMs;
+  }
+
+  private bump(now: number): void {
+    this.watermark = Math.max(this.watermark, this.derived(now));
+  }
+
+  batch(shardId: string, ticks: readonly Tick[], now: number): void {
+    this.bump(now);
+    const { windowSizeMs: size, windowSlideMs: slide } = this.config;
+    for (const tick of ticks) {
+      const t = tick.eventTime;
+      const price = tick.pricesCents[0]!;
+      // Every window holding t, by brute force.
+      const starts: number[] = [];
+      for (let s = this.floorToSlide(t - size + 1); s <= t; s += slide) if (s <= t && t < s + size) starts.push(s);
+      const open = starts.filter((s) => s + size > this.watermark);
+      if (open.length === 0) {
+        this.late++;
+        continue;
+      }
+      const pane = this.floorToSlide(t);
+      const panes = this.panes.get(tick.instrument) ?? new Map<number, number>();
+      this.panes.set(tick.instrument, panes);
+      panes.set(pane, Math.max(panes.get(pane) ?? Number.NEGATIVE_INFINITY, price));
+      const windows = this.windows.get(tick.instrument) ?? new Map<number, number>();
+      this.windows.set(tick.instrument, windows);
+      for (const s of open) windows.set(s, Math.max(windows.get(s) ?? Number.NEGATIVE_INFINITY, price));
+    }
+    const shard = this.shards.get(shardId) ?? { last: now };
+    for (const tick of ticks) shard.max = Math.max(shard.max ?? Number.NEGATIVE_INFINITY, tick.eventTime);
+    shard.last = now;
+    this.shards.set(shardId, shard);
+    this.bump(now);
+  }
+
+  timer(now: number): void {
+    this.bump(now);
+  }
+
+  /** Closed windows holding a tick: what must be emitted, each exactly once. */
+  closed(): ReferenceResult[] {
+    const out: ReferenceResult[] = [];
+    for (const [instrument, windows] of this.windows) {
+      for (const [s, max] of windows) {
+        const end = s + this.config.windowSizeMs;
+        if (end <= this.watermark) out.push({ instrument, windowStart: s, windowEnd: end, maxCents: max });
+      }
+    }
+    return sortResults(out);
+  }
+
+  paneList(): { instrument: string; paneStart: number; maxCents: number }[] {
+    const out: { instrument: string; paneStart: number; maxCents: number }[] = [];
+    for (const [instrument, panes] of this.panes) for (const [paneStart, maxCents] of panes) out.push({ instrument, paneStart, maxCents });
+    return out.sort((a, b) => (a.instrument === b.instrument ? a.paneStart - b.paneStart : a.instrument < b.instrument ? -1 : 1));
+  }
+
+  /** What GET /instruments/{id}/windows must answer. */
+  queryWindows(instrument: string, from: number, to: number): { windowStart: number; windowEnd: number; maxCents: number; final: boolean }[] {
+    const windows = this.windows.get(instrument) ?? new Map<number, number>();
+    return [...windows]
+      .filter(([s]) => s >= from && s < to)
+      .sort(([a], [b]) => a - b)
+      .map(([s, maxCents]) => ({ windowStart: s, windowEnd: s + this.config.windowSizeMs, maxCents, final: s + this.config.windowSizeMs <= this.watermark }));
+  }
+
+  /** What GET /instruments/{id}/series must answer. */
+  querySeries(instrument: string, from: number, to: number): { paneStart: number; maxCents: number }[] {
+    const panes = this.panes.get(instrument) ?? new Map<number, number>();
+    return [...panes]
+      .filter(([p]) => p >= from && p < to)
+      .sort(([a], [b]) => a - b)
+      .map(([paneStart, maxCents]) => ({ paneStart, maxCents }));
+  }
+}
+
+export function sortResults<T extends { instrument: string; windowStart: number }>(results: T[]): T[] {
+  return results.sort((a, b) => (a.instrument === b.instrument ? a.windowStart - b.windowStart : a.instrument < b.instrument ? -1 : 1));
+}

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { startLocalAws, localDynamo, type LocalAws } from "@tickstream/core/testing/local-aws";
+import { toKinesisRecord } from "@tickstream/core/kinesis/records";
+import { decodeBatch } from "@tickstream/core/kinesis/batch";
+import { coalesceLatest } from "@tickstream/core/latest/coalesce";
+import { createDynamoLatestStore } from "@tickstream/core/latest/store";
+import { DynamoWindowStore } from "@tickstream/core/windows/dynamo-store";
+
+/** The deployed API handler module against data stored in dynalite. */
+
+type ApiModule = typeof import("./api.js");
+
+let aws: LocalAws;
+let mod: ApiModule;
+let doc: DynamoDBDocumentClient;
+
+const T0 = Date.UTC(2026, 10, 22, 10, 0, 0); // aligned to the 10 s slide and the 60 s window
+
+function apiEvent(routeKey: string, pathParameters?: Record<string, string>, query?: Record<string, string>): APIGatewayProxyEventV2 {
+  const rawPath = routeKey.split(" ")[1]!.replace("{id}", pathParameters?.id ?? "");
+  return {
+    version: "2.0",
+    routeKey,
+    rawPath,
+    rawQueryString: new URLSearchParams(query).toString(),
+    headers: {},
+    pathParameters,
+    queryStringParameters: query,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      domainName: "localhost",
+      domainPrefix: "localhost",
+      http: { method: routeKey.split(" ")[0]!, path: rawPath, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" },
+      requestId: "r",
+      routeKey,
+      stage: "$default",
+      time: "",
+      timeEpoch: 0,
+    },
+  };
+}
+
+async function call(routeKey: string, pathParameters?: Record<string, string>, query?: Record<string, string>) {
+  const res = await mod.handler(apiEvent(routeKey, pathParameters, query));
+  expect(res.headers?.["content-type"]).toBe("application/json");
+  return { status: res.statusCode, body: JSON.parse(res.body!) as unknown, raw: res.body! };
+}
+
+beforeAll(async () => {
+  aws = await startLocalAws({ applyEnv: true });
+  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+  doc = DynamoDBDocumentClient.from(localDynamo(aws.dynamo.endpoint), { marshallOptions: { removeUndefinedValues: true } });
+  // latest ticks, as the latest consumer stores them
+  const lines = [
+    `sequence=${T0 + 15_000}|reception=${T0 + 15_010}|instrument=3|l=7|price_0=12345|price_1=12000|`,
+    `sequence=${T0 + 5_000}|instrument=10|l=1|price_0=5|`,
+    `{"EVENT_TIME":"2026-11-22T10:00:20.500123","TICKER":"AAPL","PRICE":84.51}`,
+  ];
+  const records = lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000000", sequenceNumber: String(100 + i), arrivalTime: T0 + 30_000 }));
+  await createDynamoLatestStore({ doc, tableName: aws.tables.latest }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+  // panes and one closed window, through the windows store
+  const windows = new DynamoWindowStore({ doc, tables: { panes: aws.tables.panes, windows: aws.tables.windows, state: aws.tables.state }, retentionHours: 48 });
+  await windows.mergePane("3", T0 + 10_000, 12345, 0);
+  await windows.mergePane("3", T0 + 20_000, 9_999, 0);
+  await windows.putFinal({ instrument: "3", windowStart: T0 - 50_000, windowEnd: T0 + 10_000, maxCents: 777 });
+  mod = await import("./api.js");
+});
+
+afterAll(async () => {
+  doc?.destroy();
+  await aws?.close();
+});
+
+describe("api handler against dynalite", () => {
+  it("GET /health", async () => {
+    expect(await call("GET /health")).toMatchObject({ status: 200, body: { ok: true } });
+  });
+
+  it("GET /instruments and GET /data: the latest tick of every instrument, decimal prices", async () => {
+    const res = await call("GET /instruments");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual([
+      { instrument: "3", price: 123.45, prices: [123.45, 120], level: 7, eventTime: T0 + 15_000, receivedAt: T0 + 15_010 },
+      { instrument: "10", price: 0.05, prices: [0.05], level: 1, eventTime: T0 + 5_000, receivedAt: null },
+      { instrument: "AAPL", price: 84.51, prices: [84.51], level: null, eventTime: T0 + 20_500, receivedAt: null },
+    ]);
+    expect(res.raw).toContain('"price":123.45');
+    expect((await call("GET /data")).body).toEqual(res.body);
+  });
+
+  it("GET /instruments/{id}/series: pane maxima in [from, to), oldest first", async () => {
+    const res = await call("GET /instruments/{id}/series", { id: "3" }, { from: String(T0), to: String(T0 + 60_000) });
+    expect(res).toMatchObject({ status: 200, body: [{ paneStart: T0 + 10_000, max: 123.45 }, { paneStart: T0 + 20_000, max: 99.99 }] });
+    const narrow = await call("GET /instruments/{id}/series", { id: "3" }, { from: String(T0 + 10_001), to: String(T0 + 60_000) });
+    expect(narrow.body).toEqual([{ paneStart: T0 + 20_000, max: 99.99 }]);
+  });
+
+  it("GET /instruments/{id}/windows: closed windows as emitted, open ones as they stand", async () => {
+    const res = await call("GET /instruments/{id}/windows", { id: "3" }, { from: String(T0 - 60_000), to: String(T0 + 30_000) });
+    expect(res.status).toBe(200);
+    const body = res.body as Array<{ windowStart: number; windowEnd: number; max: number; final: boolean }>;
+    expect(body[0]).toEqual({ windowStart: T0 - 50_000, windowEnd: T0 + 10_000, max: 7.77, final: true });
+    for (const w of body.slice(1)) {
+      expect(Object.keys(w).sort()).toEqual(["final", "max", "windowEnd", "windowStart"]);
+      expect(w.windowEnd - w.windowStart).toBe(60_000);
+      expect(w.final).toBe(false);
+    }
+    expect(body.map((w) => w.windowStart)).toEqual([...body.map((w) => w.windowStart)].sort((a, b) => a - b));
+    expect(body.find((w) => w.windowStart === T0)).toEqual({ windowStart: T0, windowEnd: T0 + 60_000, max: 123.45, final: false });
+  });
+
+  it("400 for bad parameters, 404 for unknown instruments and routes", async () => {
+    for (const q of [{ from: "x" }, { from: "5", to: "4" }, { from: "0", to: String(24 * 3_600_000 + 1) }, { to: "-1" }]) {
+      const res = await call("GET /instruments/{id}/windows", { id: "3" }, q);
+      expect(res.status, JSON.stringify(q)).toBe(400);
+      expect(typeof (res.body as { message: unknown }).message).toBe("string");
+    }
+    expect(await call("GET /instruments/{id}/series", { id: "nope" })).toMatchObject({ status: 404, body: { message: 'unknown instrument "nope"' } });
+    expect(await call("GET /instruments/{id}/windows", { id: "03" })).toMatchObject({ status: 404 });
+    expect(await call("GET /nothing")).toMatchObject({ status: 404, body: { message: "not found" } });
+  });
+
+  it("routes a catch-all event by its raw path", async () => {
+    const ev = apiEvent("GET /instruments/{id}/series", { id: "3" }, { from: String(T0), to: String(T0 + 60_000) });
+    const res = await mod.handler({ ...ev, routeKey: "$default", rawPath: "/instruments/3/series", pathParameters: undefined });
+    expect(JSON.parse(res.body!)).toEqual([{ paneStart: T0 + 10_000, max: 123.45 }, { paneStart: T0 + 20_000, max: 99.99 }]);
+  });
+
+  it("answers 500 without details when the store fails", async () => {
+    mod.clients.doc.middlewareStack.add(
+      () => async () => {
+        throw new Error("table tickstream-latest-secret is on fire");
+      },
+      { step: "initialize", name: "breakEverything" },
+    );
+    try {
+      const res = await call("GET /instruments");
+      expect(res).toMatchObject({ status: 500, body: { message: "internal error" } });
+      expect(res.raw).not.toContain("secret");
+    } finally {
+      mod.clients.doc.middlewareStack.remove("breakEverything");
+    }
+    expect((await call("GET /instruments")).status).toBe(200);
+  });
+});

@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { startLocal, type LocalRuntime, type StartLocalOptions } from "../runtime.js";
+import { hourPrefix } from "./keys.js";
+import { archivedLines, getObject, listKeys, multiset } from "../testing/archive.js";
+
+describe("local archive delivery", () => {
+  let dir: string;
+  const noop = async () => ({ batchItemFailures: [] });
+  const base = (): StartLocalOptions => ({
+    dataDir: dir,
+    web: false,
+    generator: false,
+    quiet: true,
+    archive: { bufferIntervalMs: 300, bufferSizeBytes: 4096 },
+    poller: { idlePollMs: 20 },
+    handlers: {
+      latest: noop,
+      windows: noop,
+      windowsTimer: async () => undefined,
+      api: async () => ({ statusCode: 200 }),
+    },
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tickstream-archive-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function clientsFor(rt: LocalRuntime) {
+    const o = rt.outputs;
+    const credentials = { accessKeyId: "AKIAOUTSIDE", secretAccessKey: "whatever" };
+    return {
+      kinesis: new KinesisClient({
+        endpoint: o.kinesisEndpoint,
+        region: o.region,
+        credentials,
+        requestHandler: new NodeHttpHandler(),
+      }),
+      s3: new S3Client({
+        endpoint: o.s3Endpoint,
+        region: o.region,
+        credentials,
+        forcePathStyle: true,
+      }),
+    };
+  }
+
+  async function put(kinesis: KinesisClient, stream: string, values: (string | Buffer)[]) {
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500);
+      const res = await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: stream,
+          Records: chunk.map((v, j) => ({
+            Data: typeof v === "string" ? Buffer.from(v) : v,
+            PartitionKey: String(i + j),
+          })),
+        }),
+      );
+      expect(res.FailedRecordCount ?? 0).toBe(0);
+    }
+  }
+
+  it("writes every record once, one per line, gzipped, under raw/YYYY/MM/DD/HH/, across a restart", async () => {
+    let rt = await startLocal({ ...base(), ports: "auto" });
+    const ports = {
+      kinesis: Number(new URL(rt.outputs.kinesisEndpoint).port),
+      dynamodb: Number(new URL(rt.outputs.dynamodbEndpoint).port),
+      s3: Number(new URL(rt.outputs.s3Endpoint).port),
+      cognito: Number(new URL(rt.outputs.cognitoEndpoint).port),
+      api: Number(new URL(rt.outputs.apiUrl).port),
+    };
+    let c = clientsFor(rt);
+    const t0 = Date.now();
+    const first = Array.from({ length: 700 }, (_, i) =>
+      i % 3 === 0 ? `line-${i}\n` : `line-${i}`,
+    );
+    await put(c.kinesis, rt.outputs.pricesStream, first);
+    await rt.flushArchive();
+
+    const keys = await listKeys(c.s3, rt.outputs.archiveBucket, "raw/");
+    expect(keys.length).toBeGreaterThan(1); // the 4 KiB buffer forces several objects
+    for (const key of keys) {
+      expect(key).toMatch(
+        /^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/tickstream-prices-archive-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f-]{36}\.gz$/,
+      );
+      // Arrival hours (UTC) of this test: the put happened between t0 and now.
+      expect([`raw/${hourPrefix(t0)}`, `raw/${hourPrefix(Date.now())}`]).toContain(
+        key.slice(0, 18),
+      );
+    }
+    const body = gunzipSync(await getObject(c.s3, rt.outputs.archiveBucket, keys[0]!)).toString();
+    expect(body.endsWith("\n")).toBe(true);
+    expect(body).not.toContain("\n\n"); // a record that had its newline gets no second one
+
+    // Stop with records still unread, start again on the same data directory.
+    const second = Array.from({ length: 400 }, (_, i) => `second-${i}`);
+    await put(c.kinesis, rt.outputs.pricesStream, second.slice(0, 200));
+    c.kinesis.destroy();
+    c.s3.destroy();
+    await rt.stop();
+
+    rt = await startLocal({ ...base(), ports });
+    c = clientsFor(rt);
+    await put(c.kinesis, rt.outputs.pricesStream, second.slice(200));
+    await rt.flushArchive();
+    const lines = await archivedLines(c.s3, rt.outputs.archiveBucket);
+    const expected = [...first, ...second].map((v) => v.replace(/\n$/, ""));
+    expect(multiset(lines)).toEqual(multiset(expected));
+    c.kinesis.destroy();
+    c.s3.destroy();
+    await rt.stop();
+  });
+});

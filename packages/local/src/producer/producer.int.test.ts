@@ -1,0 +1,222 @@
+/**
+ * The produce command against a real Kinesis wire protocol (kinesalite), without the rest of
+ * the runtime: every record lands once, keys follow the instrument, Ctrl-C still delivers.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+} from "@aws-sdk/client-kinesis";
+import {
+  localKinesis,
+  startKinesalite,
+  type LocalServer,
+} from "@tickstream/core/testing/local-aws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStream, type ReadRecord } from "../consumer/reader.js";
+
+const root = resolve(__dirname, "../../../..");
+const tsx = resolve(root, "node_modules/.bin/tsx");
+
+let server: LocalServer;
+let client: KinesisClient;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startKinesalite();
+  client = localKinesis(server.endpoint);
+  dir = mkdtempSync(join(tmpdir(), "tickstream-produce-"));
+});
+afterAll(async () => {
+  client?.destroy();
+  await server?.close();
+});
+
+async function createStream(name: string, shards: number): Promise<string> {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  for (let i = 0; i < 100; i++) {
+    const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (out.StreamDescriptionSummary?.StreamStatus === "ACTIVE") break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const outputs = join(dir, `${name}.json`);
+  writeFileSync(
+    outputs,
+    JSON.stringify({
+      region: "us-east-1",
+      kinesisEndpoint: server.endpoint,
+      pricesStream: name,
+      windowsStream: "unused",
+    }),
+  );
+  return outputs;
+}
+
+function produce(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((done, fail) => {
+    const child = spawn(tsx, [resolve(root, "packages/local/src/cli/produce.ts"), ...args], {
+      cwd: root,
+      env: { ...process.env, NODE_NO_WARNINGS: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    child.on("error", fail);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      done({ status, stdout, stderr });
+    });
+    onSpawn?.(child);
+  });
+}
+
+async function readAll(stream: string, expected: number): Promise<ReadRecord[]> {
+  const got: ReadRecord[] = [];
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 20_000);
+  await readStream({
+    client,
+    streamName: stream,
+    from: { type: "TRIM_HORIZON" },
+    signal: stop.signal,
+    pollIntervalMs: 50,
+    onRecords: (records) => {
+      got.push(...records);
+      if (got.length >= expected) setTimeout(() => stop.abort(), 300); // and a little more, to see extras
+    },
+  });
+  clearTimeout(timer);
+  return got;
+}
+
+describe("produce into kinesalite", { timeout: 120_000 }, () => {
+  it("delivers every record of the seed's template once, keyed by instrument", async () => {
+    const outputs = await createStream("produce-seed", 2);
+    const r = await produce([
+      "--outputs",
+      outputs,
+      "--count",
+      "3000",
+      "--rate",
+      "max",
+      "--seed",
+      "5",
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(
+      /^3000 records to stream produce-seed on the local runtime .*: 3000 delivered .* 0 failed$/m,
+    );
+    const got = await readAll("produce-seed", 3000);
+    expect(got).toHaveLength(3000);
+    const texts = got.map((g) => new TextDecoder().decode(g.data));
+    expect(new Set(texts).size).toBe(3000);
+    for (const [i, g] of got.entries()) {
+      expect(texts[i]).toMatch(
+        /^session=\d{8}\|sequence=\d{13}\|reception=\d{13}\|instrument=\d\|l=\d{1,2}\|(price_\d=\d{5}\|){9}$/,
+      );
+      expect(g.partitionKey).toBe(/instrument=(\d)/.exec(texts[i]!)![1]);
+    }
+    // Both shards got records, and per instrument the event times never go backwards.
+    expect(new Set(got.map((g) => g.shardId)).size).toBe(2);
+    const last = new Map<string, number>();
+    for (const t of texts) {
+      const instrument = /instrument=(\d)/.exec(t)![1]!;
+      const seq = Number(/sequence=(\d+)/.exec(t)![1]);
+      expect(seq).toBeGreaterThanOrEqual(last.get(instrument) ?? 0);
+      last.set(instrument, seq);
+    }
+  });
+
+  it("stock-trade JSON with duplicates: originals once, duplicates twice", async () => {
+    const outputs = await createStream("produce-stock", 1);
+    const r = await produce([
+      "--outputs",
+      outputs,
+      "--format",
+      "stock",
+      "--count",
+      "500",
+      "--rate",
+      "max",
+      "--duplicates",
+      "0.2",
+      "--seed",
+      "3",
+    ]);
+    expect(r.status).toBe(0);
+    const duplicates = Number(/\+ (\d+) duplicates/.exec(r.stderr)![1]);
+    expect(duplicates).toBeGreaterThan(50);
+    const got = await readAll("produce-stock", 500 + duplicates);
+    expect(got).toHaveLength(500 + duplicates);
+    const counts = new Map<string, number>();
+    for (const g of got) {
+      const text = new TextDecoder().decode(g.data);
+      expect(JSON.parse(text)).toEqual({
+        EVENT_TIME: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/),
+        TICKER: expect.any(String),
+        PRICE: expect.any(Number),
+      });
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+    }
+    expect([...counts.values()].filter((n) => n === 2)).toHaveLength(duplicates);
+  });
+
+  it("on SIGINT stops generating, delivers what is pending and exits with 0", async () => {
+    const outputs = await createStream("produce-sigint", 1);
+    const r = await produce(
+      ["--outputs", outputs, "--rate", "300", "--disorder-ms", "1500"],
+      (child) => {
+        setTimeout(() => child.kill("SIGINT"), 3_000);
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/SIGINT: stopping, delivering pending records/);
+    const m = /^(\d+) records to stream produce-sigint .*: (\d+) delivered .* 0 failed$/m.exec(
+      r.stderr,
+    );
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(100);
+    expect(m![2]).toBe(m![1]);
+    const got = await readAll("produce-sigint", Number(m![1]));
+    expect(got).toHaveLength(Number(m![1]));
+  });
+
+  it("reports a missing stream clearly and sends nothing", async () => {
+    const outputs = join(dir, "missing.json");
+    writeFileSync(
+      outputs,
+      JSON.stringify({
+        region: "us-east-1",
+        kinesisEndpoint: server.endpoint,
+        pricesStream: "no-such-stream",
+      }),
+    );
+    const r = await produce(["--outputs", outputs, "--count", "10"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/stream no-such-stream on the local runtime .*: stream not found/);
+  });
+
+  it("reports an unreachable runtime clearly", async () => {
+    const outputs = join(dir, "down.json");
+    writeFileSync(
+      outputs,
+      JSON.stringify({
+        region: "us-east-1",
+        kinesisEndpoint: "http://127.0.0.1:9",
+        pricesStream: "p",
+      }),
+    );
+    const r = await produce(["--outputs", outputs, "--count", "10"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\): is the local runtime running/,
+    );
+  });
+});

@@ -1,0 +1,197 @@
+/**
+ * `npm start`: the whole product on this machine. See docs/local.md.
+ */
+import { relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  DEFAULT_PORTS,
+  PORT_NAMES,
+  PortInUseError,
+  portEnvVar,
+  portFlag,
+  type PortMap,
+  type PortName,
+} from "./ports.js";
+import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";
+import type { LocalRuntime, StartLocalOptions } from "./runtime.js";
+
+// The SDK's notice about Node versions of 2027 is noise in a terminal session.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+export const USAGE = `Usage: npm start -- [options]
+
+Runs Tickstream on this machine: local Kinesis, DynamoDB, S3 and Cognito servers, the consumers,
+the archive delivery, the API, a tick generator and the dashboard. Ctrl-C stops everything.
+
+Options:
+  --no-web              do not start the dashboard (webUrl is null in outputs.json)
+  --no-generator        do not generate ticks (put your own: npm run produce)
+  --data-dir <dir>      where everything is kept (default .local; env TICKSTREAM_DATA_DIR)
+${PORT_NAMES.map((n) => `  ${`${portFlag(n)} <port>`.padEnd(22)}${`${n} port (default ${DEFAULT_PORTS[n]}; env ${portEnvVar(n)})`}`).join("\n")}
+  --auto-ports          pick free ports for everything
+  -h, --help            show this help
+
+When everything answers, <data-dir>/outputs.json holds the endpoints, names and the demo login.`;
+
+export interface StartArgs {
+  web: boolean;
+  generator: boolean;
+  dataDir: string;
+  ports: "auto" | Partial<PortMap>;
+  help: boolean;
+}
+
+export class UsageError extends Error {}
+
+function parsePort(value: string | undefined, what: string): number {
+  const n = Number(value);
+  if (!value || !Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UsageError(`${what} needs a port number (1-65535), got "${value ?? ""}"`);
+  return n;
+}
+
+export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StartArgs {
+  const args: StartArgs = {
+    web: true,
+    generator: true,
+    dataDir: env.TICKSTREAM_DATA_DIR || DEFAULT_DATA_DIR,
+    ports: {},
+    help: false,
+  };
+  const ports: Partial<PortMap> = {};
+  for (const name of PORT_NAMES) {
+    const value = env[portEnvVar(name)];
+    if (value) ports[name] = parsePort(value, portEnvVar(name));
+  }
+  let auto = false;
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const eq = raw.indexOf("=");
+    const flag = raw.startsWith("--") && eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = raw.startsWith("--") && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const value = () => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("--"))
+        throw new UsageError(`${flag} needs a value`);
+      i += 1;
+      return next;
+    };
+    const noValue = () => {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+    };
+    if (flag === "--help" || flag === "-h") {
+      noValue();
+      args.help = true;
+    } else if (flag === "--no-web") {
+      noValue();
+      args.web = false;
+    } else if (flag === "--no-generator") {
+      noValue();
+      args.generator = false;
+    } else if (flag === "--auto-ports") {
+      noValue();
+      auto = true;
+    } else if (flag === "--data-dir") {
+      args.dataDir = value();
+    } else if (
+      flag.startsWith("--port-") &&
+      (PORT_NAMES as readonly string[]).includes(flag.slice(7))
+    ) {
+      ports[flag.slice(7) as PortName] = parsePort(value(), flag);
+    } else {
+      throw new UsageError(`unknown option ${raw}`);
+    }
+  }
+  args.ports = auto ? "auto" : ports;
+  return args;
+}
+
+function readyBanner(rt: LocalRuntime): string {
+  const o = rt.outputs;
+  const rel =
+    relative(process.cwd(), dataLayout(o.dataDir).outputs) || dataLayout(o.dataDir).outputs;
+  const lines = [
+    "",
+    "Tickstream is running locally.",
+    ...(o.webUrl ? [`  Dashboard   ${o.webUrl}`] : []),
+    `  API         ${o.apiUrl}`,
+    `  Sign in     ${o.demoUser.username}  /  ${o.demoUser.password}`,
+    `  Outputs     ${rel}  (endpoints, stream and table names for your own tools)`,
+    `  Logs        ${relative(process.cwd(), dataLayout(o.dataDir).logs) || "."}/`,
+    "Press Ctrl-C to stop.",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+async function main(): Promise<number> {
+  let args: StartArgs;
+  try {
+    args = parseStartArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  let rt: LocalRuntime | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping || !rt) {
+      // A second signal, or one while still starting: leave now. Child processes follow their
+      // guard out (it watches this process), in-process servers end with it.
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    console.log("\nStopping…");
+    stopping = rt.stop().then(
+      () => {
+        console.log("Stopped.");
+        process.exit(0);
+      },
+      (err) => {
+        console.error(`error while stopping: ${err instanceof Error ? err.message : err}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+
+  const { startLocal } = await import("./runtime.js");
+  const options: StartLocalOptions = {
+    dataDir: args.dataDir,
+    ports: args.ports,
+    web: args.web,
+    generator: args.generator,
+    onProgress: (m) => console.log(m),
+  };
+  try {
+    rt = await startLocal(options);
+  } catch (err) {
+    if (err instanceof PortInUseError) console.error(`error: ${err.message}`);
+    else
+      console.error(`error: could not start: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  console.log(readyBanner(rt));
+  return -1; // keep running
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,157 @@
+import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { LocalOutputs } from "../outputs.js";
+import { signIn } from "./tokens.js";
+
+/**
+ * Test scenario helpers: ticks with known answers, an outside client (what a user's own tool
+ * would build from outputs.json), and the brute-force results the API must match.
+ */
+
+export interface SentTick {
+  instrument: string;
+  eventTime: number;
+  priceCents: number;
+  data: string;
+}
+
+/** Pipe-format ticks with distinct, increasing event times, spread over instruments. */
+export function makeTicks(options: {
+  count: number;
+  instruments: string[];
+  startTime: number;
+  stepMs: number;
+  seed?: number;
+}): SentTick[] {
+  let s = options.seed ?? 42;
+  const rand = () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+  return Array.from({ length: options.count }, (_, i) => {
+    const instrument = options.instruments[i % options.instruments.length]!;
+    const eventTime = options.startTime + i * options.stepMs;
+    const priceCents = 1000 + Math.floor(rand() * 99_000);
+    const data = `session=20261122|sequence=${eventTime}|reception=${eventTime + 7}|instrument=${instrument}|l=${i % 10}|price_0=${priceCents}|price_1=${priceCents + 3}|`;
+    return { instrument, eventTime, priceCents, data };
+  });
+}
+
+export function outsideClients(o: LocalOutputs) {
+  const credentials = { accessKeyId: "AKIDOUTSIDETOOL", secretAccessKey: "not-a-secret" };
+  return {
+    kinesis: new KinesisClient({
+      region: o.region,
+      endpoint: o.kinesisEndpoint,
+      credentials,
+      requestHandler: new NodeHttpHandler(),
+    }),
+    s3: new S3Client({
+      region: o.region,
+      endpoint: o.s3Endpoint,
+      credentials,
+      forcePathStyle: true,
+    }),
+    cognito: new CognitoIdentityProviderClient({
+      region: o.region,
+      endpoint: o.cognitoEndpoint,
+      credentials,
+    }),
+    destroy() {
+      this.kinesis.destroy();
+      this.s3.destroy();
+      this.cognito.destroy();
+    },
+  };
+}
+
+export async function putData(
+  kinesis: KinesisClient,
+  stream: string,
+  items: { data: string | Buffer; key: string }[],
+): Promise<void> {
+  for (let i = 0; i < items.length; i += 500) {
+    const chunk = items.slice(i, i + 500);
+    const res = await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: stream,
+        Records: chunk.map((r) => ({
+          Data: typeof r.data === "string" ? Buffer.from(r.data) : r.data,
+          PartitionKey: r.key,
+        })),
+      }),
+    );
+    if ((res.FailedRecordCount ?? 0) > 0)
+      throw new Error(`${res.FailedRecordCount} records failed to put`);
+  }
+}
+
+export async function idToken(
+  o: LocalOutputs,
+  cognito: CognitoIdentityProviderClient,
+): Promise<string> {
+  return (await signIn(cognito, o.userPoolClientId, o.demoUser.username, o.demoUser.password))
+    .idToken;
+}
+
+export async function getJson<T>(
+  o: LocalOutputs,
+  path: string,
+  token: string,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${o.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+const price = (cents: number) => cents / 100;
+
+/** Latest tick per instrument by event time. */
+export function expectedLatest(ticks: SentTick[]) {
+  const latest = new Map<string, SentTick>();
+  for (const t of ticks) {
+    const cur = latest.get(t.instrument);
+    if (!cur || t.eventTime >= cur.eventTime) latest.set(t.instrument, t);
+  }
+  return [...latest.values()]
+    .map((t) => ({ instrument: t.instrument, price: price(t.priceCents), eventTime: t.eventTime }))
+    .sort((a, b) => a.instrument.localeCompare(b.instrument, "en", { numeric: true }));
+}
+
+/** Sliding-window maxima of one instrument, by brute force over every tick. */
+export function expectedWindows(
+  ticks: SentTick[],
+  instrument: string,
+  sizeMs: number,
+  slideMs: number,
+) {
+  const max = new Map<number, number>();
+  for (const t of ticks) {
+    if (t.instrument !== instrument) continue;
+    const lastStart = Math.floor(t.eventTime / slideMs) * slideMs;
+    for (let s = lastStart; s > t.eventTime - sizeMs; s -= slideMs) {
+      max.set(s, Math.max(max.get(s) ?? -Infinity, t.priceCents));
+    }
+  }
+  return [...max.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([windowStart, cents]) => ({
+      windowStart,
+      windowEnd: windowStart + sizeMs,
+      max: price(cents),
+    }));
+}
+
+/** Per-pane maxima of one instrument, by brute force. */
+export function expectedSeries(ticks: SentTick[], instrument: string, slideMs: number) {
+  const max = new Map<number, number>();
+  for (const t of ticks) {
+    if (t.instrument !== instrument) continue;
+    const p = Math.floor(t.eventTime / slideMs) * slideMs;
+    max.set(p, Math.max(max.get(p) ?? -Infinity, t.priceCents));
+  }
+  return [...max.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([paneStart, cents]) => ({ paneStart, max: price(cents) }));
+}

@@ -1,0 +1,44 @@
+// A pull-request preview stage: provisioned single-shard streams, removed whole.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STREAMS } from "@tickstream/core/resources";
+import { MonitoringStack } from "./MonitoringStack";
+import { StorageStack } from "./StorageStack";
+import { StreamStack } from "./StreamStack";
+import { resourceNamed, resourcesOf, synthStage, type Synthesized } from "./testing";
+
+let s: Synthesized;
+beforeAll(async () => {
+  s = await synthStage("pr-42");
+});
+afterAll(() => s?.dispose());
+
+describe("preview stage", () => {
+  it("uses one provisioned shard per stream", () => {
+    const t = s.template(StreamStack);
+    for (const spec of Object.values(STREAMS)) {
+      const [, stream] = resourceNamed(t, "AWS::Kinesis::Stream", `${spec.id}Stream`);
+      expect(stream.Properties).toMatchObject({
+        Name: `pr-42-tickstream-${spec.id}`,
+        ShardCount: 1,
+        StreamModeDetails: { StreamMode: "PROVISIONED" },
+        StreamEncryption: { EncryptionType: "KMS", KeyId: "alias/aws/kinesis" },
+      });
+      expect(stream.DeletionPolicy).toBe("Delete");
+    }
+  });
+
+  it("removes its data with the stage", () => {
+    const t = s.template(StorageStack);
+    for (const r of Object.values(resourcesOf(t, "AWS::DynamoDB::Table")))
+      expect(r.DeletionPolicy).toBe("Delete");
+    t.resourceCountIs("Custom::S3AutoDeleteObjects", 1);
+  });
+
+  it("uses the relaxed alarm thresholds of non-production stages", () => {
+    const alarms = Object.values(
+      resourcesOf(s.template(MonitoringStack), "AWS::CloudWatch::Alarm"),
+    );
+    const iteratorAge = alarms.filter((a) => a.Properties!.MetricName === "IteratorAge");
+    expect(iteratorAge.map((a) => a.Properties!.Threshold)).toEqual([300_000, 300_000]);
+  });
+});
