@@ -39,7 +39,8 @@ export default defineConfig({
           env,
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // One file at a time: each starts real servers, and the machine may have two cores.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
       {
@@ -50,7 +51,8 @@ export default defineConfig({
           env,
           testTimeout: 240_000,
           hookTimeout: 240_000,
-          fileParallelism: false,
+          // One file at a time: each starts real servers, and the machine may have two cores.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

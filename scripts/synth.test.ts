@@ -3,14 +3,12 @@ import { parseSynthArgs } from "./synth";
 
 describe("parseSynthArgs", () => {
   it("reads the stage and options", () => {
-    expect(parseSynthArgs(["--stage", "prod"])).toMatchObject({ stage: "prod", bundle: true });
-    expect(parseSynthArgs(["--stage=pr-12", "--region", "eu-west-1", "--no-bundle"])).toMatchObject(
-      {
-        stage: "pr-12",
-        region: "eu-west-1",
-        bundle: false,
-      },
-    );
+    expect(parseSynthArgs(["--stage", "prod"])).toMatchObject({ stage: "prod", bundle: false });
+    expect(parseSynthArgs(["--stage=pr-12", "--region", "eu-west-1", "--bundle"])).toMatchObject({
+      stage: "pr-12",
+      region: "eu-west-1",
+      bundle: true,
+    });
     expect(parseSynthArgs(["--stage", "dev", "--account", "210987654321"])).toMatchObject({
       account: "210987654321",
     });

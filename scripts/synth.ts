@@ -1,5 +1,5 @@
 /**
- * `npm run synth -- --stage NAME [--region REGION] [--account ID] [--no-bundle]`
+ * `npm run synth -- --stage NAME [--region REGION] [--account ID] [--bundle]`
  *
  * Synthesizes the CloudFormation templates of one stage offline (no AWS credentials, no
  * network) into `.sst/synth/NAME/*.template.json`.
@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-const USAGE = `Usage: npm run synth -- --stage NAME [--region REGION] [--account ID] [--no-bundle]
+const USAGE = `Usage: npm run synth -- --stage NAME [--region REGION] [--account ID] [--bundle]
 
 Writes the CloudFormation templates of stage NAME to .sst/synth/NAME/*.template.json,
 offline (no AWS credentials, no network).
@@ -16,7 +16,8 @@ offline (no AWS credentials, no network).
   --stage NAME     stage to synthesize: prod, staging, pr-<n>, or any other name (dev settings)
   --region REGION  AWS region (default: TICKSTREAM_REGION or us-east-1)
   --account ID     12-digit account id written into ARNs (default: CDK_DEFAULT_ACCOUNT or 123456789012)
-  --no-bundle      skip bundling the Lambda handlers (templates keep placeholder code)
+  --bundle         also bundle the Lambda handlers with esbuild, as a deploy would
+                   (default: functions keep SST's placeholder code; templates are otherwise the same)
   --help           show this help`;
 
 const STAGE_NAME = /^[a-zA-Z][a-zA-Z0-9-]*$/;
@@ -36,7 +37,7 @@ export function parseSynthArgs(argv: string[]): SynthArgs | "help" {
       stage: { type: "string" },
       region: { type: "string" },
       account: { type: "string" },
-      "no-bundle": { type: "boolean", default: false },
+      bundle: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     allowPositionals: true,
@@ -57,7 +58,7 @@ export function parseSynthArgs(argv: string[]): SynthArgs | "help" {
   if (account !== undefined && !/^\d{12}$/.test(account)) {
     throw new Error(`invalid account "${account}": 12 digits`);
   }
-  return { stage: values.stage, region: values.region, account, bundle: !values["no-bundle"] };
+  return { stage: values.stage, region: values.region, account, bundle: values.bundle };
 }
 
 /** Synthesizes one stage into `<root>/.sst/synth/<stage>/` and returns the template files. */
@@ -117,7 +118,7 @@ if (invokedDirectly) {
       console.error(`synth failed: ${e instanceof Error ? (e.stack ?? message) : message}`);
       if (message.includes("Could not find file for handler")) {
         console.error(
-          "A handler in packages/functions/src is missing; --no-bundle synthesizes without bundling.",
+          "A handler in packages/functions/src is missing; drop --bundle to synthesize the templates alone.",
         );
       }
       process.exit(1);

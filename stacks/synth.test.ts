@@ -23,13 +23,13 @@ function run(args: string[]) {
     cwd: root,
     env,
     encoding: "utf8",
-    timeout: 180_000,
+    timeout: 200_000,
   });
 }
 
 describe("npm run synth", () => {
   it("writes every stack's template for prod under .sst/synth/prod/", () => {
-    const result = run(["--stage", "prod", "--no-bundle"]);
+    const result = run(["--stage", "prod"]);
     expect(result.status, result.stderr).toBe(0);
     const dir = path.join(root, ".sst", "synth", "prod");
     const templates = fs
@@ -82,7 +82,7 @@ describe("npm run synth", () => {
       "AWS::CloudWatch::Alarm",
     );
     expect(result.stdout).toContain('Synthesized 7 stacks for stage "prod"');
-  });
+  }, 240_000);
 
   it("prints the usage and fails on missing or bad flags", () => {
     for (const args of [[], ["--stage"], ["--stage", "bad_name"], ["--stage", "prod", "--what"]]) {
@@ -90,5 +90,5 @@ describe("npm run synth", () => {
       expect(result.status, args.join(" ")).toBe(2);
       expect(result.stderr).toContain("Usage: npm run synth -- --stage NAME");
     }
-  });
+  }, 240_000);
 });

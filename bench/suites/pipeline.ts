@@ -59,7 +59,7 @@ export interface PipelineData {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-class Tracker {
+export class Tracker {
   private readonly puts = new Map<string, bigint[]>();
   add(ps: Put[]): void {
     for (const p of ps) {

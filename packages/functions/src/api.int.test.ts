@@ -114,7 +114,8 @@ describe("api handler against dynalite", () => {
   });
 
   it("400 for bad parameters, 404 for unknown instruments and routes", async () => {
-    for (const q of [{ from: "x" }, { from: "5", to: "4" }, { from: "0", to: String(24 * 3_600_000 + 1) }, { to: "-1" }]) {
+    const cases: Array<Record<string, string>> = [{ from: "x" }, { from: "5", to: "4" }, { from: "0", to: String(24 * 3_600_000 + 1) }, { to: "-1" }];
+    for (const q of cases) {
       const res = await call("GET /instruments/{id}/windows", { id: "3" }, q);
       expect(res.status, JSON.stringify(q)).toBe(400);
       expect(typeof (res.body as { message: unknown }).message).toBe("string");

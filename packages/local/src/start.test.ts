@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseStartArgs, UsageError, USAGE } from "./start.js";
 import { resetLocal } from "./reset.js";
 import { DEFAULT_DATA_DIR, REPO_ROOT } from "./paths.js";
-import { PortInUseError } from "./ports.js";
+import { createServer } from "node:net";
+import { PortInUseError, freePort, resolvePorts } from "./ports.js";
 
 describe("npm start arguments", () => {
   it("defaults to everything on the default ports in .local", () => {
@@ -92,5 +93,27 @@ describe("local:reset", () => {
     await expect(resetLocal(other)).rejects.toThrow(/does not look like/);
     await rm(other, { recursive: true });
     await expect(resetLocal(REPO_ROOT)).rejects.toThrow(/repository/);
+  });
+});
+
+describe("ports", () => {
+  it("fails before starting anything when a fixed port is taken, naming the flag and variable", async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const taken = (server.address() as { port: number }).port;
+    try {
+      const err = await resolvePorts({ api: taken, web: await freePort() }, ["api", "web"]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PortInUseError);
+      expect((err as Error).message).toContain(`Port ${taken} (api) is already in use`);
+      expect((err as Error).message).toContain("--port-api");
+      expect((err as Error).message).toContain("TICKSTREAM_API_PORT");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("hands out distinct free ports with auto", async () => {
+    const ports = await resolvePorts("auto");
+    expect(new Set(Object.values(ports)).size).toBe(6);
   });
 });

@@ -66,25 +66,15 @@ export interface ResolveOptions {
   env?: Record<string, string | undefined>;
 }
 
-export function resolveTarget(
-  flags: TargetFlags,
-  role: StreamRole,
-  options: ResolveOptions = {},
-): Target {
+export function resolveTarget(flags: TargetFlags, role: StreamRole, options: ResolveOptions = {}): Target {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   if (flags.stage !== undefined) return stageTarget(flags, role, cwd, env, options);
-  if (flags.stream !== undefined && flags.outputs === undefined)
-    return awsTarget(flags, flags.stream, undefined, "", env, options);
+  if (flags.stream !== undefined && flags.outputs === undefined) return awsTarget(flags, flags.stream, undefined, "", env, options);
   return localTarget(flags, role, cwd, options);
 }
 
-function localTarget(
-  flags: TargetFlags,
-  role: StreamRole,
-  cwd: string,
-  options: ResolveOptions,
-): Target {
+function localTarget(flags: TargetFlags, role: StreamRole, cwd: string, options: ResolveOptions): Target {
   const path = resolve(cwd, flags.outputs ?? DEFAULT_LOCAL_OUTPUTS);
   if (!existsSync(path)) {
     throw new Error(
@@ -109,12 +99,7 @@ function localTarget(
     streamName,
     region,
     endpoint,
-    client: makeClient({
-      region,
-      endpoint,
-      credentials: outputs.credentials ?? LOCAL_CREDENTIALS,
-      maxAttempts: options.maxAttempts,
-    }),
+    client: makeClient({ region, endpoint, credentials: outputs.credentials ?? LOCAL_CREDENTIALS, maxAttempts: options.maxAttempts }),
     description: `stream ${streamName} on the local runtime (${endpoint})`,
   };
 }
@@ -127,12 +112,10 @@ function stageTarget(
   options: ResolveOptions,
 ): Target {
   const stage = flags.stage!;
-  if (!/^[A-Za-z0-9-]+$/.test(stage))
-    throw new Error(`--stage must be letters, digits and dashes, got '${stage}'`);
+  if (!/^[A-Za-z0-9-]+$/.test(stage)) throw new Error(`--stage must be letters, digits and dashes, got '${stage}'`);
   // The stage's region as sst.config.ts picks it: TICKSTREAM_REGION, else the config's default.
   const stageRegion = env.TICKSTREAM_REGION ?? appConfig(cwd).region;
-  if (flags.stream)
-    return awsTarget(flags, flags.stream, stageRegion, ` (stage ${stage})`, env, options);
+  if (flags.stream) return awsTarget(flags, flags.stream, stageRegion, ` (stage ${stage})`, env, options);
   const path = resolve(cwd, flags.outputs ?? DEFAULT_SST_OUTPUTS);
   let found: { name: string; region?: string } | undefined;
   if (existsSync(path)) {
@@ -144,25 +127,10 @@ function stageTarget(
     }
     found = findStreamOutput(outputs, stage, role);
   }
-  if (found)
-    return awsTarget(
-      flags,
-      found.name,
-      found.region ?? stageRegion,
-      ` (stage ${stage}, from ${path})`,
-      env,
-      options,
-    );
+  if (found) return awsTarget(flags, found.name, found.region ?? stageRegion, ` (stage ${stage}, from ${path})`, env, options);
   // Not deployed from this checkout (or the stack does not export it): SST's default name.
   const name = `${stage}-${appConfig(cwd).name}-${STREAMS[role].id}`;
-  return awsTarget(
-    flags,
-    name,
-    stageRegion,
-    ` (stage ${stage}, SST default name; ${path} does not list it)`,
-    env,
-    options,
-  );
+  return awsTarget(flags, name, stageRegion, ` (stage ${stage}, SST default name; ${path} does not list it)`, env, options);
 }
 
 /**
@@ -180,11 +148,7 @@ export function findStreamOutput(
     if (!stack.startsWith(`${stage}-`) || typeof values !== "object" || values === null) continue;
     for (const [key, value] of Object.entries(values)) {
       const k = key.toLowerCase();
-      if (
-        typeof value === "string" &&
-        k.includes("stream") &&
-        (k.includes(role) || k.includes(STREAMS[role].id.toLowerCase()))
-      ) {
+      if (typeof value === "string" && k.includes("stream") && (k.includes(role) || k.includes(STREAMS[role].id.toLowerCase()))) {
         candidates.push([k, value]);
       }
     }
@@ -203,12 +167,8 @@ function appConfig(cwd: string): { name: string; region?: string } {
     const path = resolve(cwd, file);
     if (!existsSync(path)) continue;
     const text = readFileSync(path, "utf8");
-    const name =
-      /APP_NAME\s*=\s*["'`]([\w-]+)["'`]/.exec(text) ??
-      /\bname\s*:\s*["'`]([\w-]+)["'`]/.exec(text);
-    const region =
-      /DEFAULT_REGION\s*=\s*["'`]([\w-]+)["'`]/.exec(text) ??
-      /\bregion\s*:\s*["'`]([a-z]{2}-[a-z]+-\d)["'`]/.exec(text);
+    const name = /APP_NAME\s*=\s*["'`]([\w-]+)["'`]/.exec(text) ?? /\bname\s*:\s*["'`]([\w-]+)["'`]/.exec(text);
+    const region = /DEFAULT_REGION\s*=\s*["'`]([\w-]+)["'`]/.exec(text) ?? /\bregion\s*:\s*["'`]([a-z]{2}-[a-z]+-\d)["'`]/.exec(text);
     return { name: name?.[1] ?? "tickstream", region: region?.[1] };
   }
   return { name: "tickstream" };
@@ -226,21 +186,14 @@ function awsTarget(
   // Without a region here the SDK still looks in the shared config file (AWS_PROFILE).
   const endpoint = flags.endpoint;
   // A local endpoint without credentials in the environment: dummy ones, as the runtime takes any.
-  const local =
-    endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(endpoint);
-  const credentials =
-    local && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? LOCAL_CREDENTIALS : undefined;
+  const local = endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(endpoint);
+  const credentials = local && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? LOCAL_CREDENTIALS : undefined;
   return {
     mode: local ? "local" : "aws",
     streamName,
     region: region ?? (local ? "us-east-1" : undefined),
     endpoint,
-    client: makeClient({
-      region: region ?? (local ? "us-east-1" : undefined),
-      endpoint,
-      credentials,
-      maxAttempts: options.maxAttempts,
-    }),
+    client: makeClient({ region: region ?? (local ? "us-east-1" : undefined), endpoint, credentials, maxAttempts: options.maxAttempts }),
     description: `stream ${streamName}${endpoint ? ` at ${endpoint}` : region ? ` in ${region}` : ""}${note}`,
   };
 }
@@ -270,17 +223,11 @@ function makeClient(config: {
  * Checks that the stream exists and is reachable, with a message that says what to do.
  * Returns the open shard count.
  */
-export async function checkStream(
-  target: Target,
-  signal?: AbortSignal,
-): Promise<{ openShards: number; status: string }> {
+export async function checkStream(target: Target, signal?: AbortSignal): Promise<{ openShards: number; status: string }> {
   try {
-    const out = await target.client.send(
-      new DescribeStreamSummaryCommand({ StreamName: target.streamName }),
-      {
-        abortSignal: signal as never,
-      },
-    );
+    const out = await target.client.send(new DescribeStreamSummaryCommand({ StreamName: target.streamName }), {
+      abortSignal: signal as never,
+    });
     const summary = out.StreamDescriptionSummary;
     return { openShards: summary?.OpenShardCount ?? 0, status: summary?.StreamStatus ?? "UNKNOWN" };
   } catch (err) {
@@ -300,7 +247,6 @@ export function describeError(err: unknown, target: Target): string {
   if (e.name === "CredentialsProviderError" || /credential/i.test(e.message)) {
     return `no AWS credentials for ${target.description}: ${e.message} (configure a profile, AWS_PROFILE or AWS_ACCESS_KEY_ID)`;
   }
-  if (/region/i.test(e.message) && !target.region)
-    return `no AWS region: pass --region or set AWS_REGION (${e.message})`;
+  if (/region/i.test(e.message) && !target.region) return `no AWS region: pass --region or set AWS_REGION (${e.message})`;
   return `${target.description}: ${e.name}: ${e.message}`;
 }

@@ -152,8 +152,11 @@ describe("dashboard", () => {
   });
 
   it("keeps the session across a reload", async () => {
+    const t0 = Date.now();
     await page.reload();
+    console.log("reload", Date.now() - t0);
     await page.getByTestId("instrument-list").waitFor({ timeout: 30_000 });
+    console.log("list", Date.now() - t0);
     expect(await page.getByTestId("signin-form").count()).toBe(0);
   });
 

@@ -64,14 +64,30 @@ export const UNKNOWN_SHARD = "shardId-unknown";
 
 /** Shard, sequence number and arrival time (epoch ms) of one record. */
 export function recordPosition(record: KinesisRecordLike): StreamPosition {
-  const { eventID } = record;
-  const colon = eventID === undefined ? -1 : eventID.indexOf(":");
   return {
-    shardId: colon > 0 ? eventID!.slice(0, colon) : UNKNOWN_SHARD,
+    shardId: shardIdOf(record.eventID),
     sequenceNumber: record.kinesis.sequenceNumber,
     arrivalTime: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
   };
 }
+
+// A batch comes from one shard: reuse the last shard id string instead of slicing each eventID.
+let lastShardId = UNKNOWN_SHARD;
+
+function shardIdOf(eventID: string | undefined): string {
+  if (eventID === undefined) return UNKNOWN_SHARD;
+  const n = lastShardId.length;
+  if (eventID.length > n && eventID.charCodeAt(n) === 0x3a && eventID.startsWith(lastShardId)) return lastShardId;
+  const colon = eventID.indexOf(":");
+  if (colon <= 0) return UNKNOWN_SHARD;
+  lastShardId = eventID.slice(0, colon);
+  return lastShardId;
+}
+
+// Records are base64-decoded into one reused buffer; only bad records keep a copy of their bytes
+// (ticks hold no reference to the buffer: the decoder copies what it keeps).
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Buffer | undefined;
 
 /** Decodes every record of a batch. Never throws for a bad record; order is kept. */
 export function decodeBatch(input: readonly KinesisRecordLike[] | KinesisEventLike): DecodedBatch {
@@ -80,10 +96,18 @@ export function decodeBatch(input: readonly KinesisRecordLike[] | KinesisEventLi
   const bad: BadRecord[] = [];
   for (const record of records) {
     const position = recordPosition(record);
-    const raw = Buffer.from(record.kinesis.data, "base64");
-    const result = decodeTick(raw);
+    const data = record.kinesis.data;
+    let bytes: Buffer;
+    // base64 of n bytes is ceil(n / 3) * 4 characters
+    if (data.length <= (SCRATCH_BYTES / 3) * 4) {
+      scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+      bytes = scratch.subarray(0, scratch.write(data, 0, "base64"));
+    } else {
+      bytes = Buffer.from(data, "base64");
+    }
+    const result = decodeTick(bytes);
     if (result.ok) ticks.push({ tick: result.tick, position });
-    else bad.push({ raw, reason: result.reason, position });
+    else bad.push({ raw: bytes.buffer === scratch?.buffer ? Buffer.from(bytes) : bytes, reason: result.reason, position });
   }
   return { ticks, bad };
 }

@@ -20,3 +20,17 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   if (failure) throw failure.error;
   return results;
 }
+
+/**
+ * Like mapBounded, but every item is tried even when some fail; the first error is thrown at
+ * the end. For steps whose items are independent (recording what was already put).
+ */
+export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  await mapBounded(items, limit, (item, i) =>
+    fn(item, i).catch((error: unknown) => {
+      failure ??= { error };
+    }),
+  );
+  if (failure) throw failure.error;
+}

@@ -3,7 +3,7 @@ import type { WindowConfig } from "../config.js";
 import type { Tick } from "../tick.js";
 import { aggregateBatch, LATE, UNUSABLE, type BatchAggregate } from "./aggregate.js";
 import { panesOfWindow, windowShape, type WindowShape } from "./assigner.js";
-import { mapBounded } from "./bounded.js";
+import { forEachBounded, mapBounded } from "./bounded.js";
 import { sinkRecordOf, type WindowSink } from "./emitter.js";
 import type { WindowResult } from "./result.js";
 import { windowKey } from "./state-keys.js";
@@ -233,10 +233,9 @@ export class WindowEngine {
         for (const g of failedGroups) lowest = Math.min(lowest, agg.groups[g]!.firstIndex);
         let prefixMax: number | undefined;
         for (let i = 0; i < lowest; i++) if (agg.groupOf[i] !== UNUSABLE) prefixMax = maxOf(prefixMax, ticks[i]!.eventTime);
+        // If that cannot be recorded, the whole batch is reported so the prefix comes again.
+        await this.store.recordShard(shardId, { lastBatchAt: now, ...(prefixMax === undefined ? {} : { pendingMax: prefixMax }) });
         for (let i = 0; i < ticks.length; i++) if (failedGroups.has(agg.groupOf[i]!)) outcome.failed.push(i);
-        await this.store
-          .recordShard(shardId, { lastBatchAt: now, ...(prefixMax === undefined ? {} : { pendingMax: prefixMax }) })
-          .catch((err) => this.logger?.warn("could not record shard progress after a partial failure", { shardId, error: String(err) }));
       }
     } catch (err) {
       // Nothing recorded: report every record so the batch comes again (merges are idempotent).
@@ -352,15 +351,23 @@ export class WindowEngine {
       for (const r of await this.store.readFinals(instrument, from, to)) results.set(windowKey(r.windowEnd, instrument), r);
     });
 
+    // Entries are independent: one failing does not stop the others; the first error is
+    // thrown once everything claimed has been put and recorded.
+    let failure: { error: unknown } | undefined;
     const claimed: { window: OpenWindow; result: WindowResult }[] = [];
-    await mapBounded(entries, this.concurrency, async (window) => {
+    await forEachBounded(entries, this.concurrency, async (window) => {
       const result = results.get(windowKey(window.windowEnd, window.instrument));
       if (!result) return this.store.deleteOpenWindow(window); // held no tick
       const claim = await this.store.claimEmission(window, owner, now, this.leaseMs);
       if (claim === "claimed") claimed.push({ window, result });
       else if (claim === "emitted") await this.store.deleteOpenWindow(window);
+    }).catch((error: unknown) => {
+      failure = { error };
     });
-    if (claimed.length === 0) return 0;
+    if (claimed.length === 0) {
+      if (failure) throw failure.error;
+      return 0;
+    }
     claimed.sort((a, b) => a.result.windowEnd - b.result.windowEnd || (a.result.instrument < b.result.instrument ? -1 : 1));
 
     if (this.clock() - now > this.leaseMs / 2) {
@@ -370,12 +377,13 @@ export class WindowEngine {
     }
     const failed = new Set(await this.sink.put(claimed.map(({ result }) => sinkRecordOf(result))));
     let emitted = 0;
-    await mapBounded(claimed, this.concurrency, async ({ window }, i) => {
+    await forEachBounded(claimed, this.concurrency, async ({ window }, i) => {
       if (failed.has(i)) return this.store.releaseClaim(window, owner);
       emitted++;
       if (await this.store.markEmitted(window, owner, this.clock())) await this.store.deleteOpenWindow(window);
       else this.logger?.warn("emit claim lost before it was recorded; the window may be emitted again", { ...window });
     });
+    if (failure) throw failure.error;
     return emitted;
   }
 }

@@ -39,9 +39,15 @@ type FlagValues<F extends Record<string, FlagSpec>> = {
       : string;
 };
 
-/** A bad command line; runCli prints it with the usage and exits with status 2. */
+/**
+ * A bad command line; runCli prints it and exits with status 2. With `showUsage` false (a bad
+ * template, say, rather than a bad flag) it points at --help instead of printing the usage.
+ */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
     super(message);
     this.name = "UsageError";
   }
@@ -190,7 +196,11 @@ export function runCli(command: { usage(): string }, main: () => Promise<number>
     },
     (err: Error) => {
       if (err instanceof UsageError) {
-        process.stderr.write(`error: ${err.message}\n\n${command.usage()}`);
+        process.stderr.write(
+          err.showUsage
+            ? `error: ${err.message}\n\n${command.usage()}`
+            : `error: ${err.message}\n(--help shows the usage)\n`,
+        );
         process.exitCode = EXIT.usage;
       } else {
         process.stderr.write(`error: ${err.message}\n`);

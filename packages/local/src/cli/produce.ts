@@ -189,7 +189,7 @@ runCli(command, async () => {
     try {
       templateText = loadTemplate(flags.template).text;
     } catch (err) {
-      throw new UsageError(`--template: ${(err as Error).message}`);
+      throw new UsageError(`--template: ${(err as Error).message}`, false);
     }
   }
   let source;
@@ -203,9 +203,9 @@ runCli(command, async () => {
       keepNewlines: flags["keep-newlines"],
     });
   } catch (err) {
-    throw new UsageError(
-      `${flags.template !== undefined ? "--template: " : ""}${(err as Error).message}`,
-    );
+    const message = (err as Error).message;
+    const prefix = flags.template !== undefined && !message.startsWith("--") ? "--template: " : "";
+    throw new UsageError(`${prefix}${message}`, false);
   }
 
   // ---- where to send it

@@ -12,6 +12,7 @@ import { checkStream, describeError, resolveTarget, TARGET_FLAGS } from "../targ
 import {
   defineCommand,
   EXIT,
+  parseChoice,
   parseIntFlag,
   parseNumberFlag,
   parseTimestamp,

@@ -19,7 +19,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { pathToFileURL } from "node:url";
+import { API, CONSUMERS, WINDOWS_TIMER } from "@tickstream/core/resources";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LambdaHandler } from "../lambda.js";
 import { REPO_ROOT } from "../paths.js";
 import { startLocal, type LocalRuntime } from "../runtime.js";
 import type { ReplayReport } from "./replay.js";
@@ -34,6 +37,25 @@ let token: string;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
+
+/**
+ * The deployed handler modules, loaded afresh for each `generation`: bumping it after the tables
+ * are emptied stands for the runbook's "start the functions fresh" (new execution environments),
+ * since a module may keep caches that describe the tables it had seen.
+ */
+let generation = 0;
+function freshHandler(spec: string): LambdaHandler {
+  const dot = spec.lastIndexOf(".");
+  const url = pathToFileURL(path.join(REPO_ROOT, `${spec.slice(0, dot)}.ts`)).href;
+  const name = spec.slice(dot + 1);
+  return async (event, context) => {
+    const mod = (await import(/* @vite-ignore */ `${url}?generation=${generation}`)) as Record<
+      string,
+      LambdaHandler
+    >;
+    return mod[name]!(event, context);
+  };
+}
 
 /** Small deterministic generator, so a failure can be reproduced. */
 function rng(seed: number) {
@@ -179,6 +201,12 @@ beforeAll(async () => {
     archive: { bufferIntervalMs: 500 },
     poller: { batchingWindowMs: 50, idlePollMs: 50, retryBaseDelayMs: 20 },
     timerIntervalMs: 200,
+    handlers: {
+      latest: freshHandler(CONSUMERS.latest.handler),
+      windows: freshHandler(CONSUMERS.windows.handler),
+      windowsTimer: freshHandler(WINDOWS_TIMER.handler),
+      api: freshHandler(API.handler),
+    },
   });
   const cognito = new CognitoIdentityProviderClient({
     region: rt.outputs.region,
@@ -285,8 +313,9 @@ describe("npm run replay against the local runtime", () => {
     }
     expect(before.windows["1"]!.some((w) => w.final === true)).toBe(true);
 
-    // ---- wipe the tables: the API has nothing left
+    // ---- wipe the tables and start the functions fresh: the API has nothing left
     expect(await wipeTables()).toBeGreaterThan(0);
+    generation++;
     const empty = await api("/instruments");
     expect(empty.status).toBe(200);
     expect(empty.body).toEqual([]);

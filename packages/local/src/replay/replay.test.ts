@@ -7,7 +7,14 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/
 import { afterAll, describe, expect, it } from "vitest";
 import type { PutRecordsFn, PutRecordsRequest } from "../producer/putter.js";
 import { findArchiveBucketOutput, resolveArchive } from "./archive-target.js";
-import { archiveLines, hourPrefixes, partitionKeyFor, replay } from "./replay.js";
+import {
+  archiveLines,
+  dayPrefixes,
+  deadLetterRecord,
+  hourPrefixes,
+  partitionKeyFor,
+  replay,
+} from "./replay.js";
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0); // 2026-11-22T10:00:00Z
 const H = 3_600_000;
@@ -247,6 +254,79 @@ describe("replay", () => {
     expect(report.delivered).toBe(1204);
     // 1204 records at 4000/s with a burst of 500: at least ~175 ms.
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+});
+
+describe("dead letters", () => {
+  const line = (raw: string, seq: string, arrivalTime: number) =>
+    JSON.stringify({
+      raw: Buffer.from(raw).toString("base64"),
+      reason: "no price",
+      shardId: "shardId-000000000000",
+      sequenceNumber: seq,
+      arrivalTime,
+      consumer: "latest",
+    });
+  const objects: Record<string, Uint8Array> = {
+    "dead-letters/2026/11/21/shardId-000000000000-1.jsonl": Buffer.from(
+      `${line("old", "1", T - 20 * H)}\n`,
+    ),
+    "dead-letters/2026/11/22/shardId-000000000000-5.jsonl": Buffer.from(
+      [
+        line(pipe(4, T, 400), "5", T + 1000),
+        line("still bad", "6", T + 2000),
+        "not json",
+        line("late", "7", T + 5 * H),
+      ].join("\n") + "\n",
+    ),
+    // A replay with other batch boundaries wrote record 6 a second time.
+    "dead-letters/2026/11/22/shardId-000000000000-6.jsonl": Buffer.from(
+      `${line("still bad", "6", T + 2000)}\n`,
+    ),
+  };
+
+  it("lists the arrival days of the range and reads the lines", () => {
+    expect(dayPrefixes(T - 20 * H, T + H)).toEqual([
+      "dead-letters/2026/11/21/",
+      "dead-letters/2026/11/22/",
+    ]);
+    expect(dayPrefixes(T, T + 1)).toEqual(["dead-letters/2026/11/22/"]);
+    expect(deadLetterRecord(Buffer.from(line("x", "9", 5)))).toEqual({
+      data: Buffer.from("x"),
+      id: "shardId-000000000000/9",
+      arrivalTime: 5,
+    });
+    expect(deadLetterRecord(Buffer.from("{}"))).toBeUndefined();
+    expect(deadLetterRecord(Buffer.from("nope"))).toBeUndefined();
+  });
+
+  it("puts back the raw bytes of the dead letters that arrived in the range, each once", async () => {
+    const put = recordingPut();
+    const report = await replay({
+      s3: fakeS3(objects),
+      bucket: "b",
+      put,
+      streamName: "prices",
+      fromMs: T,
+      toMs: T + H,
+      source: "dead-letters",
+      randomKey: () => "rnd",
+    });
+    expect(report).toMatchObject({
+      source: "dead-letters",
+      objects: 2,
+      records: 2,
+      decodable: 1,
+      duplicates: 1,
+      outOfRange: 1,
+      unreadable: 1,
+      delivered: 2,
+    });
+    const sent = put.calls.flatMap((c) => c.Records).map((r) => [text(r.Data), r.PartitionKey]);
+    expect(sent).toEqual([
+      [pipe(4, T, 400), "4"],
+      ["still bad", "rnd"],
+    ]);
   });
 });
 

@@ -108,7 +108,7 @@ const InstrumentRow = memo(function InstrumentRow({
       data-stale={stale}
     >
       <span className="name">
-        {view.instrument}
+        <span className="id">{view.instrument}</span>
         {stale && <span className="badge stale">stale</span>}
       </span>
       <span className="num price" data-testid="price">

@@ -67,7 +67,7 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
     let records = ticks;
     for (let attempt = 0; ; attempt++) {
       faultsOn = attempt < (options.faultyAttempts ?? 3);
-      const outcome = await engine.processBatch(shard, records);
+      const outcome = await engine.processBatch(shard, records); if (process.env.DBG) console.log("attempt", attempt, records.map((t) => t.eventTime), outcome.failed, String(outcome.error), outcome.placedAt, outcome.watermark);
       faultsOn = false;
       engineLate += outcome.late;
       if (outcome.failed.length === 0) return;

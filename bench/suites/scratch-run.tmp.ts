@@ -1,0 +1,10 @@
+import { startLocalHost } from "./scratch-local.tmp.js";
+import { signIn } from "./local.js";
+const h = await startLocalHost("baseline");
+console.log("start", h.startSeconds, h.outputs.apiUrl);
+const t = await signIn(h.outputs);
+const r = await fetch(`${h.outputs.apiUrl}/instruments`, { headers: { authorization: `Bearer ${t.idToken}` } });
+console.log(r.status, (await r.text()).slice(0, 200));
+await h.stop();
+console.log("stopped");
+process.exit(0);
