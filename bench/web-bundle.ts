@@ -39,18 +39,35 @@ export function measureFirstLoadJs(opts: { build?: boolean } = {}): BundleResult
         return join(WEB, "..", "..", "node_modules", ".bin", "next");
       }
     })();
-    execFileSync(bin, ["build"], { cwd: WEB, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    execFileSync(bin, ["build"], {
+      cwd: WEB,
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
   }
-  const app = JSON.parse(readFileSync(join(NEXT_DIR, "app-build-manifest.json"), "utf8")) as { pages: Record<string, string[]> };
-  const build = JSON.parse(readFileSync(join(NEXT_DIR, "build-manifest.json"), "utf8")) as { rootMainFiles: string[] };
+  const app = JSON.parse(readFileSync(join(NEXT_DIR, "app-build-manifest.json"), "utf8")) as {
+    pages: Record<string, string[]>;
+  };
+  const build = JSON.parse(readFileSync(join(NEXT_DIR, "build-manifest.json"), "utf8")) as {
+    rootMainFiles: string[];
+  };
   const route = "/page";
-  const js = new Set([...build.rootMainFiles, ...(app.pages["/layout"] ?? []), ...(app.pages[route] ?? [])].filter((f) => f.endsWith(".js")));
-  const files = [...js].map((file) => ({ file, gzipBytes: gz(file) })).sort((a, b) => b.gzipBytes - a.gzipBytes);
+  const js = new Set(
+    [...build.rootMainFiles, ...(app.pages["/layout"] ?? []), ...(app.pages[route] ?? [])].filter(
+      (f) => f.endsWith(".js"),
+    ),
+  );
+  const files = [...js]
+    .map((file) => ({ file, gzipBytes: gz(file) }))
+    .sort((a, b) => b.gzipBytes - a.gzipBytes);
 
-  const loadable = JSON.parse(readFileSync(join(NEXT_DIR, "react-loadable-manifest.json"), "utf8")) as Record<string, { files: string[] }>;
+  const loadable = JSON.parse(
+    readFileSync(join(NEXT_DIR, "react-loadable-manifest.json"), "utf8"),
+  ) as Record<string, { files: string[] }>;
   const lazy = new Set<string>();
   for (const [key, entry] of Object.entries(loadable)) {
-    if (key.includes("PriceChart")) for (const f of entry.files) if (f.endsWith(".js") && !js.has(f)) lazy.add(f);
+    if (key.includes("PriceChart"))
+      for (const f of entry.files) if (f.endsWith(".js") && !js.has(f)) lazy.add(f);
   }
   return {
     route: "/",
@@ -68,6 +85,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   else {
     const kB = (b: number) => `${(b / 1000).toFixed(1)} kB`;
     for (const f of r.files) console.log(`  ${kB(f.gzipBytes).padStart(9)}  ${f.file}`);
-    console.log(`first-load JS of ${r.route}: ${kB(r.firstLoadGzipBytes)} gzip (${kB(r.firstLoadRawBytes)} raw); chart, loaded after first paint: ${kB(r.lazyChartGzipBytes)} gzip`);
+    console.log(
+      `first-load JS of ${r.route}: ${kB(r.firstLoadGzipBytes)} gzip (${kB(r.firstLoadRawBytes)} raw); chart, loaded after first paint: ${kB(r.lazyChartGzipBytes)} gzip`,
+    );
   }
 }

@@ -56,7 +56,14 @@ export async function measureWebLatency(
   const dataDir = await mkdtemp(join(tmpdir(), "tickstream-bench-web-"));
   const profile = await mkdtemp(join(tmpdir(), "tickstream-bench-chromium-"));
   log("starting the local runtime with the dashboard…");
-  const rt = await startLocal({ ...opts.runtime, dataDir, ports: "auto", web: true, generator: false, quiet: true });
+  const rt = await startLocal({
+    ...opts.runtime,
+    dataDir,
+    ports: "auto",
+    web: true,
+    generator: false,
+    quiet: true,
+  });
   const kinesis = new KinesisClient({
     region: rt.outputs.region,
     endpoint: rt.outputs.kinesisEndpoint,
@@ -65,8 +72,18 @@ export async function measureWebLatency(
   });
   const instrument = "900";
   const put = (c: number) =>
-    kinesis.send(new PutRecordCommand({ StreamName: rt.outputs.pricesStream, PartitionKey: instrument, Data: Buffer.from(record(instrument, c, Date.now())) }));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+    kinesis.send(
+      new PutRecordCommand({
+        StreamName: rt.outputs.pricesStream,
+        PartitionKey: instrument,
+        Data: Buffer.from(record(instrument, c, Date.now())),
+      }),
+    );
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   try {
     await put(10_000);
     await rt.waitForConsumers();
@@ -119,7 +136,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const at = args.indexOf("--ticks");
   const ticks = at >= 0 ? Number(args[at + 1]) : undefined;
-  const result = await measureWebLatency({ ticks, log: args.includes("--json") ? undefined : (m) => console.error(m) });
+  const result = await measureWebLatency({
+    ticks,
+    log: args.includes("--json") ? undefined : (m) => console.error(m),
+  });
   if (args.includes("--json")) console.log(JSON.stringify(result));
   else
     console.log(

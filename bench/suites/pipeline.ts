@@ -11,7 +11,8 @@ import { SEED_TABLE } from "./local-host.js";
  * Benchmark 3: the local pipeline end to end (startLocal, back end only, in its own process).
  *  - Step test: put ticks at rising rates; lag = records put but not yet checkpointed by the
  *    consumers (the poller's checkpoints), sampled twice a second. A step is sustained when
- *    the producer reached the rate and the lag neither grew nor exceeded 2.5 s of input.
+ *    the producer reached the rate, the lag at its end was at most 2.5 s of input (the
+ *    batching window alone holds up to 1 s) and the backlog drained within 3 s after it.
  *  - Visibility latency: at a steady background rate, put one probe tick with a unique price
  *    and poll until it shows: through the API (`GET /instruments`, real token) and, for a like
  *    for like comparison with the baseline, by GetItem on the table the consumer writes.
@@ -154,7 +155,6 @@ async function stepTest(env: Env, rates: number[], seconds: number, drainLimitS:
     const half = samples.filter((s) => s.t >= seconds / 2);
     const lagSlope = slope(half.map((s) => s.t), half.map((s) => s.lag));
     const achievedRate = p.sent / p.seconds;
-    const sustained = achievedRate >= rate * 0.9 && lagEnd <= rate * 2.5 && lagSlope <= rate * 0.1;
     // Drain before the next step, so that each step starts from no backlog.
     const d0 = Date.now();
     let drainSeconds: number | null = null;
@@ -165,6 +165,7 @@ async function stepTest(env: Env, rates: number[], seconds: number, drainLimitS:
       }
       await sleep(250);
     }
+    const sustained = achievedRate >= rate * 0.9 && lagEnd <= rate * 2.5 && drainSeconds !== null && drainSeconds <= 3;
     const res: StepResult = { rate, seconds, achievedRate, putFailures: p.failed, lagEnd, lagMax: Math.max(0, ...samples.map((s) => s.lag)), lagSlope, archiveLagEnd, sustained, drainSeconds, samples };
     out.push(res);
     log(`    ${rate}/s: put ${achievedRate.toFixed(0)}/s, lag end ${lagEnd}, slope ${lagSlope.toFixed(0)}/s, ${sustained ? "sustained" : "NOT sustained"}, drained in ${drainSeconds === null ? `>${drainLimitS}` : drainSeconds.toFixed(1)} s`);
@@ -222,7 +223,7 @@ async function latencyTest(env: Env, readers: ProbeReaders, rate: number, probes
 /** A numeric id, so that the seed's table (instrument as a number) takes it too. */
 const PROBE = "999999";
 
-async function runVariant(variant: Variant, h: LocalHandle & { startSeconds?: number }, quick: boolean, log: (m: string) => void): Promise<VariantResult> {
+export async function runVariant(variant: Variant, h: LocalHandle & { startSeconds?: number }, quick: boolean, log: (m: string) => void): Promise<VariantResult> {
   const o = h.outputs;
   const kin = kinesisFor(o);
   const ddb = new DynamoDBClient({ region: o.region, endpoint: o.dynamodbEndpoint, credentials: o.credentials ?? { accessKeyId: "local", secretAccessKey: "local" } });
@@ -230,8 +231,8 @@ async function runVariant(variant: Variant, h: LocalHandle & { startSeconds?: nu
     const shards = await shardIds(kin, o.pricesStream);
     const consumers = variant === "design" ? ["LatestConsumer", "WindowsConsumer"] : ["LatestConsumer"];
     const env: Env = { h, o, kin, shards, tracker: new Tracker(), consumers };
-    const rates = quick ? [1000, 4000] : [250, 500, 1000, 2000, 4000];
-    const steps = await stepTest(env, rates, quick ? 4 : 10, quick ? 15 : 40, log);
+    const rates = quick ? [500, 2000] : [250, 500, 1000, 2000, 4000];
+    const steps = await stepTest(env, rates, quick ? 4 : 10, quick ? 10 : 40, log);
     const sustainedRates = steps.filter((s) => s.sustained).map((s) => s.rate);
 
     let readers: ProbeReaders;
@@ -262,7 +263,7 @@ async function runVariant(variant: Variant, h: LocalHandle & { startSeconds?: nu
     }
     const latency: LatencyResult[] = [];
     for (const rate of quick ? [1000] : [100, 1000]) {
-      latency.push(await latencyTest(env, readers, rate, quick ? 8 : 30, 10_000, log));
+      latency.push(await latencyTest(env, readers, rate, quick ? 5 : 30, 10_000, log));
       // Let any backlog of this rate clear before the next.
       const d0 = Date.now();
       while (Date.now() - d0 < 20_000 && (await lagOf(env, consumers)) > 0) await sleep(250);
@@ -332,7 +333,7 @@ export const pipeline: Benchmark<PipelineData> = {
       "",
       `**Highest sustained rate** (steps of ${stepSeconds} s; the test stops at the first step not sustained): ${summary}.`,
       "",
-      "Lag = records put but not yet checkpointed by the slower consumer (from the poller's checkpoint files), sampled every 0.5 s. Sustained = the producer reached 90% of the rate, the lag at the end was at most 2.5 s of input and its slope over the second half of the step at most 10% of the rate.",
+      "Lag = records put but not yet checkpointed by the slower consumer (from the poller's checkpoint files), sampled every 0.5 s; the 1 s batching window alone accounts for up to one second of input. Sustained = the producer reached 90% of the rate, the lag at the end was at most 2.5 s of input, and the backlog drained within 3 s once the producer stopped (a consumer that falls behind builds a backlog that takes longer). The slope (lag growth over the second half of the step) is shown for reading, not used.",
       "",
       table(["pipeline", "target ticks/s", "put ticks/s", "max lag", "lag at end", "lag slope /s", "archive lag at end", "drained", "sustained"], stepRows, ["l", "r", "r", "r", "r", "r", "r", "r", "l"]),
       "",

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
             windowsTimer: async () => undefined,
           },
         }
-      : {}),
+      : { handlers: { windows: async () => ({ batchItemFailures: [] }), windowsTimer: async () => undefined } }),
   });
   if (baseline) {
     const ddb = new DynamoDBClient({});

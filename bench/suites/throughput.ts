@@ -50,7 +50,7 @@ export const throughput: Benchmark<ThroughputData> = {
   name: "throughput",
   title: "decode + aggregate throughput in process, vs the seed-style baseline",
   async run(ctx) {
-    const ticksPerPass = ctx.quick ? 60_000 : 200_000;
+    const ticksPerPass = ctx.quick ? 40_000 : 200_000;
     const repetitions = ctx.quick ? 5 : 11;
     const warmupPasses = ctx.quick ? 2 : 3;
     const batchSize = 500;

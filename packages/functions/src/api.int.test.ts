@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { startLocalAws, localDynamo, type LocalAws } from "@tickstream/core/testing/local-aws";
+import { ensureTables, type TableNames } from "@tickstream/core/provision";
+import { ENV, WINDOW_DEFAULTS } from "@tickstream/core/config";
 import { toKinesisRecord } from "@tickstream/core/kinesis/records";
 import { decodeBatch } from "@tickstream/core/kinesis/batch";
 import { coalesceLatest } from "@tickstream/core/latest/coalesce";
@@ -15,6 +17,19 @@ type ApiModule = typeof import("./api.js");
 let aws: LocalAws;
 let mod: ApiModule;
 let doc: DynamoDBDocumentClient;
+let tables: TableNames;
+
+/**
+ * The table names the handler will see. sst/node reads its bindings once per process, and
+ * integration files share one process: when an earlier file already loaded it, the handler
+ * keeps that file's names, so the tables are provisioned under those names too.
+ */
+async function boundTables(local: LocalAws): Promise<TableNames> {
+  const { Table } = await import("sst/node/table");
+  const names = { latest: Table.Latest.tableName, panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName };
+  await ensureTables(localDynamo(local.dynamo.endpoint), names);
+  return names;
+}
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0); // aligned to the 10 s slide and the 60 s window
 
@@ -53,6 +68,9 @@ async function call(routeKey: string, pathParameters?: Record<string, string>, q
 beforeAll(async () => {
   aws = await startLocalAws({ applyEnv: true });
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+  // the default window settings, whatever an earlier file of this process set
+  for (const key of Object.keys(ENV) as (keyof typeof ENV)[]) process.env[ENV[key]] = String(WINDOW_DEFAULTS[key]);
+  tables = await boundTables(aws);
   doc = DynamoDBDocumentClient.from(localDynamo(aws.dynamo.endpoint), { marshallOptions: { removeUndefinedValues: true } });
   // latest ticks, as the latest consumer stores them
   const lines = [
@@ -61,9 +79,9 @@ beforeAll(async () => {
     `{"EVENT_TIME":"2026-11-22T10:00:20.500123","TICKER":"AAPL","PRICE":84.51}`,
   ];
   const records = lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000000", sequenceNumber: String(100 + i), arrivalTime: T0 + 30_000 }));
-  await createDynamoLatestStore({ doc, tableName: aws.tables.latest }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+  await createDynamoLatestStore({ doc, tableName: tables.latest }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
   // panes and one closed window, through the windows store
-  const windows = new DynamoWindowStore({ doc, tables: { panes: aws.tables.panes, windows: aws.tables.windows, state: aws.tables.state }, retentionHours: 48 });
+  const windows = new DynamoWindowStore({ doc, tables: { panes: tables.panes, windows: tables.windows, state: tables.state }, retentionHours: 48 });
   await windows.mergePane("3", T0 + 10_000, 12345, 0);
   await windows.mergePane("3", T0 + 20_000, 9_999, 0);
   await windows.putFinal({ instrument: "3", windowStart: T0 - 50_000, windowEnd: T0 + 10_000, maxCents: 777 });

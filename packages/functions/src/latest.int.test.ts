@@ -8,6 +8,7 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { startLocalAws, localDynamo, type LocalAws } from "@tickstream/core/testing/local-aws";
+import { ensureTables } from "@tickstream/core/provision";
 import { toKinesisRecord } from "@tickstream/core/kinesis/records";
 import { LATEST_PARTITIONS } from "@tickstream/core/resources";
 import { bruteForceLatest, type StreamRecord } from "@tickstream/core/latest/test-support";
@@ -54,6 +55,8 @@ type LatestModule = typeof import("./latest.js");
 let aws: LocalAws;
 let s3server: S3Server;
 let mod: LatestModule;
+let latestTable: string;
+let archiveBucket: string;
 let doc: DynamoDBDocumentClient;
 let s3: S3Client;
 const failingInstruments = new Set<string>();
@@ -76,7 +79,7 @@ async function tableItems(): Promise<Record<string, Record<string, unknown>>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (let n = 0; n < LATEST_PARTITIONS; n++) {
     const { Items } = await doc.send(
-      new QueryCommand({ TableName: aws.tables.latest, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": latestPk(n) }, ConsistentRead: true }),
+      new QueryCommand({ TableName: latestTable, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": latestPk(n) }, ConsistentRead: true }),
     );
     for (const item of Items ?? []) out[String(item.sk)] = item;
   }
@@ -85,10 +88,18 @@ async function tableItems(): Promise<Record<string, Record<string, unknown>>> {
 
 beforeAll(async () => {
   aws = await startLocalAws({ applyEnv: true });
-  s3server = await startS3rver(BUCKET, aws.env.AWS_ACCESS_KEY_ID!, aws.env.AWS_SECRET_ACCESS_KEY!);
+  process.env.SST_Bucket_bucketName_Archive = BUCKET;
+  // sst/node reads its bindings once per process, and integration files share one process:
+  // when an earlier file already loaded it, the handler keeps that file's names, so the table
+  // and the bucket are provisioned under the names the handler will actually use.
+  const { Table } = await import("sst/node/table");
+  const { Bucket } = await import("sst/node/bucket");
+  latestTable = Table.Latest.tableName;
+  await ensureTables(localDynamo(aws.dynamo.endpoint), { ...aws.tables, latest: latestTable });
+  archiveBucket = Bucket.Archive.bucketName;
+  s3server = await startS3rver(archiveBucket, aws.env.AWS_ACCESS_KEY_ID!, aws.env.AWS_SECRET_ACCESS_KEY!);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_S3: s3server.endpoint,
-    SST_Bucket_bucketName_Archive: BUCKET,
     POWERTOOLS_METRICS_DISABLED: "true",
     POWERTOOLS_LOG_LEVEL: "SILENT",
   });
@@ -199,9 +210,9 @@ describe("latest handler against dynalite", () => {
     const batch = records(["sequence=1763800003000|instrument=D1|price_0=1|", "not a tick", "", "sequence=1763800003001|price_0=2|"], "shardId-000000000007", arrival);
     expect(await mod.handler(event(batch))).toEqual({ batchItemFailures: [] });
     expect(await mod.handler(event(batch))).toEqual({ batchItemFailures: [] }); // retry: same object
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "dead-letters/2026/11/23/shardId-000000000007-" }));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: archiveBucket, Prefix: "dead-letters/2026/11/23/shardId-000000000007-" }));
     expect(listed.Contents?.map((c) => c.Key)).toEqual([`dead-letters/2026/11/23/shardId-000000000007-${batch[1]!.position.sequenceNumber}.jsonl`]);
-    const body = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: listed.Contents![0]!.Key! }))).Body!.transformToString();
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: archiveBucket, Key: listed.Contents![0]!.Key! }))).Body!.transformToString();
     const lines = body.trimEnd().split("\n").map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { raw: Buffer.from("not a tick").toString("base64"), reason: "unrecognised format: neither a pipe record nor a JSON object", shardId: "shardId-000000000007", sequenceNumber: batch[1]!.position.sequenceNumber, arrivalTime: arrival, consumer: "latest" },
@@ -222,7 +233,7 @@ describe("latest handler against dynalite", () => {
     expect(await mod.handler(event(batch.slice(1)))).toEqual({ batchItemFailures: [{ itemIdentifier: batch[2]!.position.sequenceNumber }] });
     failingInstruments.clear();
     expect(await mod.handler(event(batch.slice(2)))).toEqual({ batchItemFailures: [] });
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "dead-letters/2026/11/22/shardId-000000000008-" }));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: archiveBucket, Prefix: "dead-letters/2026/11/22/shardId-000000000008-" }));
     const keys = listed.Contents!.map((c) => c.Key!).sort();
     expect(keys).toEqual([
       `dead-letters/2026/11/22/shardId-000000000008-${batch[1]!.position.sequenceNumber}.jsonl`,

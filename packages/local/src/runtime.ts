@@ -431,6 +431,8 @@ async function start(
         userPoolId: res.userPoolId,
         userPoolClientId: res.userPoolClientId,
         cognitoEndpoint: endpoints.cognitoEndpoint,
+        windowSizeMs: window.windowSizeMs,
+        windowSlideMs: window.windowSlideMs,
       },
     });
     cleanups.push(() => web!.close());

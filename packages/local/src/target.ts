@@ -18,6 +18,7 @@ import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kin
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { STREAMS } from "@tickstream/core/resources";
 import { TARGET_FLAGS } from "./cli/args.js";
+import { REPO_ROOT } from "./paths.js";
 
 // The tools' stderr is for their own messages; the SDK's Node-version notice is not one.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -60,22 +61,43 @@ interface LocalOutputsFile {
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 export interface ResolveOptions {
+  /**
+   * Directory that relative paths given by the user resolve against, and where the default
+   * files (.local/outputs.json, .sst/outputs.json, sst.config.ts) are looked for. Default: the
+   * user's working directory (INIT_CWD under `npm run`) for the former, the repository root for
+   * the latter.
+   */
   cwd?: string;
   /** SDK attempts per call (the producer does its own retries and passes 1). */
   maxAttempts?: number;
   env?: Record<string, string | undefined>;
 }
 
-export function resolveTarget(flags: TargetFlags, role: StreamRole, options: ResolveOptions = {}): Target {
-  const cwd = options.cwd ?? process.cwd();
+export function resolveTarget(
+  flags: TargetFlags,
+  role: StreamRole,
+  options: ResolveOptions = {},
+): Target {
   const env = options.env ?? process.env;
-  if (flags.stage !== undefined) return stageTarget(flags, role, cwd, env, options);
-  if (flags.stream !== undefined && flags.outputs === undefined) return awsTarget(flags, flags.stream, undefined, "", env, options);
-  return localTarget(flags, role, cwd, options);
+  const cwd = options.cwd ?? env.INIT_CWD ?? process.cwd();
+  const root = options.cwd ?? REPO_ROOT;
+  if (flags.stage !== undefined) return stageTarget(flags, role, cwd, root, env, options);
+  if (flags.stream !== undefined && flags.outputs === undefined)
+    return awsTarget(flags, flags.stream, undefined, "", env, options);
+  return localTarget(flags, role, cwd, root, options);
 }
 
-function localTarget(flags: TargetFlags, role: StreamRole, cwd: string, options: ResolveOptions): Target {
-  const path = resolve(cwd, flags.outputs ?? DEFAULT_LOCAL_OUTPUTS);
+function localTarget(
+  flags: TargetFlags,
+  role: StreamRole,
+  cwd: string,
+  root: string,
+  options: ResolveOptions,
+): Target {
+  const path =
+    flags.outputs !== undefined
+      ? resolve(cwd, flags.outputs)
+      : resolve(root, DEFAULT_LOCAL_OUTPUTS);
   if (!existsSync(path)) {
     throw new Error(
       `no local runtime outputs at ${path}: start the local runtime with \`npm start\` (or pass --outputs PATH), ` +
@@ -99,7 +121,12 @@ function localTarget(flags: TargetFlags, role: StreamRole, cwd: string, options:
     streamName,
     region,
     endpoint,
-    client: makeClient({ region, endpoint, credentials: outputs.credentials ?? LOCAL_CREDENTIALS, maxAttempts: options.maxAttempts }),
+    client: makeClient({
+      region,
+      endpoint,
+      credentials: outputs.credentials ?? LOCAL_CREDENTIALS,
+      maxAttempts: options.maxAttempts,
+    }),
     description: `stream ${streamName} on the local runtime (${endpoint})`,
   };
 }
@@ -108,15 +135,20 @@ function stageTarget(
   flags: TargetFlags,
   role: StreamRole,
   cwd: string,
+  root: string,
   env: Record<string, string | undefined>,
   options: ResolveOptions,
 ): Target {
   const stage = flags.stage!;
-  if (!/^[A-Za-z0-9-]+$/.test(stage)) throw new Error(`--stage must be letters, digits and dashes, got '${stage}'`);
+  if (!/^[A-Za-z0-9-]+$/.test(stage))
+    throw new Error(`--stage must be letters, digits and dashes, got '${stage}'`);
   // The stage's region as sst.config.ts picks it: TICKSTREAM_REGION, else the config's default.
-  const stageRegion = env.TICKSTREAM_REGION ?? appConfig(cwd).region;
-  if (flags.stream) return awsTarget(flags, flags.stream, stageRegion, ` (stage ${stage})`, env, options);
-  const path = resolve(cwd, flags.outputs ?? DEFAULT_SST_OUTPUTS);
+  const app = appConfig(root);
+  const stageRegion = env.TICKSTREAM_REGION ?? app.region;
+  if (flags.stream)
+    return awsTarget(flags, flags.stream, stageRegion, ` (stage ${stage})`, env, options);
+  const path =
+    flags.outputs !== undefined ? resolve(cwd, flags.outputs) : resolve(root, DEFAULT_SST_OUTPUTS);
   let found: { name: string; region?: string } | undefined;
   if (existsSync(path)) {
     let outputs: Record<string, Record<string, string>>;
@@ -127,10 +159,25 @@ function stageTarget(
     }
     found = findStreamOutput(outputs, stage, role);
   }
-  if (found) return awsTarget(flags, found.name, found.region ?? stageRegion, ` (stage ${stage}, from ${path})`, env, options);
+  if (found)
+    return awsTarget(
+      flags,
+      found.name,
+      found.region ?? stageRegion,
+      ` (stage ${stage}, from ${path})`,
+      env,
+      options,
+    );
   // Not deployed from this checkout (or the stack does not export it): SST's default name.
-  const name = `${stage}-${appConfig(cwd).name}-${STREAMS[role].id}`;
-  return awsTarget(flags, name, stageRegion, ` (stage ${stage}, SST default name; ${path} does not list it)`, env, options);
+  const name = `${stage}-${app.name}-${STREAMS[role].id}`;
+  return awsTarget(
+    flags,
+    name,
+    stageRegion,
+    ` (stage ${stage}, SST default name; ${path} does not list it)`,
+    env,
+    options,
+  );
 }
 
 /**
@@ -148,7 +195,11 @@ export function findStreamOutput(
     if (!stack.startsWith(`${stage}-`) || typeof values !== "object" || values === null) continue;
     for (const [key, value] of Object.entries(values)) {
       const k = key.toLowerCase();
-      if (typeof value === "string" && k.includes("stream") && (k.includes(role) || k.includes(STREAMS[role].id.toLowerCase()))) {
+      if (
+        typeof value === "string" &&
+        k.includes("stream") &&
+        (k.includes(role) || k.includes(STREAMS[role].id.toLowerCase()))
+      ) {
         candidates.push([k, value]);
       }
     }
@@ -167,8 +218,12 @@ function appConfig(cwd: string): { name: string; region?: string } {
     const path = resolve(cwd, file);
     if (!existsSync(path)) continue;
     const text = readFileSync(path, "utf8");
-    const name = /APP_NAME\s*=\s*["'`]([\w-]+)["'`]/.exec(text) ?? /\bname\s*:\s*["'`]([\w-]+)["'`]/.exec(text);
-    const region = /DEFAULT_REGION\s*=\s*["'`]([\w-]+)["'`]/.exec(text) ?? /\bregion\s*:\s*["'`]([a-z]{2}-[a-z]+-\d)["'`]/.exec(text);
+    const name =
+      /APP_NAME\s*=\s*["'`]([\w-]+)["'`]/.exec(text) ??
+      /\bname\s*:\s*["'`]([\w-]+)["'`]/.exec(text);
+    const region =
+      /DEFAULT_REGION\s*=\s*["'`]([\w-]+)["'`]/.exec(text) ??
+      /\bregion\s*:\s*["'`]([a-z]{2}-[a-z]+-\d)["'`]/.exec(text);
     return { name: name?.[1] ?? "tickstream", region: region?.[1] };
   }
   return { name: "tickstream" };
@@ -186,14 +241,21 @@ function awsTarget(
   // Without a region here the SDK still looks in the shared config file (AWS_PROFILE).
   const endpoint = flags.endpoint;
   // A local endpoint without credentials in the environment: dummy ones, as the runtime takes any.
-  const local = endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(endpoint);
-  const credentials = local && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? LOCAL_CREDENTIALS : undefined;
+  const local =
+    endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(endpoint);
+  const credentials =
+    local && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? LOCAL_CREDENTIALS : undefined;
   return {
     mode: local ? "local" : "aws",
     streamName,
     region: region ?? (local ? "us-east-1" : undefined),
     endpoint,
-    client: makeClient({ region: region ?? (local ? "us-east-1" : undefined), endpoint, credentials, maxAttempts: options.maxAttempts }),
+    client: makeClient({
+      region: region ?? (local ? "us-east-1" : undefined),
+      endpoint,
+      credentials,
+      maxAttempts: options.maxAttempts,
+    }),
     description: `stream ${streamName}${endpoint ? ` at ${endpoint}` : region ? ` in ${region}` : ""}${note}`,
   };
 }
@@ -223,11 +285,17 @@ function makeClient(config: {
  * Checks that the stream exists and is reachable, with a message that says what to do.
  * Returns the open shard count.
  */
-export async function checkStream(target: Target, signal?: AbortSignal): Promise<{ openShards: number; status: string }> {
+export async function checkStream(
+  target: Target,
+  signal?: AbortSignal,
+): Promise<{ openShards: number; status: string }> {
   try {
-    const out = await target.client.send(new DescribeStreamSummaryCommand({ StreamName: target.streamName }), {
-      abortSignal: signal as never,
-    });
+    const out = await target.client.send(
+      new DescribeStreamSummaryCommand({ StreamName: target.streamName }),
+      {
+        abortSignal: signal as never,
+      },
+    );
     const summary = out.StreamDescriptionSummary;
     return { openShards: summary?.OpenShardCount ?? 0, status: summary?.StreamStatus ?? "UNKNOWN" };
   } catch (err) {
@@ -247,6 +315,7 @@ export function describeError(err: unknown, target: Target): string {
   if (e.name === "CredentialsProviderError" || /credential/i.test(e.message)) {
     return `no AWS credentials for ${target.description}: ${e.message} (configure a profile, AWS_PROFILE or AWS_ACCESS_KEY_ID)`;
   }
-  if (/region/i.test(e.message) && !target.region) return `no AWS region: pass --region or set AWS_REGION (${e.message})`;
+  if (/region/i.test(e.message) && !target.region)
+    return `no AWS region: pass --region or set AWS_REGION (${e.message})`;
   return `${target.description}: ${e.name}: ${e.message}`;
 }

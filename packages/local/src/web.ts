@@ -18,6 +18,8 @@ export interface WebSettings {
   userPoolId: string;
   userPoolClientId: string;
   cognitoEndpoint: string;
+  windowSizeMs: number;
+  windowSlideMs: number;
 }
 
 export interface WebServer {
@@ -33,6 +35,8 @@ export function webEnv(s: WebSettings): Record<string, string> {
     NEXT_PUBLIC_USER_POOL_ID: s.userPoolId,
     NEXT_PUBLIC_USER_POOL_CLIENT_ID: s.userPoolClientId,
     NEXT_PUBLIC_COGNITO_ENDPOINT: s.cognitoEndpoint,
+    NEXT_PUBLIC_WINDOW_SIZE_MS: String(s.windowSizeMs),
+    NEXT_PUBLIC_WINDOW_SLIDE_MS: String(s.windowSlideMs),
     NEXT_TELEMETRY_DISABLED: "1",
   };
 }

@@ -45,7 +45,9 @@ function record(instrument: string, cents: number, eventTime: number): string {
   return `session=20261122|sequence=${eventTime}|reception=${eventTime + 3}|instrument=${instrument}|l=1|price_0=${cents}|price_1=${cents - 7}|`;
 }
 
-async function put(ticks: { instrument: string; cents: number; eventTime?: number }[]): Promise<void> {
+async function put(
+  ticks: { instrument: string; cents: number; eventTime?: number }[],
+): Promise<void> {
   const res = await kinesis.send(
     new PutRecordsCommand({
       StreamName: rt.outputs.pricesStream,
@@ -58,7 +60,8 @@ async function put(ticks: { instrument: string; cents: number; eventTime?: numbe
   expect(res.FailedRecordCount ?? 0).toBe(0);
 }
 
-const price = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+const price = (cents: number) =>
+  `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -82,7 +85,13 @@ beforeAll(async () => {
     requestHandler: new NodeHttpHandler(),
   });
   const now = Date.now();
-  await put(INSTRUMENTS.map((instrument, i) => ({ instrument, cents: 10_000 + 1111 * (i + 1), eventTime: now - 2000 })));
+  await put(
+    INSTRUMENTS.map((instrument, i) => ({
+      instrument,
+      cents: 10_000 + 1111 * (i + 1),
+      eventTime: now - 2000,
+    })),
+  );
   await rt.waitForConsumers();
 
   context = await chromium.launchPersistentContext(profileDir, {
@@ -119,9 +128,13 @@ describe("dashboard", () => {
     await page.getByTestId("instrument-list").waitFor({ timeout: 30_000 });
     for (const [i, instrument] of INSTRUMENTS.entries()) {
       const row = page.getByTestId(`instrument-${instrument}`);
-      await expect.poll(() => row.getByTestId("price").textContent(), { timeout: 15_000 }).toBe(price(10_000 + 1111 * (i + 1)));
+      await expect
+        .poll(() => row.getByTestId("price").textContent(), { timeout: 15_000 })
+        .toBe(price(10_000 + 1111 * (i + 1)));
     }
-    expect(await page.locator("[data-testid^=instrument-][data-instrument]").count()).toBe(INSTRUMENTS.length);
+    expect(await page.locator("[data-testid^=instrument-][data-instrument]").count()).toBe(
+      INSTRUMENTS.length,
+    );
     expect(await page.getByTestId("user").textContent()).toBe(rt.outputs.demoUser.username);
     await shot("02-signed-in");
   });
@@ -130,13 +143,17 @@ describe("dashboard", () => {
     await page.getByTestId("instrument-102").click();
     const chart = page.getByTestId("price-chart");
     await expect.poll(() => chart.getAttribute("data-instrument")).toBe("102");
-    await expect.poll(() => chart.getAttribute("data-last-price"), { timeout: 15_000 }).toBe(price(12_222));
+    await expect
+      .poll(() => chart.getAttribute("data-last-price"), { timeout: 15_000 })
+      .toBe(price(12_222));
 
     for (const cents of [12_500, 12_401]) {
       const before = Number(await chart.getAttribute("data-last-tick-time"));
       const eventTime = Date.now();
       await put([{ instrument: "102", cents, eventTime }]);
-      await expect.poll(() => chart.getAttribute("data-last-price"), { timeout: 15_000 }).toBe(price(cents));
+      await expect
+        .poll(() => chart.getAttribute("data-last-price"), { timeout: 15_000 })
+        .toBe(price(cents));
       expect(Number(await chart.getAttribute("data-last-tick-time"))).toBe(eventTime);
       expect(eventTime).toBeGreaterThan(before);
     }
@@ -144,7 +161,9 @@ describe("dashboard", () => {
     expect(await change.getAttribute("data-direction")).toBe("down");
     expect(await change.textContent()).toContain("-0.99");
     // the one-minute maximum includes the 125.00 tick
-    await expect.poll(() => page.getByTestId("detail-window-max").textContent(), { timeout: 20_000 }).toBe("125.00");
+    await expect
+      .poll(() => page.getByTestId("detail-window-max").textContent(), { timeout: 20_000 })
+      .toBe("125.00");
     await page.getByTestId("range-15m").click();
     expect(await page.getByTestId("range-15m").getAttribute("aria-pressed")).toBe("true");
     await shot("03-chart-after-ticks");
@@ -163,7 +182,9 @@ describe("dashboard", () => {
     expect(await banner.getAttribute("role")).toBe("alert");
     expect(await page.getByTestId("status").getAttribute("data-status")).toBe("offline");
     // the last prices stay on screen
-    expect(await page.getByTestId("instrument-101").getByTestId("price").textContent()).toBe(price(11_111));
+    expect(await page.getByTestId("instrument-101").getByTestId("price").textContent()).toBe(
+      price(11_111),
+    );
     await shot("04-api-down");
 
     await rt.startApi();
@@ -171,7 +192,9 @@ describe("dashboard", () => {
     expect(await page.getByTestId("status").getAttribute("data-status")).not.toBe("offline");
     await put([{ instrument: "101", cents: 11_500 }]);
     await expect
-      .poll(() => page.getByTestId("instrument-101").getByTestId("price").textContent(), { timeout: 15_000 })
+      .poll(() => page.getByTestId("instrument-101").getByTestId("price").textContent(), {
+        timeout: 15_000,
+      })
       .toBe(price(11_500));
     expect(await page.getByTestId("status").getAttribute("data-status")).toBe("live");
     await shot("05-api-back");
@@ -180,7 +203,9 @@ describe("dashboard", () => {
   it("lays out for a phone", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByTestId("instrument-101").waitFor();
-    const overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    const overflow = await page.evaluate(
+      "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    );
     expect(overflow).toBe(0);
     await shot("06-phone");
     await page.setViewportSize({ width: 1360, height: 900 });

@@ -54,6 +54,11 @@ describe("decodeTick: pipe format (Kinesis Data Generator template)", () => {
   it("allows unknown fields (repeated too), type / t, and fields in any order", () => {
     const tick = ok(decodeTickText("price_1=2|type=quote|price_0=1|x=é|x=2|instrument=IBM|foo=|sequence=9|session=1"));
     expect(tick).toEqual({ instrument: "IBM", eventTime: 9, receivedAt: null, level: null, pricesCents: [1, 2] });
+    // names that merely start like known ones are unknown fields
+    const lookalikes = "price_0x=5|price_=1|sequences=2|sequence_=3|receptionist=4|instruments=5|lx=6|levels=7|types=8|p=9|s=1|r=2|i=3";
+    expect(ok(decodeTickText(`sequence=1|instrument=Z|price_0=4|${lookalikes}`))).toEqual({ instrument: "Z", eventTime: 1, receivedAt: null, level: null, pricesCents: [4] });
+    expect(bad(decodeTickText("sequence=1|instrument=Z|price_0=4|price_00=1"))).toMatch(/bad price field name "price_00"/);
+    expect(bad(decodeTickText("sequence=1|instrument=Z|price_0=4|price_99=1"))).toMatch(/too many price levels/);
   });
 
   it("refuses duplicate fields the decoder reads, l together with level, t together with type", () => {

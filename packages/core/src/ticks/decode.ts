@@ -208,56 +208,98 @@ function decodePipe(b: Uint8Array, start: number, end: number): DecodeResult {
       continue;
     }
     const keyStart = i;
-    while (c !== EQ && c !== PIPE) {
-      if (c < 0x20 || c === 0x7f) return CONTROL;
-      if (c >= 0x80) sawNonAscii = true;
-      if (++i === end) break;
-      c = b[i]!;
-    }
-    if (i === end || c === PIPE) {
-      return fields === 0 ? UNRECOGNISED : fail(`field ${quoteName(b, keyStart, i)} has no '='`);
-    }
-    const keyEnd = i;
-    const vs = i + 1;
-    const kl = keyEnd - keyStart;
-    fields++;
-
+    let keyEnd = -1;
     let field = P_UNKNOWN;
     let priceIndex = -1;
-    switch (kl) {
-      case 0:
-        return fail("field with an empty name");
-      case 1: {
-        const k = b[keyStart];
-        if (k === 0x6c) field = P_LEVEL;
-        else if (k === 0x74) field = P_TYPE;
+    // Fast path: the template's own keys, recognised from their first byte and read once.
+    switch (c) {
+      case 0x70: // price_N=
+        if (end - i > 7 && matches(b, i, K_PRICE_)) {
+          const idx = readUint(b, i + 6, end);
+          if (idx >= 0 && pos < end && b[pos] === EQ) {
+            if (b[i + 6] === 0x30 && pos - i > 7) return fail(`bad price field name ${quoteName(b, i, pos)}`);
+            if (idx >= MAX_PRICE_LEVELS) return fail(`too many price levels (${quoteName(b, i, pos)}; at most ${MAX_PRICE_LEVELS})`);
+            keyEnd = pos;
+            field = P_PRICE;
+            priceIndex = idx;
+          }
+        }
         break;
-      }
-      case 4:
-        if (matches(b, keyStart, K_TYPE)) field = P_TYPE;
+      case 0x73: // sequence=
+        if (end - i > 8 && b[i + 8] === EQ && matches(b, i, K_SEQUENCE)) {
+          keyEnd = i + 8;
+          field = P_SEQUENCE;
+        }
         break;
-      case 5:
-        if (matches(b, keyStart, K_LEVEL)) field = P_LEVEL;
+      case 0x72: // reception=
+        if (end - i > 9 && b[i + 9] === EQ && matches(b, i, K_RECEPTION)) {
+          keyEnd = i + 9;
+          field = P_RECEPTION;
+        }
         break;
-      case 8:
-        if (matches(b, keyStart, K_SEQUENCE)) field = P_SEQUENCE;
+      case 0x69: // instrument=
+        if (end - i > 10 && b[i + 10] === EQ && matches(b, i, K_INSTRUMENT)) {
+          keyEnd = i + 10;
+          field = P_INSTRUMENT;
+        }
         break;
-      case 9:
-        if (matches(b, keyStart, K_RECEPTION)) field = P_RECEPTION;
-        break;
-      case 10:
-        if (matches(b, keyStart, K_INSTRUMENT)) field = P_INSTRUMENT;
+      case 0x6c: // l=
+        if (end - i > 1 && b[i + 1] === EQ) {
+          keyEnd = i + 1;
+          field = P_LEVEL;
+        }
         break;
     }
-    if (field === P_UNKNOWN && kl > 6 && matches(b, keyStart, K_PRICE_)) {
-      const idx = readUint(b, keyStart + 6, keyEnd);
-      if (idx >= 0 && pos === keyEnd) {
-        if (b[keyStart + 6] === 0x30 && kl > 7) return fail(`bad price field name ${quoteName(b, keyStart, keyEnd)}`);
-        if (idx >= MAX_PRICE_LEVELS) return fail(`too many price levels (${quoteName(b, keyStart, keyEnd)}; at most ${MAX_PRICE_LEVELS})`);
-        field = P_PRICE;
-        priceIndex = idx;
+    if (keyEnd < 0) {
+      while (c !== EQ && c !== PIPE) {
+        if (c < 0x20 || c === 0x7f) return CONTROL;
+        if (c >= 0x80) sawNonAscii = true;
+        if (++i === end) break;
+        c = b[i]!;
+      }
+      if (i === end || c === PIPE) {
+        return fields === 0 ? UNRECOGNISED : fail(`field ${quoteName(b, keyStart, i)} has no '='`);
+      }
+      keyEnd = i;
+      const kl = keyEnd - keyStart;
+      switch (kl) {
+        case 0:
+          return fail("field with an empty name");
+        case 1: {
+          const k = b[keyStart];
+          if (k === 0x6c) field = P_LEVEL;
+          else if (k === 0x74) field = P_TYPE;
+          break;
+        }
+        case 4:
+          if (matches(b, keyStart, K_TYPE)) field = P_TYPE;
+          break;
+        case 5:
+          if (matches(b, keyStart, K_LEVEL)) field = P_LEVEL;
+          break;
+        case 8:
+          if (matches(b, keyStart, K_SEQUENCE)) field = P_SEQUENCE;
+          break;
+        case 9:
+          if (matches(b, keyStart, K_RECEPTION)) field = P_RECEPTION;
+          break;
+        case 10:
+          if (matches(b, keyStart, K_INSTRUMENT)) field = P_INSTRUMENT;
+          break;
+      }
+      if (field === P_UNKNOWN && kl > 6 && matches(b, keyStart, K_PRICE_)) {
+        const idx = readUint(b, keyStart + 6, keyEnd);
+        if (idx >= 0 && pos === keyEnd) {
+          if (b[keyStart + 6] === 0x30 && kl > 7) return fail(`bad price field name ${quoteName(b, keyStart, keyEnd)}`);
+          if (idx >= MAX_PRICE_LEVELS) return fail(`too many price levels (${quoteName(b, keyStart, keyEnd)}; at most ${MAX_PRICE_LEVELS})`);
+          field = P_PRICE;
+          priceIndex = idx;
+        }
       }
     }
+    const vs = keyEnd + 1;
+    const kl = keyEnd - keyStart;
+    fields++;
 
     switch (field) {
       case P_PRICE: {

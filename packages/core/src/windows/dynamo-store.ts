@@ -155,12 +155,16 @@ export class DynamoWindowStore implements WindowStore {
     }));
   }
 
-  async recordShard(shardId: string, update: { lastBatchAt: number; maxEventTime?: number; pendingMax?: number }): Promise<void> {
+  async recordShard(shardId: string, update: { lastBatchAt?: number; maxEventTime?: number; pendingMax?: number }): Promise<void> {
     const key = { pk: STATE_KINDS.shard, sk: shardId };
     const raised = (["maxEventTime", "pendingMax"] as const).filter((a) => update[a] !== undefined);
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ":now": update.lastBatchAt };
-    const sets = ["lastBatchAt = :now"];
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    if (update.lastBatchAt !== undefined) {
+      values[":now"] = update.lastBatchAt;
+      sets.push("lastBatchAt = :now");
+    }
     const conditions: string[] = [];
     raised.forEach((a, i) => {
       names[`#r${i}`] = a;
@@ -179,9 +183,11 @@ export class DynamoWindowStore implements WindowStore {
     );
     if (passed === true) return;
     // A stored value is already higher: raise each attribute on its own, keep the higher ones.
-    await this.conditional(
-      new UpdateCommand({ TableName: this.tables.state, Key: key, UpdateExpression: "SET lastBatchAt = :now", ExpressionAttributeValues: { ":now": update.lastBatchAt } }),
-    );
+    if (update.lastBatchAt !== undefined) {
+      await this.conditional(
+        new UpdateCommand({ TableName: this.tables.state, Key: key, UpdateExpression: "SET lastBatchAt = :now", ExpressionAttributeValues: { ":now": update.lastBatchAt } }),
+      );
+    }
     for (const a of raised) {
       await this.conditional(
         new UpdateCommand({
@@ -194,6 +200,18 @@ export class DynamoWindowStore implements WindowStore {
         }),
       );
     }
+  }
+
+  async touchShard(shardId: string, now: number, activeSince: number): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tables.state,
+        Key: { pk: STATE_KINDS.shard, sk: shardId },
+        UpdateExpression: "SET lastBatchAt = :now",
+        ConditionExpression: "lastBatchAt >= :since",
+        ExpressionAttributeValues: { ":now": now, ":since": activeSince },
+      }),
+    );
   }
 
   // --- the index of windows still to close --------------------------------------------------

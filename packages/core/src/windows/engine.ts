@@ -90,6 +90,12 @@ export interface LateTickSample {
 export interface BatchOutcome {
   /** Indexes (into the batch's ticks) of ticks whose records must be reported as failed. */
   failed: number[];
+  /**
+   * Nothing of the batch may be checkpointed: report every record, bad ones included (set when
+   * the batch could not be placed or its progress not recorded; a batch without valid ticks
+   * then still comes again, so that its activity is recorded).
+   */
+  retryWholeBatch: boolean;
   ticks: number;
   late: number;
   /** Up to 5 late ticks, for the log. */
@@ -157,6 +163,7 @@ export class WindowEngine {
     const writesBefore = this.store.writesIssued;
     const outcome: BatchOutcome = {
       failed: [],
+      retryWholeBatch: false,
       ticks: ticks.length,
       late: 0,
       lateSamples: [],
@@ -175,8 +182,8 @@ export class WindowEngine {
     const failAll = async (error: unknown): Promise<BatchOutcome> => {
       outcome.error ??= error;
       outcome.failed = ticks.map((_, i) => i);
-      // The shard is alive even though its batch failed: keep it from counting as idle.
-      await this.store.recordShard(shardId, { lastBatchAt: now }).catch(() => undefined);
+      outcome.retryWholeBatch = true;
+      await this.touch(shardId, now);
       return finish();
     };
 
@@ -234,7 +241,8 @@ export class WindowEngine {
         let prefixMax: number | undefined;
         for (let i = 0; i < lowest; i++) if (agg.groupOf[i] !== UNUSABLE) prefixMax = maxOf(prefixMax, ticks[i]!.eventTime);
         // If that cannot be recorded, the whole batch is reported so the prefix comes again.
-        await this.store.recordShard(shardId, { lastBatchAt: now, ...(prefixMax === undefined ? {} : { pendingMax: prefixMax }) });
+        if (prefixMax !== undefined) await this.store.recordShard(shardId, { pendingMax: prefixMax });
+        await this.touch(shardId, now);
         for (let i = 0; i < ticks.length; i++) if (failedGroups.has(agg.groupOf[i]!)) outcome.failed.push(i);
       }
     } catch (err) {
@@ -254,6 +262,14 @@ export class WindowEngine {
       this.logger?.warn("closing windows deferred to the next run", { shardId, error: String(err) });
     }
     return finish();
+  }
+
+  /**
+   * A failing shard is still alive: keep it from turning idle while Lambda retries, without
+   * waking it if it already was idle (the retry must see the watermark the attempt saw).
+   */
+  private async touch(shardId: string, now: number): Promise<void> {
+    await this.store.touchShard(shardId, now, now - this.config.idleTimeoutMs).catch(() => undefined);
   }
 
   /** The timer: advances the watermark by wall clock (idle shards), finalizes and emits. */

@@ -58,10 +58,10 @@ export class MemoryWindowStore implements WindowStore {
     return [...this.shards.values()].map((s) => ({ ...s })).sort((a, b) => (a.shardId < b.shardId ? -1 : 1));
   }
 
-  async recordShard(shardId: string, update: { lastBatchAt: number; maxEventTime?: number; pendingMax?: number }): Promise<void> {
+  async recordShard(shardId: string, update: { lastBatchAt?: number; maxEventTime?: number; pendingMax?: number }): Promise<void> {
     this.writes++;
-    const s = this.shards.get(shardId) ?? { shardId, lastBatchAt: update.lastBatchAt };
-    s.lastBatchAt = update.lastBatchAt;
+    const s = this.shards.get(shardId) ?? { shardId, lastBatchAt: 0 };
+    if (update.lastBatchAt !== undefined) s.lastBatchAt = update.lastBatchAt;
     if (update.maxEventTime !== undefined && (s.maxEventTime === undefined || update.maxEventTime > s.maxEventTime)) {
       s.maxEventTime = update.maxEventTime;
     }
@@ -69,6 +69,12 @@ export class MemoryWindowStore implements WindowStore {
       s.pendingMax = update.pendingMax;
     }
     this.shards.set(shardId, s);
+  }
+
+  async touchShard(shardId: string, now: number, activeSince: number): Promise<void> {
+    this.writes++;
+    const s = this.shards.get(shardId);
+    if (s && s.lastBatchAt >= activeSince) s.lastBatchAt = now;
   }
 
   async putOpenWindow(window: OpenWindow): Promise<void> {
@@ -147,7 +153,7 @@ export class MemoryWindowStore implements WindowStore {
     const key = windowKey(window.windowEnd, window.instrument);
     const claim = this.claims.get(key) ?? {};
     if (claim.emittedAt !== undefined) return "emitted";
-    if (claim.leaseUntil !== undefined && claim.leaseUntil >= now && claim.owner !== owner) return "busy";
+
     this.claims.set(key, { owner, leaseUntil: now + leaseMs });
     return "claimed";
   }

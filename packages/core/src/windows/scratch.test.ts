@@ -1,10 +1,11 @@
+import fc from "fast-check";
 import { it } from "vitest";
-import { runScenario } from "./testing/harness.js";
-import { materialize } from "./testing/scenarios.js";
 it("scratch", async () => {
-  const [config, shards, instruments, raw, seed, rate] = JSON.parse(process.env.CE!);
-  const ops = materialize(raw, shards, instruments);
-  console.log(JSON.stringify(ops.map((o) => (o.kind === "batch" ? { ...o, ticks: o.ticks.map((t) => `${t.instrument}:${t.eventTime}:${t.pricesCents[0]}`) } : o))));
-  const r = await runScenario(config, ops, { faultRate: rate, seed });
-  console.log(JSON.stringify(r.memory.snapshot().finals), JSON.stringify(r.reference.closed()));
+  await fc.assert(fc.asyncProperty(fc.scheduler(), async (s) => {
+    const log: string[] = [];
+    const op = async (name: string) => { await s.schedule(Promise.resolve(), name); log.push(name); };
+    const run = async (who: string) => { for (let i = 0; i < 5; i++) await op(`${who}${i}`); };
+    await s.waitFor(Promise.all([run("a"), run("b")]));
+    console.log(log.join(" "));
+  }), { numRuns: 5 });
 });

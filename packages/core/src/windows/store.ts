@@ -75,10 +75,16 @@ export interface WindowStore extends WindowReadStore {
   raiseWatermark(value: number): Promise<void>;
   listShards(): Promise<ShardState[]>;
   /**
-   * Records a shard's progress: lastBatchAt is set; maxEventTime and pendingMax, when given,
-   * only ever rise.
+   * Records a shard's progress: lastBatchAt is set when given; maxEventTime and pendingMax,
+   * when given, only ever rise.
    */
-  recordShard(shardId: string, update: { lastBatchAt: number; maxEventTime?: number; pendingMax?: number }): Promise<void>;
+  recordShard(shardId: string, update: { lastBatchAt?: number; maxEventTime?: number; pendingMax?: number }): Promise<void>;
+  /**
+   * Sets lastBatchAt = now only if the shard is active (lastBatchAt >= activeSince): a failed
+   * batch keeps an active shard from turning idle, but does not wake an idle one (its retry must
+   * be placed against the watermark the first attempt saw).
+   */
+  touchShard(shardId: string, now: number, activeSince: number): Promise<void>;
 
   /** Adds a window to the index of windows still to close (idempotent). */
   putOpenWindow(window: OpenWindow): Promise<void>;

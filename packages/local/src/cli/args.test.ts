@@ -192,11 +192,11 @@ describe("the tools as child processes", { timeout: 90_000 }, () => {
   });
 
   it("produce: without a local runtime it says how to start one, and exits with 1", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "tickstream-cli-"));
-    const r = await run("produce", ["--count", "1"], cwd);
+    const missing = join(mkdtempSync(join(tmpdir(), "tickstream-cli-")), "outputs.json");
+    const r = await run("produce", ["--outputs", missing, "--count", "1"]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(
-      /no local runtime outputs at .*\.local\/outputs\.json: start the local runtime with `npm start`/,
+    expect(r.stderr).toContain(
+      `no local runtime outputs at ${missing}: start the local runtime with \`npm start\``,
     );
   });
 

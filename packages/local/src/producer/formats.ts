@@ -3,6 +3,7 @@
  * stock-trade JSON of the Kinesis Data Analytics tutorials; plus the partition key strategies.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { compileTemplate, type CompiledTemplate } from "./template.js";
 import { stockTradeGenerator, type StockOptions } from "./stock.js";
 import type { Rng } from "./random.js";
@@ -21,9 +22,14 @@ export type RecordSource = (now: number) => GeneratedRecord;
  * `--template FILE|TEXT`: a path to an existing file is read; anything else is the template
  * itself. Returns the text and a label for messages.
  */
-export function loadTemplate(arg: string): { text: string; from: string } {
-  if (!arg.includes("{{") && existsSync(arg) && statSync(arg).isFile()) {
-    return { text: readFileSync(arg, "utf8"), from: arg };
+export function loadTemplate(
+  arg: string,
+  cwd = process.env.INIT_CWD ?? process.cwd(),
+): { text: string; from: string } {
+  // Under `npm run` the working directory is the repository root; INIT_CWD is the user's.
+  const path = resolve(cwd, arg);
+  if (!arg.includes("{{") && existsSync(path) && statSync(path).isFile()) {
+    return { text: readFileSync(path, "utf8"), from: path };
   }
   if (!arg.includes("{{") && /[\\/]|\.(hbs|txt|tpl|json|template)$/i.test(arg)) {
     throw new Error(`template file not found: ${arg}`);

@@ -201,6 +201,8 @@ beforeAll(async () => {
     archive: { bufferIntervalMs: 500 },
     poller: { batchingWindowMs: 50, idlePollMs: 50, retryBaseDelayMs: 20 },
     timerIntervalMs: 200,
+    // The bad record is reported at WARN, twice: keep the test output to errors.
+    functionLogLevel: "ERROR",
     handlers: {
       latest: freshHandler(CONSUMERS.latest.handler),
       windows: freshHandler(CONSUMERS.windows.handler),

@@ -23,7 +23,9 @@ export const CHART_HEIGHT = 320;
 // Recharts is loaded after the first paint, into a box of fixed size: no layout shift.
 const PriceChart = dynamic(() => import("./PriceChart").then((m) => m.PriceChart), {
   ssr: false,
-  loading: () => <div className="chart-skeleton" style={{ height: CHART_HEIGHT }} aria-hidden="true" />,
+  loading: () => (
+    <div className="chart-skeleton" style={{ height: CHART_HEIGHT }} aria-hidden="true" />
+  ),
 });
 
 export function ChartPanel({
@@ -56,7 +58,8 @@ export function ChartPanel({
   const from = to - RANGES[range].ms;
   const panes = series.data?.panes;
   const data = useMemo(
-    () => (panes ? buildChartData({ ticks: history, panes, from, to, paneMs, windowMs }) : undefined),
+    () =>
+      panes ? buildChartData({ ticks: history, panes, from, to, paneMs, windowMs }) : undefined,
     [history, panes, from, to, paneMs, windowMs],
   );
 
@@ -64,7 +67,8 @@ export function ChartPanel({
   const lastFinal = windows.data?.filter((w) => w.final).at(-1);
   const change = view ? describeChange(view.currentCents, view.previous?.cents) : undefined;
   const lastTick = history.at(-1);
-  const seriesFailure = series.failureCount > 0 || series.isError ? (series.failureReason ?? series.error) : null;
+  const seriesFailure =
+    series.failureCount > 0 || series.isError ? (series.failureReason ?? series.error) : null;
 
   return (
     <>
@@ -101,7 +105,9 @@ export function ChartPanel({
               </span>
             )}
             <span className="muted small block">
-              {view ? `tick at ${formatClock(view.current.eventTime)} · ${formatAge(now - view.current.eventTime)}` : "\u00a0"}
+              {view
+                ? `tick at ${formatClock(view.current.eventTime)} · ${formatAge(now - view.current.eventTime)}`
+                : "\u00a0"}
             </span>
           </dd>
         </div>
@@ -125,7 +131,9 @@ export function ChartPanel({
               {lastFinal ? formatPrice(lastFinal.max) : "—"}
             </span>
             <span className="muted small block">
-              {lastFinal ? `${formatClock(lastFinal.windowStart)}–${formatClock(lastFinal.windowEnd)}, as emitted` : "none in the last minutes"}
+              {lastFinal
+                ? `${formatClock(lastFinal.windowStart)}–${formatClock(lastFinal.windowEnd)}, as emitted`
+                : "none in the last minutes"}
             </span>
           </dd>
         </div>
@@ -170,16 +178,16 @@ export function ChartPanel({
         </div>
         <figcaption className="legend">
           <span>
-            <i className="swatch price" aria-hidden="true" /> <b>Price</b>: the latest tick, as seen by this page every
-            second while it is open (ticks between two polls are not drawn)
+            <i className="swatch price" aria-hidden="true" /> <b>Price</b>: the latest tick, as seen
+            by this page every second while it is open (ticks between two polls are not drawn)
           </span>
           <span>
-            <i className="swatch pane" aria-hidden="true" /> <b>10-s high</b>: maximum of each 10-second pane, from the
-            server (history too)
+            <i className="swatch pane" aria-hidden="true" /> <b>10-s high</b>: maximum of each
+            10-second pane, from the server (history too)
           </span>
           <span>
-            <i className="swatch window" aria-hidden="true" /> <b>1-min high</b>: sliding maximum of the minute ending with
-            each pane, computed from the panes
+            <i className="swatch window" aria-hidden="true" /> <b>1-min high</b>: sliding maximum of
+            the minute ending with each pane, computed from the panes
           </span>
         </figcaption>
       </figure>

@@ -13,7 +13,8 @@ import { Dashboard } from "./Dashboard";
 vi.mock("./PriceChart", () => ({ PriceChart: () => <div data-testid="chart-mock" /> }));
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 5);
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 const backend: AuthBackend = {
   currentUser: async () => "demo@example.com",
@@ -25,7 +26,8 @@ const backend: AuthBackend = {
 };
 
 async function advance(ms: number) {
-  for (let left = ms; left > 0; left -= 250) await act(() => vi.advanceTimersByTimeAsync(Math.min(250, left)));
+  for (let left = ms; left > 0; left -= 250)
+    await act(() => vi.advanceTimersByTimeAsync(Math.min(250, left)));
 }
 
 function renderDashboard(handler: (url: URL) => Response) {
@@ -35,11 +37,19 @@ function renderDashboard(handler: (url: URL) => Response) {
     calls.push(url);
     return handler(url);
   };
-  const api = createApiClient({ baseUrl: "http://api.test", getToken: backend.getToken, fetch: fetchStub as unknown as typeof fetch });
+  const api = createApiClient({
+    baseUrl: "http://api.test",
+    getToken: backend.getToken,
+    fetch: fetchStub as unknown as typeof fetch,
+  });
   const client = createQueryClient(() => undefined);
   render(
     <AuthProvider backend={backend}>
-      <DataProvider settings={{ api, windowMs: 60_000, paneMs: 10_000, now: () => Date.now() }} onSessionExpired={() => undefined} client={client}>
+      <DataProvider
+        settings={{ api, windowMs: 60_000, paneMs: 10_000, now: () => Date.now() }}
+        onSessionExpired={() => undefined}
+        client={client}
+      >
         <Dashboard username="demo@example.com" region="local" />
       </DataProvider>
     </AuthProvider>,
@@ -60,12 +70,33 @@ describe("dashboard", () => {
       if (url.pathname === "/instruments") {
         poll++;
         return json([
-          { instrument: "1", price: poll < 2 ? 100 : 100.5, prices: [], level: 1, eventTime: poll < 2 ? T0 - 2000 : T0 + 500, receivedAt: T0 },
-          { instrument: "2", price: 50, prices: [], level: 1, eventTime: T0 - 60_000, receivedAt: T0 - 60_000 },
+          {
+            instrument: "1",
+            price: poll < 2 ? 100 : 100.5,
+            prices: [],
+            level: 1,
+            eventTime: poll < 2 ? T0 - 2000 : T0 + 500,
+            receivedAt: T0,
+          },
+          {
+            instrument: "2",
+            price: 50,
+            prices: [],
+            level: 1,
+            eventTime: T0 - 60_000,
+            receivedAt: T0 - 60_000,
+          },
         ]);
       }
       if (url.pathname.endsWith("/series")) {
-        return json(url.pathname.includes("/1/") ? [{ paneStart: T0 - 5000 - 20_000, max: 101.25 }, { paneStart: T0 - 5000, max: 100.5 }] : []);
+        return json(
+          url.pathname.includes("/1/")
+            ? [
+                { paneStart: T0 - 5000 - 20_000, max: 101.25 },
+                { paneStart: T0 - 5000, max: 100.5 },
+              ]
+            : [],
+        );
       }
       return json([]);
     });
@@ -102,7 +133,10 @@ describe("dashboard", () => {
     let down = false;
     const calls = renderDashboard((url) => {
       if (down) return json({ message: "Bad Gateway" }, 502);
-      if (url.pathname === "/instruments") return json([{ instrument: "7", price: 1, prices: [], level: 1, eventTime: T0, receivedAt: T0 }]);
+      if (url.pathname === "/instruments")
+        return json([
+          { instrument: "7", price: 1, prices: [], level: 1, eventTime: T0, receivedAt: T0 },
+        ]);
       return json([]);
     });
     await advance(100);
@@ -128,6 +162,8 @@ describe("dashboard", () => {
   it("says so when no prices have arrived yet", async () => {
     renderDashboard(() => json([]));
     await advance(100);
-    expect(screen.getByTestId("instruments-empty").textContent).toMatch(/No prices have arrived yet/);
+    expect(screen.getByTestId("instruments-empty").textContent).toMatch(
+      /No prices have arrived yet/,
+    );
   });
 });

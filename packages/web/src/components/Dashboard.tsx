@@ -26,7 +26,15 @@ export function Dashboard({ username, region }: { username: string; region: stri
   const failure = failing ? (instruments.failureReason ?? instruments.error) : null;
   const allStale = list.length > 0 && list.every((v) => now - v.current.eventTime > STALE_AFTER_MS);
 
-  const status = failing ? "offline" : !state ? "connecting" : list.length === 0 ? "empty" : allStale ? "stale" : "live";
+  const status = failing
+    ? "offline"
+    : !state
+      ? "connecting"
+      : list.length === 0
+        ? "empty"
+        : allStale
+          ? "stale"
+          : "live";
   const statusText = {
     offline: "API unreachable",
     connecting: "Connecting…",
@@ -48,13 +56,20 @@ export function Dashboard({ username, region }: { username: string; region: stri
         <span className={`pill ${status}`} data-testid="status" data-status={status} role="status">
           <span aria-hidden="true" className="dot" />
           {statusText}
-          {state && status !== "connecting" ? <span className="muted updated"> · updated {formatAge(now - state.fetchedAt)}</span> : null}
+          {state && status !== "connecting" ? (
+            <span className="muted updated"> · updated {formatAge(now - state.fetchedAt)}</span>
+          ) : null}
         </span>
         <span className="spacer" />
         <span className="user" title={`Region ${region}`} data-testid="user">
           {username}
         </span>
-        <button type="button" className="secondary" onClick={() => void auth.signOut()} data-testid="signout">
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => void auth.signOut()}
+          data-testid="signout"
+        >
           Sign out
         </button>
       </header>
@@ -71,7 +86,9 @@ export function Dashboard({ username, region }: { username: string; region: stri
         <section className="panel overview" aria-labelledby="overview-title">
           <div className="panel-head">
             <h2 id="overview-title">Instruments</h2>
-            <span className="muted small">{state ? `${list.length} instrument${list.length === 1 ? "" : "s"}` : "\u00a0"}</span>
+            <span className="muted small">
+              {state ? `${list.length} instrument${list.length === 1 ? "" : "s"}` : "\u00a0"}
+            </span>
           </div>
           <InstrumentList
             list={state ? list : undefined}

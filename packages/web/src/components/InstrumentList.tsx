@@ -28,15 +28,21 @@ export function InstrumentList({
 
   // Arrow keys move between instruments; Enter or Space selects (native buttons).
   function onKeyDown(e: KeyboardEvent<HTMLUListElement>) {
-    const buttons = Array.from(ref.current?.querySelectorAll<HTMLButtonElement>("button[data-instrument]") ?? []);
+    const buttons = Array.from(
+      ref.current?.querySelectorAll<HTMLButtonElement>("button[data-instrument]") ?? [],
+    );
     const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
     if (i < 0) return;
     const next =
-      e.key === "ArrowDown" ? Math.min(i + 1, buttons.length - 1)
-      : e.key === "ArrowUp" ? Math.max(i - 1, 0)
-      : e.key === "Home" ? 0
-      : e.key === "End" ? buttons.length - 1
-      : -1;
+      e.key === "ArrowDown"
+        ? Math.min(i + 1, buttons.length - 1)
+        : e.key === "ArrowUp"
+          ? Math.max(i - 1, 0)
+          : e.key === "Home"
+            ? 0
+            : e.key === "End"
+              ? buttons.length - 1
+              : -1;
     if (next < 0) return;
     e.preventDefault();
     buttons[next]?.focus();
@@ -52,7 +58,12 @@ export function InstrumentList({
         <span className="num">Age</span>
       </div>
       {list === undefined ? (
-        <ul className="instrument-list" aria-busy="true" aria-label="Loading instruments" data-testid="instruments-loading">
+        <ul
+          className="instrument-list"
+          aria-busy="true"
+          aria-label="Loading instruments"
+          data-testid="instruments-loading"
+        >
           {Array.from({ length: SKELETON_ROWS }, (_, i) => (
             <li key={i}>
               <div className={`instrument-row skeleton ${loadFailed ? "failed" : ""}`} />
@@ -61,14 +72,25 @@ export function InstrumentList({
         </ul>
       ) : list.length === 0 ? (
         <p className="empty" data-testid="instruments-empty">
-          No prices have arrived yet. Ticks put into the prices stream show up here within a few seconds (locally:{" "}
-          <code>npm run produce</code>).
+          No prices have arrived yet. Ticks put into the prices stream show up here within a few
+          seconds (locally: <code>npm run produce</code>).
         </p>
       ) : (
-        <ul className="instrument-list" aria-label="Instruments" ref={ref} onKeyDown={onKeyDown} data-testid="instrument-list">
+        <ul
+          className="instrument-list"
+          aria-label="Instruments"
+          ref={ref}
+          onKeyDown={onKeyDown}
+          data-testid="instrument-list"
+        >
           {list.map((view) => (
             <li key={view.instrument}>
-              <InstrumentRow view={view} selected={view.instrument === selected} onSelect={onSelect} now={now} />
+              <InstrumentRow
+                view={view}
+                selected={view.instrument === selected}
+                onSelect={onSelect}
+                now={now}
+              />
             </li>
           ))}
         </ul>
@@ -114,7 +136,11 @@ const InstrumentRow = memo(function InstrumentRow({
       <span className="num price" data-testid="price">
         {formatCents(view.currentCents)}
       </span>
-      <span className={`num change ${change.direction}`} data-testid="change" data-direction={change.direction}>
+      <span
+        className={`num change ${change.direction}`}
+        data-testid="change"
+        data-direction={change.direction}
+      >
         <span aria-hidden="true">
           {change.arrow} {change.delta || "—"}
         </span>

@@ -1,11 +1,26 @@
 "use client";
 
-import { CartesianGrid, ComposedChart, Line, ReferenceDot, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  CartesianGrid,
+  ComposedChart,
+  Line,
+  ReferenceDot,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 import { formatClock, formatPrice, formatShortClock } from "../lib/format";
 import { niceDomain, timeTicks, type ChartPoint } from "../lib/series";
 
 // Mid-tone colours that read on both the light and the dark theme (legend swatches use the same).
-export const COLORS = { price: "#2f6fed", pane: "#8a94a6", window: "#e08a00", grid: "rgba(128,128,128,0.2)", axis: "#8a94a6" };
+export const COLORS = {
+  price: "#2f6fed",
+  pane: "#8a94a6",
+  window: "#e08a00",
+  grid: "rgba(128,128,128,0.2)",
+  axis: "#8a94a6",
+};
 
 /**
  * The chart itself. No animation, a fixed time domain that slides with the clock, ticks on round
@@ -22,7 +37,8 @@ export function PriceChart({ data, from, to }: { data: ChartPoint[]; from: numbe
   const ticks = timeTicks(from, to);
   const short = to - from > 15 * 60_000;
   let last: ChartPoint | undefined;
-  for (let i = data.length - 1; i >= 0 && !last; i--) if (data[i]!.price !== undefined) last = data[i];
+  for (let i = data.length - 1; i >= 0 && !last; i--)
+    if (data[i]!.price !== undefined) last = data[i];
 
   return (
     <ResponsiveContainer width="100%" height="100%">
@@ -82,7 +98,15 @@ export function PriceChart({ data, from, to }: { data: ChartPoint[]; from: numbe
           isAnimationActive={false}
         />
         {last && (
-          <ReferenceDot x={last.t} y={last.price} r={4} fill={COLORS.price} stroke="none" ifOverflow="hidden" isFront />
+          <ReferenceDot
+            x={last.t}
+            y={last.price}
+            r={4}
+            fill={COLORS.price}
+            stroke="none"
+            ifOverflow="hidden"
+            isFront
+          />
         )}
       </ComposedChart>
     </ResponsiveContainer>

@@ -12,7 +12,10 @@ function stubBackend(overrides: Partial<AuthBackend> = {}) {
   const backend: AuthBackend = {
     currentUser: vi.fn(async () => user),
     signIn: vi.fn(async (username: string, password: string) => {
-      if (password !== "right") throw Object.assign(new Error("Incorrect username or password."), { name: "InvalidPasswordException" });
+      if (password !== "right")
+        throw Object.assign(new Error("Incorrect username or password."), {
+          name: "InvalidPasswordException",
+        });
       user = username;
       return { kind: "done" as const };
     }),
@@ -80,7 +83,9 @@ describe("sign-in", () => {
     );
     await screen.findByTestId("signin-form");
     fill("", "");
-    expect((await screen.findByTestId("signin-error")).textContent).toMatch(/Enter your email and password/);
+    expect((await screen.findByTestId("signin-error")).textContent).toMatch(
+      /Enter your email and password/,
+    );
     expect(backend.signIn).not.toHaveBeenCalled();
   });
 
@@ -95,12 +100,16 @@ describe("sign-in", () => {
     fill("demo@example.com", "right");
     await screen.findByText(/signed in as/);
     act(() => loseSession("Your session could not be renewed. Please sign in again."));
-    expect((await screen.findByTestId("signin-notice")).textContent).toMatch(/could not be renewed/);
+    expect((await screen.findByTestId("signin-notice")).textContent).toMatch(
+      /could not be renewed/,
+    );
     await waitFor(() => expect(backend.signOut).toHaveBeenCalled());
   });
 
   it("walks a user with a temporary password through choosing a new one", async () => {
-    const { backend } = stubBackend({ signIn: vi.fn(async () => ({ kind: "newPassword" as const })) });
+    const { backend } = stubBackend({
+      signIn: vi.fn(async () => ({ kind: "newPassword" as const })),
+    });
     render(
       <AuthProvider backend={backend}>
         <Gate />
@@ -108,14 +117,19 @@ describe("sign-in", () => {
     );
     await screen.findByTestId("signin-form");
     fill("new@example.com", "temporary");
-    fireEvent.change(await screen.findByTestId("new-password"), { target: { value: "Str0ng!Password" } });
+    fireEvent.change(await screen.findByTestId("new-password"), {
+      target: { value: "Str0ng!Password" },
+    });
     fireEvent.submit(screen.getByTestId("signin-form"));
     await screen.findByText(/signed in as new@example.com/);
     expect(backend.confirmNewPassword).toHaveBeenCalledWith("Str0ng!Password");
   });
 
   it("starts signed in when a stored session is still valid, and signed out when it cannot be refreshed", async () => {
-    const valid = stubBackend({ currentUser: async () => "kept@example.com", getToken: async () => "token" });
+    const valid = stubBackend({
+      currentUser: async () => "kept@example.com",
+      getToken: async () => "token",
+    });
     const { unmount } = render(
       <AuthProvider backend={valid.backend}>
         <Gate />
@@ -124,7 +138,10 @@ describe("sign-in", () => {
     await screen.findByText(/signed in as kept@example.com/);
     unmount();
 
-    const expired = stubBackend({ currentUser: async () => "old@example.com", getToken: async () => null });
+    const expired = stubBackend({
+      currentUser: async () => "old@example.com",
+      getToken: async () => null,
+    });
     render(
       <AuthProvider backend={expired.backend}>
         <Gate />

@@ -31,11 +31,21 @@ export function SignIn() {
 
   return (
     <main className="centered">
-      <form className="card signin" onSubmit={onSubmit} aria-labelledby="signin-title" data-testid="signin-form" noValidate>
+      <form
+        className="card signin"
+        onSubmit={onSubmit}
+        aria-labelledby="signin-title"
+        data-testid="signin-form"
+        noValidate
+      >
         <h1 id="signin-title" className="brand">
           Tickstream
         </h1>
-        <p className="muted">{newPassword ? "Choose a new password to finish signing in." : "Sign in to watch live prices."}</p>
+        <p className="muted">
+          {newPassword
+            ? "Choose a new password to finish signing in."
+            : "Sign in to watch live prices."}
+        </p>
 
         {notice && !error && (
           <p className="notice" role="status" data-testid="signin-notice">
@@ -46,7 +56,14 @@ export function SignIn() {
         {newPassword ? (
           <label className="field">
             <span>New password</span>
-            <input name="newPassword" type="password" autoComplete="new-password" required autoFocus data-testid="new-password" />
+            <input
+              name="newPassword"
+              type="password"
+              autoComplete="new-password"
+              required
+              autoFocus
+              data-testid="new-password"
+            />
           </label>
         ) : (
           <>
@@ -64,20 +81,38 @@ export function SignIn() {
             </label>
             <label className="field">
               <span>Password</span>
-              <input name="password" type="password" autoComplete="current-password" required data-testid="password" />
+              <input
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                required
+                data-testid="password"
+              />
             </label>
           </>
         )}
 
         <div aria-live="assertive" className="form-error-slot">
           {error && (
-            <p className="form-error" role="alert" tabIndex={-1} ref={errorRef} data-testid="signin-error">
+            <p
+              className="form-error"
+              role="alert"
+              tabIndex={-1}
+              ref={errorRef}
+              data-testid="signin-error"
+            >
               {error}
             </p>
           )}
         </div>
 
-        <button type="submit" className="primary" disabled={busy} aria-busy={busy} data-testid="signin-submit">
+        <button
+          type="submit"
+          className="primary"
+          disabled={busy}
+          aria-busy={busy}
+          data-testid="signin-submit"
+        >
           {busy ? "Signing in…" : newPassword ? "Set password and sign in" : "Sign in"}
         </button>
         <p className="muted small">Accounts are created by an administrator.</p>

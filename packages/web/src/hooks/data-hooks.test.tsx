@@ -13,8 +13,16 @@ const T0 = Date.UTC(2026, 10, 22, 10, 0, 3);
 
 type Handler = (url: URL) => Response | Promise<Response>;
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-const tick = (price: number, eventTime: number, instrument = "3") => ({ instrument, price, prices: [price], level: 1, eventTime, receivedAt: eventTime });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const tick = (price: number, eventTime: number, instrument = "3") => ({
+  instrument,
+  price,
+  prices: [price],
+  level: 1,
+  eventTime,
+  receivedAt: eventTime,
+});
 
 function setup(handler: Handler) {
   const calls: URL[] = [];
@@ -25,7 +33,11 @@ function setup(handler: Handler) {
   });
   const onExpired = vi.fn();
   const client: QueryClient = createQueryClient(onExpired);
-  const api = createApiClient({ baseUrl: "http://api.test", getToken: async () => "token", fetch: fetchStub as unknown as typeof fetch });
+  const api = createApiClient({
+    baseUrl: "http://api.test",
+    getToken: async () => "token",
+    fetch: fetchStub as unknown as typeof fetch,
+  });
   const settings = { api, windowMs: 60_000, paneMs: 10_000, now: () => Date.now() };
   const wrapper = ({ children }: { children: ReactNode }) => (
     <DataProvider settings={settings} onSessionExpired={onExpired} client={client}>
@@ -56,7 +68,9 @@ afterEach(() => {
 describe("useInstruments", () => {
   it("polls every second and keeps the previous tick for the change", async () => {
     const answers = [[tick(100, T0 - 500)], [tick(100, T0 - 500)], [tick(101.25, T0 + 1500)]];
-    const { calls, wrapper } = setup(() => json(answers[Math.min(calls.length - 1, answers.length - 1)]));
+    const { calls, wrapper } = setup(() =>
+      json(answers[Math.min(calls.length - 1, answers.length - 1)]),
+    );
     const { result } = renderHook(() => useInstruments(), { wrapper });
 
     await advance(10);
@@ -67,7 +81,10 @@ describe("useInstruments", () => {
     expect(calls).toHaveLength(2);
     await advance(1000);
     expect(calls).toHaveLength(3);
-    expect(result.current.data?.list[0]).toMatchObject({ currentCents: 10125, previous: { cents: 10000 } });
+    expect(result.current.data?.list[0]).toMatchObject({
+      currentCents: 10125,
+      previous: { cents: 10000 },
+    });
     expect(result.current.data?.history["3"]).toHaveLength(2);
   });
 
@@ -91,7 +108,9 @@ describe("useInstruments", () => {
   it("backs off exponentially while the API is down, shows the failure, and recovers", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0); // smallest delays: the worst case for request counts
     let down = false;
-    const { calls, wrapper } = setup(() => (down ? json({ message: "Service Unavailable" }, 503) : json([tick(100, T0)])));
+    const { calls, wrapper } = setup(() =>
+      down ? json({ message: "Service Unavailable" }, 503) : json([tick(100, T0)]),
+    );
     // read what the dashboard reads (TanStack Query re-renders only for properties that are read)
     const { result } = renderHook(
       () => {
@@ -159,7 +178,9 @@ describe("useSeries", () => {
     expect(calls).toHaveLength(1);
     const first = calls[0]!;
     expect(first.pathname).toBe("/instruments/3/series");
-    expect(Number(first.searchParams.get("to")) - Number(first.searchParams.get("from"))).toBeGreaterThanOrEqual(MAX_RANGE_MS);
+    expect(
+      Number(first.searchParams.get("to")) - Number(first.searchParams.get("from")),
+    ).toBeGreaterThanOrEqual(MAX_RANGE_MS);
 
     await advance(10_000);
     expect(calls.length).toBeGreaterThanOrEqual(10);

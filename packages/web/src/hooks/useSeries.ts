@@ -30,9 +30,17 @@ export function useSeries(instrument: string | undefined, detailed: boolean) {
     queryFn: async ({ client, signal, queryKey }) => {
       const plannedAt = now();
       const prev = client.getQueryData<SeriesState>(queryKey);
-      const ranges = planSeriesFetch(prev, plannedAt, { historyMs, paneMs, overlapMs: windowMs + LATE_MARGIN_MS, futureMs: FUTURE_MS });
+      const ranges = planSeriesFetch(prev, plannedAt, {
+        historyMs,
+        paneMs,
+        overlapMs: windowMs + LATE_MARGIN_MS,
+        futureMs: FUTURE_MS,
+      });
       const results = await Promise.all(
-        ranges.map(async (range) => ({ range, panes: await api.series(instrument!, range.from, range.to, signal) })),
+        ranges.map(async (range) => ({
+          range,
+          panes: await api.series(instrument!, range.from, range.to, signal),
+        })),
       );
       return applySeriesFetch(prev, results, plannedAt, historyMs + paneMs);
     },

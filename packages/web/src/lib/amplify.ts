@@ -40,12 +40,20 @@ export const amplifyBackend: AuthBackend = {
   },
   async signIn(username, password) {
     try {
-      const res = await signIn({ username, password, options: { authFlowType: "USER_PASSWORD_AUTH" } });
+      const res = await signIn({
+        username,
+        password,
+        options: { authFlowType: "USER_PASSWORD_AUTH" },
+      });
       return outcome(res.nextStep.signInStep);
     } catch (err) {
       if ((err as Error)?.name === "UserAlreadyAuthenticatedException") {
         await signOut();
-        const res = await signIn({ username, password, options: { authFlowType: "USER_PASSWORD_AUTH" } });
+        const res = await signIn({
+          username,
+          password,
+          options: { authFlowType: "USER_PASSWORD_AUTH" },
+        });
         return outcome(res.nextStep.signInStep);
       }
       throw err;

@@ -89,7 +89,8 @@ export function parseInstruments(body: unknown): InstrumentTick[] {
   for (const item of body) {
     if (typeof item !== "object" || item === null) continue;
     const r = item as Record<string, unknown>;
-    const instrument = typeof r.instrument === "string" || isNum(r.instrument) ? String(r.instrument) : undefined;
+    const instrument =
+      typeof r.instrument === "string" || isNum(r.instrument) ? String(r.instrument) : undefined;
     if (instrument === undefined || !isNum(r.price) || !isNum(r.eventTime)) continue;
     out.push({
       instrument,
@@ -104,7 +105,8 @@ export function parseInstruments(body: unknown): InstrumentTick[] {
 }
 
 export function parsePanes(body: unknown): Pane[] {
-  if (!Array.isArray(body)) throw new BadResponseError("GET /instruments/{id}/series did not return a list");
+  if (!Array.isArray(body))
+    throw new BadResponseError("GET /instruments/{id}/series did not return a list");
   const out: Pane[] = [];
   for (const item of body) {
     const r = item as Record<string, unknown> | null;
@@ -114,19 +116,28 @@ export function parsePanes(body: unknown): Pane[] {
 }
 
 export function parseWindows(body: unknown): WindowMax[] {
-  if (!Array.isArray(body)) throw new BadResponseError("GET /instruments/{id}/windows did not return a list");
+  if (!Array.isArray(body))
+    throw new BadResponseError("GET /instruments/{id}/windows did not return a list");
   const out: WindowMax[] = [];
   for (const item of body) {
     const r = item as Record<string, unknown> | null;
     if (r && isNum(r.windowStart) && isNum(r.windowEnd) && isNum(r.max)) {
-      out.push({ windowStart: r.windowStart, windowEnd: r.windowEnd, max: r.max, final: r.final === true });
+      out.push({
+        windowStart: r.windowStart,
+        windowEnd: r.windowEnd,
+        max: r.max,
+        final: r.final === true,
+      });
     }
   }
   return out;
 }
 
 /** Combines the caller's abort signal with a timeout. */
-function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; done: () => void; timedOut: () => boolean } {
+function withTimeout(
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+): { signal: AbortSignal; done: () => void; timedOut: () => boolean } {
   const controller = new AbortController();
   let expired = false;
   const timer = setTimeout(() => {
@@ -177,7 +188,9 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     } catch (err) {
       // The identity provider could not be reached: transient, the session may still be fine.
       if (err instanceof SessionExpiredError) throw err;
-      throw new NetworkError(`Could not refresh the session: ${(err as Error)?.message ?? String(err)}`);
+      throw new NetworkError(
+        `Could not refresh the session: ${(err as Error)?.message ?? String(err)}`,
+      );
     }
     if (!t) throw new SessionExpiredError();
     return t;
@@ -194,7 +207,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       });
     } catch (err) {
       if (signal?.aborted) throw err; // cancelled by the caller: not an API failure
-      if (t.timedOut()) throw new NetworkError(`The API did not answer within ${Math.round(timeoutMs / 1000)} s`);
+      if (t.timedOut())
+        throw new NetworkError(`The API did not answer within ${Math.round(timeoutMs / 1000)} s`);
       throw new NetworkError(`Could not reach the API (${(err as Error)?.message ?? String(err)})`);
     } finally {
       t.done();
@@ -206,9 +220,16 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     if (res.status === 401) {
       // The token may have just expired or been rotated: refresh once and try again.
       res = await send(path, await token(true), signal);
-      if (res.status === 401) throw new SessionExpiredError("The API no longer accepts your session. Please sign in again.");
+      if (res.status === 401)
+        throw new SessionExpiredError(
+          "The API no longer accepts your session. Please sign in again.",
+        );
     }
-    if (!res.ok) throw new ApiError(res.status, `${path.split("?")[0]}: HTTP ${res.status} ${await errorMessage(res)}`);
+    if (!res.ok)
+      throw new ApiError(
+        res.status,
+        `${path.split("?")[0]}: HTTP ${res.status} ${await errorMessage(res)}`,
+      );
     try {
       return await res.json();
     } catch {
@@ -222,10 +243,20 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       return parseInstruments(await getJson("/instruments", signal));
     },
     async series(instrument, from, to, signal) {
-      return parsePanes(await getJson(`/instruments/${encodeURIComponent(instrument)}/series?${range(from, to)}`, signal));
+      return parsePanes(
+        await getJson(
+          `/instruments/${encodeURIComponent(instrument)}/series?${range(from, to)}`,
+          signal,
+        ),
+      );
     },
     async windows(instrument, from, to, signal) {
-      return parseWindows(await getJson(`/instruments/${encodeURIComponent(instrument)}/windows?${range(from, to)}`, signal));
+      return parseWindows(
+        await getJson(
+          `/instruments/${encodeURIComponent(instrument)}/windows?${range(from, to)}`,
+          signal,
+        ),
+      );
     },
   };
 }

@@ -1,9 +1,7 @@
 /** What the dashboard needs from the identity provider; Amplify in the app, a stub in tests. */
 
 export type SignInOutcome =
-  | { kind: "done" }
-  | { kind: "newPassword" }
-  | { kind: "unsupported"; step: string };
+  { kind: "done" } | { kind: "newPassword" } | { kind: "unsupported"; step: string };
 
 export interface AuthBackend {
   /** The signed-in user's login name, or null. */
@@ -18,17 +16,23 @@ export interface AuthBackend {
 }
 
 /** People-readable reasons for a failed sign-in. */
-export function signInErrorMessage(error: unknown, phase: "signIn" | "newPassword" = "signIn"): string {
+export function signInErrorMessage(
+  error: unknown,
+  phase: "signIn" | "newPassword" = "signIn",
+): string {
   const name = (error as { name?: string })?.name ?? "";
   const message = (error as { message?: string })?.message ?? String(error);
   switch (name) {
     case "NotAuthorizedException":
       if (/disabled/i.test(message)) return "This account is disabled. Ask an administrator.";
-      if (/attempts exceeded/i.test(message)) return "Too many failed attempts. Wait a while and try again.";
+      if (/attempts exceeded/i.test(message))
+        return "Too many failed attempts. Wait a while and try again.";
       return "Incorrect email or password.";
     case "InvalidPasswordException":
       // cognito-local answers a wrong password with this; Cognito uses it for password policy failures.
-      return phase === "newPassword" ? `The new password does not meet the policy: ${message}` : "Incorrect email or password.";
+      return phase === "newPassword"
+        ? `The new password does not meet the policy: ${message}`
+        : "Incorrect email or password.";
     case "UserNotFoundException":
       return "Incorrect email or password.";
     case "PasswordResetRequiredException":

@@ -1,6 +1,15 @@
 "use client";
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from "react";
 import { signInErrorMessage, type AuthBackend, type SignInOutcome } from "./auth-backend";
 
 export type AuthStatus =
@@ -45,7 +54,11 @@ export function AuthProvider({ backend, children }: { backend: AuthBackend; chil
       try {
         const token = await backend.getToken();
         if (!alive) return;
-        setState(token ? { status: "signedIn", username: user } : { status: "signedOut", notice: "Your session has expired. Please sign in again." });
+        setState(
+          token
+            ? { status: "signedIn", username: user }
+            : { status: "signedOut", notice: "Your session has expired. Please sign in again." },
+        );
       } catch {
         // identity provider unreachable: keep the session, the API calls will retry
         if (alive) setState({ status: "signedIn", username: user });
@@ -66,7 +79,10 @@ export function AuthProvider({ backend, children }: { backend: AuthBackend; chil
 
   useEffect(() => backend.onSessionLost(expire), [backend, expire]);
 
-  const getToken = useCallback<AuthBackend["getToken"]>((opts) => backend.getToken(opts), [backend]);
+  const getToken = useCallback<AuthBackend["getToken"]>(
+    (opts) => backend.getToken(opts),
+    [backend],
+  );
 
   const settle = useCallback(
     async (outcome: SignInOutcome, username: string): Promise<string | null> => {

@@ -16,8 +16,7 @@ export interface DashboardConfig {
 }
 
 export type ConfigResult =
-  | { ok: true; config: DashboardConfig }
-  | { ok: false; problems: string[] };
+  { ok: true; config: DashboardConfig } | { ok: false; problems: string[] };
 
 export interface RawConfig {
   NEXT_PUBLIC_API_URL?: string;
@@ -70,19 +69,25 @@ export function parseConfig(raw: RawConfig): ConfigResult {
     if (!get(key)) problems.push(`${key} is not set`);
   }
   const apiUrl = get("NEXT_PUBLIC_API_URL");
-  if (apiUrl && !isHttpUrl(apiUrl)) problems.push(`NEXT_PUBLIC_API_URL is not an http(s) URL: ${apiUrl}`);
+  if (apiUrl && !isHttpUrl(apiUrl))
+    problems.push(`NEXT_PUBLIC_API_URL is not an http(s) URL: ${apiUrl}`);
   const poolId = get("NEXT_PUBLIC_USER_POOL_ID");
-  if (poolId && !poolId.includes("_")) problems.push(`NEXT_PUBLIC_USER_POOL_ID does not look like a user pool id: ${poolId}`);
+  if (poolId && !poolId.includes("_"))
+    problems.push(`NEXT_PUBLIC_USER_POOL_ID does not look like a user pool id: ${poolId}`);
   const cognitoEndpoint = get("NEXT_PUBLIC_COGNITO_ENDPOINT");
   if (cognitoEndpoint && !isHttpUrl(cognitoEndpoint)) {
     problems.push(`NEXT_PUBLIC_COGNITO_ENDPOINT is not an http(s) URL: ${cognitoEndpoint}`);
   }
   const windowSizeMs = positiveInt(get("NEXT_PUBLIC_WINDOW_SIZE_MS"), 60_000);
   const paneMs = positiveInt(get("NEXT_PUBLIC_WINDOW_SLIDE_MS"), 10_000);
-  if (windowSizeMs === undefined) problems.push("NEXT_PUBLIC_WINDOW_SIZE_MS must be a positive whole number of milliseconds");
-  if (paneMs === undefined) problems.push("NEXT_PUBLIC_WINDOW_SLIDE_MS must be a positive whole number of milliseconds");
+  if (windowSizeMs === undefined)
+    problems.push("NEXT_PUBLIC_WINDOW_SIZE_MS must be a positive whole number of milliseconds");
+  if (paneMs === undefined)
+    problems.push("NEXT_PUBLIC_WINDOW_SLIDE_MS must be a positive whole number of milliseconds");
   if (windowSizeMs && paneMs && windowSizeMs % paneMs !== 0) {
-    problems.push("NEXT_PUBLIC_WINDOW_SIZE_MS must be a whole number of NEXT_PUBLIC_WINDOW_SLIDE_MS");
+    problems.push(
+      "NEXT_PUBLIC_WINDOW_SIZE_MS must be a whole number of NEXT_PUBLIC_WINDOW_SLIDE_MS",
+    );
   }
   if (problems.length > 0) return { ok: false, problems };
   return {

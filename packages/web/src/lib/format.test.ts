@@ -38,12 +38,27 @@ describe("change against the previous tick", () => {
       percent: "+1.00%",
       label: "up 1.00 (1.00%)",
     });
-    expect(describeChange(9950, 10000)).toMatchObject({ direction: "down", arrow: "▼", delta: "-0.50", percent: "-0.50%", label: "down 0.50 (0.50%)" });
-    expect(describeChange(10000, 10000)).toMatchObject({ direction: "flat", arrow: "▬", delta: "0.00", label: "unchanged" });
+    expect(describeChange(9950, 10000)).toMatchObject({
+      direction: "down",
+      arrow: "▼",
+      delta: "-0.50",
+      percent: "-0.50%",
+      label: "down 0.50 (0.50%)",
+    });
+    expect(describeChange(10000, 10000)).toMatchObject({
+      direction: "flat",
+      arrow: "▬",
+      delta: "0.00",
+      label: "unchanged",
+    });
   });
 
   it("says so when there is no previous tick", () => {
-    expect(describeChange(10000, undefined)).toMatchObject({ direction: "none", arrow: "", delta: "" });
+    expect(describeChange(10000, undefined)).toMatchObject({
+      direction: "none",
+      arrow: "",
+      delta: "",
+    });
   });
 
   it("rounds the percentage to two decimals and survives a zero previous price", () => {

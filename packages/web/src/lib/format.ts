@@ -41,7 +41,11 @@ export interface Change {
 
 /** Change of the latest tick against the previous one, both in cents. */
 export function describeChange(currentCents: number, previousCents: number | undefined): Change {
-  if (previousCents === undefined || !Number.isFinite(previousCents) || !Number.isFinite(currentCents)) {
+  if (
+    previousCents === undefined ||
+    !Number.isFinite(previousCents) ||
+    !Number.isFinite(currentCents)
+  ) {
     return { direction: "none", arrow: "", delta: "", percent: "", label: "no previous tick" };
   }
   const diff = currentCents - previousCents;
@@ -58,7 +62,9 @@ export function describeChange(currentCents: number, previousCents: number | und
   const absDelta = formatCents(Math.abs(diff));
   const absPercent = percent.replace(/^[+-]/, "");
   const label =
-    direction === "flat" ? "unchanged" : `${direction} ${absDelta}${absPercent ? ` (${absPercent})` : ""}`;
+    direction === "flat"
+      ? "unchanged"
+      : `${direction} ${absDelta}${absPercent ? ` (${absPercent})` : ""}`;
   return { direction, arrow, delta, percent, label };
 }
 
@@ -75,8 +81,17 @@ export function formatAge(ageMs: number): string {
   return `${Math.floor(h / 24)} d ago`;
 }
 
-const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-const shortClockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hour12: false });
+const clockFormat = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+const shortClockFormat = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  hour12: false,
+});
 
 /** Local wall-clock time, "14:03:07". */
 export function formatClock(epochMs: number): string {

@@ -13,7 +13,8 @@ export const BACKOFF_MAX_MS = 10_000;
 export function isTransient(error: unknown): boolean {
   if (error instanceof SessionExpiredError) return false;
   if (error instanceof NetworkError) return true;
-  if (error instanceof ApiError) return error.status >= 500 || error.status === 429 || error.status === 408;
+  if (error instanceof ApiError)
+    return error.status >= 500 || error.status === 429 || error.status === 408;
   if (error instanceof BadResponseError) return true;
   return true;
 }

@@ -22,7 +22,12 @@ describe("incremental pane fetch", () => {
     const first = planSeriesFetch(undefined, t0, opts);
     expect(first).toEqual([{ from: t0 - HOUR, to: t0 + 60_000, kind: "history" }]);
 
-    const s1 = applySeriesFetch(undefined, [{ range: first[0]!, panes: [{ paneStart: t0 - 20_000, max: 10 }] }], t0, HOUR + WINDOW);
+    const s1 = applySeriesFetch(
+      undefined,
+      [{ range: first[0]!, panes: [{ paneStart: t0 - 20_000, max: 10 }] }],
+      t0,
+      HOUR + WINDOW,
+    );
     const t1 = t0 + 1000;
     const next = planSeriesFetch(s1, t1, opts);
     expect(next).toEqual([{ from: t0 - 90_000, to: t1 + 60_000, kind: "tail" }]);
@@ -63,9 +68,24 @@ describe("incremental pane fetch", () => {
       { paneStart: 20, max: 4 },
     ]);
 
-    const prev: SeriesState = { panes: [{ paneStart: 0, max: 1 }, { paneStart: 100, max: 2 }], coveredFrom: 0, syncedAt: 100 };
-    const next = applySeriesFetch(prev, [{ range: { from: 90, to: 200, kind: "tail" }, panes: [{ paneStart: 150, max: 5 }] }], 200, 120);
-    expect(next.panes).toEqual([{ paneStart: 100, max: 2 }, { paneStart: 150, max: 5 }]);
+    const prev: SeriesState = {
+      panes: [
+        { paneStart: 0, max: 1 },
+        { paneStart: 100, max: 2 },
+      ],
+      coveredFrom: 0,
+      syncedAt: 100,
+    };
+    const next = applySeriesFetch(
+      prev,
+      [{ range: { from: 90, to: 200, kind: "tail" }, panes: [{ paneStart: 150, max: 5 }] }],
+      200,
+      120,
+    );
+    expect(next.panes).toEqual([
+      { paneStart: 100, max: 2 },
+      { paneStart: 150, max: 5 },
+    ]);
     expect(next.coveredFrom).toBe(80);
     expect(next.syncedAt).toBe(200);
   });
@@ -80,8 +100,18 @@ describe("one-minute sliding maximum from panes", () => {
   ];
 
   it("is the maximum of the six panes ending with the given pane", () => {
-    expect(windowMaxEndingWith(panes, 50_000, WINDOW, PANE)).toEqual({ windowStart: 0, windowEnd: 60_000, max: 9, panes: 3 });
-    expect(windowMaxEndingWith(panes, 60_000, WINDOW, PANE)).toEqual({ windowStart: 10_000, windowEnd: 70_000, max: 9, panes: 3 });
+    expect(windowMaxEndingWith(panes, 50_000, WINDOW, PANE)).toEqual({
+      windowStart: 0,
+      windowEnd: 60_000,
+      max: 9,
+      panes: 3,
+    });
+    expect(windowMaxEndingWith(panes, 60_000, WINDOW, PANE)).toEqual({
+      windowStart: 10_000,
+      windowEnd: 70_000,
+      max: 9,
+      panes: 3,
+    });
     expect(windowMaxEndingWith(panes, 70_000, WINDOW, PANE)?.max).toBe(7);
     expect(windowMaxEndingWith(panes, 200_000, WINDOW, PANE)).toBeUndefined();
   });
@@ -109,7 +139,9 @@ describe("chart data", () => {
       windowMs: WINDOW,
     });
     const byT = Object.fromEntries(data.map((p) => [p.t, p]));
-    expect(data.map((p) => p.t)).toEqual([5_000, 10_000, 12_000, 20_000, 25_000, 29_999, 30_000, 35_000]);
+    expect(data.map((p) => p.t)).toEqual([
+      5_000, 10_000, 12_000, 20_000, 25_000, 29_999, 30_000, 35_000,
+    ]);
     expect(byT[5_000]).toEqual({ t: 5_000 });
     expect(byT[12_000]).toEqual({ t: 12_000, price: 100.5, paneMax: 100.75, windowMax: 100.75 });
     expect(byT[25_000]).toEqual({ t: 25_000, price: 101, paneMax: 101, windowMax: 101 });
@@ -120,7 +152,15 @@ describe("chart data", () => {
 
   it("thins long tick histories to the last tick of each bucket", () => {
     const ticks = Array.from({ length: 1000 }, (_, i) => ({ t: i * 10, cents: i }));
-    const data = buildChartData({ ticks, panes: [], from: 0, to: 10_000, paneMs: PANE, windowMs: WINDOW, maxPricePoints: 100 });
+    const data = buildChartData({
+      ticks,
+      panes: [],
+      from: 0,
+      to: 10_000,
+      paneMs: PANE,
+      windowMs: WINDOW,
+      maxPricePoints: 100,
+    });
     const prices = data.filter((p) => p.price !== undefined);
     expect(prices.length).toBeLessThanOrEqual(101);
     expect(prices.at(-1)).toMatchObject({ t: 9990, price: 9.99 });

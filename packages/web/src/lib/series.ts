@@ -36,13 +36,21 @@ export function alignDown(t: number, step: number): number {
 }
 
 /** Which ranges to request now. */
-export function planSeriesFetch(prev: SeriesState | undefined, now: number, o: SeriesPlanOptions): FetchRange[] {
+export function planSeriesFetch(
+  prev: SeriesState | undefined,
+  now: number,
+  o: SeriesPlanOptions,
+): FetchRange[] {
   const wantFrom = alignDown(now - o.historyMs, o.paneMs);
   const to = now + o.futureMs;
   if (!prev) return [{ from: wantFrom, to, kind: "history" }];
   const ranges: FetchRange[] = [];
-  if (wantFrom < prev.coveredFrom) ranges.push({ from: wantFrom, to: prev.coveredFrom, kind: "history" });
-  const tailFrom = Math.max(wantFrom, alignDown(Math.min(prev.syncedAt, now) - o.overlapMs, o.paneMs));
+  if (wantFrom < prev.coveredFrom)
+    ranges.push({ from: wantFrom, to: prev.coveredFrom, kind: "history" });
+  const tailFrom = Math.max(
+    wantFrom,
+    alignDown(Math.min(prev.syncedAt, now) - o.overlapMs, o.paneMs),
+  );
   ranges.push({ from: tailFrom, to, kind: "tail" });
   return ranges;
 }
@@ -70,7 +78,8 @@ export function applySeriesFetch(
     coveredFrom = Math.min(coveredFrom, r.range.from);
   }
   const horizon = plannedAt - keepMs;
-  if (panes.length > 0 && panes[0]!.paneStart < horizon) panes = panes.filter((p) => p.paneStart >= horizon);
+  if (panes.length > 0 && panes[0]!.paneStart < horizon)
+    panes = panes.filter((p) => p.paneStart >= horizon);
   if (coveredFrom < horizon) coveredFrom = alignDown(horizon, 1);
   return { panes, coveredFrom, syncedAt: plannedAt };
 }
@@ -109,7 +118,12 @@ export function windowMaxEndingWith(
 }
 
 /** The one-minute maximum right now: the window that ends with the current pane. */
-export function currentWindowMax(panes: readonly Pane[], now: number, windowMs: number, paneMs: number): WindowMaxValue | undefined {
+export function currentWindowMax(
+  panes: readonly Pane[],
+  now: number,
+  windowMs: number,
+  paneMs: number,
+): WindowMaxValue | undefined {
   return windowMaxEndingWith(panes, alignDown(now, paneMs), windowMs, paneMs);
 }
 
@@ -142,7 +156,8 @@ function thin(ticks: readonly SeenTick[], from: number, to: number, maxPoints: n
   for (let i = 0; i < inRange.length; i++) {
     const k = inRange[i]!;
     const next = inRange[i + 1];
-    if (!next || Math.floor((next.t - from) / bucket) !== Math.floor((k.t - from) / bucket)) out.push(k);
+    if (!next || Math.floor((next.t - from) / bucket) !== Math.floor((k.t - from) / bucket))
+      out.push(k);
   }
   return out;
 }
@@ -187,7 +202,8 @@ export function buildChartData(input: ChartInput): ChartPoint[] {
     // close a pane's step at its end when the next pane has no data
     if (paneMap.has(b - paneMs) && !paneMap.has(b) && b - 1 >= from) at(b - 1);
   }
-  for (const k of thin(input.ticks, from, to, input.maxPricePoints ?? 600)) at(k.t).price = k.cents / 100;
+  for (const k of thin(input.ticks, from, to, input.maxPricePoints ?? 600))
+    at(k.t).price = k.cents / 100;
   at(to);
   return [...points.values()].sort((a, b) => a.t - b.t);
 }
@@ -208,7 +224,10 @@ export function niceDomain(values: readonly number[]): [number, number] | undefi
 
 /** Axis ticks at round local-time steps (at most about 7 labels). */
 export function timeTicks(from: number, to: number): number[] {
-  const steps = [5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 180_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000];
+  const steps = [
+    5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 180_000, 300_000, 600_000, 900_000, 1_800_000,
+    3_600_000,
+  ];
   const span = to - from;
   const step = steps.find((s) => span / s <= 7) ?? 3_600_000;
   const offset = new Date(from).getTimezoneOffset() * 60_000; // align to local minutes/hours

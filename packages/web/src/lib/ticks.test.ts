@@ -22,7 +22,11 @@ describe("folding polls of GET /instruments", () => {
     expect(s2.list[0]).toBe(s1.list[0]);
 
     const s3 = ingestInstruments(s2, [tick("3", 101.5, 2000)], 7000);
-    expect(s3.list[0]).toMatchObject({ currentCents: 10150, previous: { t: 1000, cents: 10000 }, seenAt: 7000 });
+    expect(s3.list[0]).toMatchObject({
+      currentCents: 10150,
+      previous: { t: 1000, cents: 10000 },
+      seenAt: 7000,
+    });
 
     // and again: the previous value survives polls that bring nothing new
     const s4 = ingestInstruments(s3, [tick("3", 101.5, 2000)], 8000);
@@ -51,11 +55,17 @@ describe("folding polls of GET /instruments", () => {
   });
 
   it("sorts instruments naturally and forgets old history", () => {
-    let s = ingestInstruments(undefined, [tick("10", 1, 0), tick("2", 1, 0), tick("AAPL", 1, 0)], 0);
+    let s = ingestInstruments(
+      undefined,
+      [tick("10", 1, 0), tick("2", 1, 0), tick("AAPL", 1, 0)],
+      0,
+    );
     expect(s.list.map((v) => v.instrument)).toEqual(["2", "10", "AAPL"]);
-    for (let i = 1; i <= 10; i++) s = ingestInstruments(s, [tick("2", 1 + i, i * 1000)], i, { keepMs: 4500, maxPoints: 100 });
+    for (let i = 1; i <= 10; i++)
+      s = ingestInstruments(s, [tick("2", 1 + i, i * 1000)], i, { keepMs: 4500, maxPoints: 100 });
     expect(s.history["2"]?.map((p) => p.t)).toEqual([6000, 7000, 8000, 9000, 10000]);
-    for (let i = 11; i <= 20; i++) s = ingestInstruments(s, [tick("2", 1 + i, i * 1000)], i, { keepMs: 1e9, maxPoints: 3 });
+    for (let i = 11; i <= 20; i++)
+      s = ingestInstruments(s, [tick("2", 1 + i, i * 1000)], i, { keepMs: 1e9, maxPoints: 3 });
     expect(s.history["2"]?.map((p) => p.t)).toEqual([18000, 19000, 20000]);
   });
 });

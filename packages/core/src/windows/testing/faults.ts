@@ -20,6 +20,7 @@ const WRITES = [
   "raiseTarget",
   "raiseWatermark",
   "recordShard",
+  "touchShard",
   "putOpenWindow",
   "deleteOpenWindow",
   "mergePane",

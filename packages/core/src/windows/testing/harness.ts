@@ -66,13 +66,15 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
     // The event source mapping: on reported failures, send again from the lowest failed record.
     let records = ticks;
     for (let attempt = 0; ; attempt++) {
+      if (attempt > 50) throw new Error("batch never succeeded");
       faultsOn = attempt < (options.faultyAttempts ?? 3);
       const outcome = await engine.processBatch(shard, records); if (process.env.DBG) console.log("attempt", attempt, records.map((t) => t.eventTime), outcome.failed, String(outcome.error), outcome.placedAt, outcome.watermark);
       faultsOn = false;
       engineLate += outcome.late;
+      if (outcome.retryWholeBatch) continue;
       if (outcome.failed.length === 0) return;
       records = records.slice(Math.min(...outcome.failed));
-      if (attempt > 50) throw new Error("batch never succeeded");
+
     }
   };
 
