@@ -10,6 +10,11 @@ const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 
 export default defineConfig({
   test: {
+    // A fresh process per file (handlers read their bindings once, at import), and no more
+    // than two at a time: the integration files each start real servers.
+    pool: "forks",
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       {
         test: {
@@ -39,8 +44,6 @@ export default defineConfig({
           env,
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // One file at a time: each starts real servers, and the machine may have two cores.
-          poolOptions: { forks: { singleFork: true } },
         },
       },
       {
@@ -51,8 +54,6 @@ export default defineConfig({
           env,
           testTimeout: 240_000,
           hookTimeout: 240_000,
-          // One file at a time: each starts real servers, and the machine may have two cores.
-          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -7,11 +7,13 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
+import { existsSync } from "node:fs";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { seedHandler } from "../baseline.js";
 import { RequestCounter, type RequestCounts } from "../counting.js";
 import { genTicks, kinesisRecord, pipeLine } from "../records.js";
+import { windowsFromCore } from "./windows-core.js";
 
 export interface WorkerArgs {
   consumer: "latest" | "windows" | "baseline";
@@ -26,6 +28,8 @@ export interface WorkerArgs {
 }
 
 export interface WorkerResult {
+  /** What ran: the handler module, or the core entry point when the module is not there. */
+  entry: string;
   invocations: number;
   msPerInvocation: number[];
   counts: RequestCounts;
@@ -92,11 +96,22 @@ async function main(): Promise<void> {
   counter.attachToAllClients();
 
   let handler: Handler;
+  let timer: Handler | undefined;
+  let entry: string;
+  const moduleFile = `packages/functions/src/${args.consumer}.ts`;
   if (args.consumer === "baseline") {
     const ddb = new DynamoDBClient({});
     handler = seedHandler(ddb, args.seedTable ?? "tickstream-seed") as Handler;
+    entry = "bench/baseline.ts seedHandler";
+  } else if (args.consumer === "windows" && !existsSync(join(ROOT, moduleFile))) {
+    const core = await windowsFromCore();
+    handler = core.batch;
+    timer = core.timer;
+    entry = "core WindowEngine.processBatch (handler module not present)";
   } else {
-    handler = await loadHandler(`packages/functions/src/${args.consumer}.ts`);
+    handler = await loadHandler(moduleFile);
+    entry = moduleFile;
+    if (args.consumer === "windows" && existsSync(join(ROOT, "packages/functions/src/windows-timer.ts"))) timer = await loadHandler("packages/functions/src/windows-timer.ts");
   }
   const events = scenarioEvents(args);
   const ctx = context(`bench-${args.consumer}`);
@@ -108,10 +123,9 @@ async function main(): Promise<void> {
     ms.push(performance.now() - t0);
     failures += res?.batchItemFailures?.length ?? 0;
   }
-  const result: WorkerResult = { invocations: events.length, msPerInvocation: ms, counts: counter.snapshot(), failures };
-  if (args.consumer === "windows") {
+  const result: WorkerResult = { entry, invocations: events.length, msPerInvocation: ms, counts: counter.snapshot(), failures };
+  if (timer) {
     try {
-      const timer = await loadHandler("packages/functions/src/windows-timer.ts");
       counter.reset();
       const t0 = performance.now();
       await timer({ version: "0", "detail-type": "Scheduled Event", source: "aws.events", time: new Date().toISOString(), detail: {} }, context("bench-windows-timer"));

@@ -32,6 +32,8 @@ export interface WriteScenario {
 }
 
 export interface WriteRow extends WriteScenario {
+  /** The module (or core entry point) that ran. */
+  entry?: string;
   invocations: number;
   failures: number;
   counts: RequestCounts;
@@ -57,18 +59,19 @@ export function scenarios(quick: boolean): WriteScenario[] {
   const out: WriteScenario[] = [];
   // The quick run keeps the 10-instrument rows only.
   const instrumentsList = quick ? [10] : [1, 10, 1000];
-  const batches = [100, 1000];
+  // The quick run: batches of 1,000 only (and the baseline's one invocation of 100).
+  const batches = quick ? [1000] : [100, 1000];
   for (const consumer of ["latest", "windows", "baseline"] as Consumer[]) {
     for (const instruments of instrumentsList) {
       for (const batchSize of batches) {
         // One write per record is exact from the first record: the baseline needs few ticks.
         if (consumer === "baseline") {
-          if (quick && batchSize > 100) continue;
-          out.push({ consumer, instruments, batchSize, ticks: quick ? batchSize : Math.max(2000, batchSize * 2) });
+          const b = quick ? 100 : batchSize;
+          out.push({ consumer, instruments, batchSize: b, ticks: quick ? b : Math.max(2000, b * 2) });
           continue;
         }
         // 1,000 instruments means up to one write per tick: fewer ticks keep dynalite's time sane.
-        const ticks = quick ? 3000 : instruments === 1000 ? 4000 : 30_000;
+        const ticks = quick ? 2000 : instruments === 1000 ? 4000 : 30_000;
         out.push({ consumer, instruments, batchSize, ticks: Math.max(ticks, batchSize * 2) });
       }
     }
@@ -77,9 +80,9 @@ export function scenarios(quick: boolean): WriteScenario[] {
   // per invocation of an on-demand stream (4 shards, 1 s batching window: 250), of 2 provisioned
   // shards (500), and of the seed (10 shards x 2 lanes, no window: 50).
   for (const batchSize of quick ? [250] : [250, 500]) {
-    for (const consumer of ["latest", "windows"] as Consumer[]) out.push({ consumer, instruments: 10, batchSize, ticks: quick ? 3000 : 30_000, costScenario: true });
+    for (const consumer of ["latest", "windows"] as Consumer[]) out.push({ consumer, instruments: 10, batchSize, ticks: quick ? 2000 : 30_000, costScenario: true });
   }
-  out.push({ consumer: "baseline", instruments: 10, batchSize: 50, ticks: quick ? 200 : 2000, costScenario: true });
+  out.push({ consumer: "baseline", instruments: 10, batchSize: 50, ticks: quick ? 100 : 2000, costScenario: true });
   return out;
 }
 
@@ -171,6 +174,7 @@ export const writes: Benchmark<WritesData> = {
           const c = res.counts;
           const row: WriteRow = {
             ...sc,
+            entry: res.entry,
             invocations: res.invocations,
             failures: res.failures,
             counts: c,
@@ -234,6 +238,7 @@ export const writes: Benchmark<WritesData> = {
     }
     const failed = d.rows.filter((x) => x.error).map((x) => `${x.consumer} ${x.instruments}/${x.batchSize}: ${x.error}`);
     const timer = ok.find((x) => x.timer)?.timer;
+    const entries = [...new Set(ok.map((x) => `${name(x.consumer)}: \`${x.entry ?? "?"}\``))];
     return [
       `Command: \`${r.meta.command}\` · ran ${r.meta.ranAt} · ${r.meta.wallSeconds.toFixed(0)} s.`,
       "",
@@ -244,6 +249,8 @@ export const writes: Benchmark<WritesData> = {
       ratios.length ? `Against the baseline at the same instruments and batch size: ${ratios.join("; ")}.` : "",
       "",
       d.wcuSource,
+      "",
+      `What ran: ${entries.join("; ")}.`,
       ...(timer ? ["", `windows-timer, one call after the run: ${timer.ms.toFixed(1)} ms, ${timer.counts.requests} requests (${timer.counts.writeRequests} writes).`] : []),
       ...(failed.length ? ["", `Not measured: ${failed.join("; ")}.`] : []),
     ].join("\n");

@@ -42,7 +42,7 @@ describe("local runtime across a restart", () => {
       quiet: true,
       window: WINDOW,
       // Small batches, no batching window: the consumers are busy when the stop comes.
-      poller: { batchSize: 50, batchingWindowMs: 0, idlePollMs: 50 },
+      poller: { batchSize: 100, batchingWindowMs: 0, idlePollMs: 50 },
       archive: { bufferIntervalMs: 200, bufferSizeBytes: 16 * 1024 },
     });
     const startTime = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;

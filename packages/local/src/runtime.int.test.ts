@@ -62,7 +62,7 @@ describe("local runtime, end to end", () => {
     // The stock-trade JSON format too.
     const json = {
       data: JSON.stringify({
-        EVENT_TIME: new Date(startTime + 3).toISOString().replace("Z", ""),
+        EVENT_TIME: new Date(ticks[ticks.length - 1]!.eventTime + 5).toISOString().replace("Z", ""),
         TICKER: "AAPL",
         PRICE: 84.51,
       }),

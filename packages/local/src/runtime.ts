@@ -88,7 +88,7 @@ export interface StartLocalOptions {
   timerIntervalMs?: number;
   /** Replace a function by another module ("path/file.export") or an in-process function. */
   handlers?: Partial<Record<FunctionKey, string | LambdaHandler>>;
-  /** POWERTOOLS_LOG_LEVEL for the functions. Default "WARN" (keeps the console readable). */
+  /** POWERTOOLS_LOG_LEVEL for the functions. Default "WARN" ("ERROR" when quiet). */
   functionLogLevel?: string;
   /** Let Powertools Metrics print its EMF lines. Default false. */
   metrics?: boolean;
@@ -267,7 +267,7 @@ async function start(
     [WINDOW_ENV.paneRetentionHours]: String(window.paneRetentionHours),
     POWERTOOLS_SERVICE_NAME: "tickstream",
     POWERTOOLS_METRICS_NAMESPACE: "Tickstream",
-    POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? "WARN",
+    POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? (quiet ? "ERROR" : "WARN"),
     POWERTOOLS_METRICS_DISABLED: options.metrics ? "false" : "true",
   };
   for (const key of Object.keys(res.tableNames) as TableKey[])

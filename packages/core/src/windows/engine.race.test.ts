@@ -15,7 +15,7 @@ import { configArb, INSTRUMENTS, tick } from "./testing/scenarios.js";
  * DynamoDB request; everything in between interleaves.
  */
 
-const RUNS = Number(process.env.WINDOW_PROPERTY_RUNS ?? 300);
+const RUNS = Number(process.env.WINDOW_PROPERTY_RUNS ?? 500);
 
 interface MergeSeen {
   instrument: string;

@@ -61,10 +61,9 @@ import { deriveWatermark } from "./watermark.js";
  * result).
  */
 
+/** The part of a logger the engine uses (Powertools' Logger fits). */
 export interface EngineLogger {
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
+  warn(message: string, attributes: { [key: string]: unknown }): void;
 }
 
 export interface WindowEngineOptions {

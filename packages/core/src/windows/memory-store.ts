@@ -153,7 +153,7 @@ export class MemoryWindowStore implements WindowStore {
     const key = windowKey(window.windowEnd, window.instrument);
     const claim = this.claims.get(key) ?? {};
     if (claim.emittedAt !== undefined) return "emitted";
-
+    if (claim.leaseUntil !== undefined && claim.leaseUntil >= now && claim.owner !== owner) return "busy";
     this.claims.set(key, { owner, leaseUntil: now + leaseMs });
     return "claimed";
   }

@@ -152,6 +152,11 @@ export async function putBatch<R extends OutRecord>(
     } catch (err) {
       const e = err as Error;
       const code = e.name || "Error";
+      if (signal?.aborted) {
+        // Given up on purpose (a second Ctrl-C): the records are undelivered, not an error.
+        for (const record of pending) out.failed.push({ record, code: "Aborted", message: "gave up before delivery" });
+        return out;
+      }
       if (!isRetryable(err)) {
         out.fatal = e;
         for (const record of pending) out.failed.push({ record, code, message: e.message });

@@ -148,6 +148,9 @@ const InstrumentRow = memo(function InstrumentRow({
       </span>
       <span className="num" data-testid="window-max">
         <span className="sr-only">one-minute high </span>
+        <span className="inline-label" aria-hidden="true">
+          1-min high{" "}
+        </span>
         {windowMax ? formatPrice(windowMax.max) : series.isPending ? "…" : "—"}
       </span>
       <span className="num age" data-testid="age">

@@ -68,7 +68,7 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
     for (let attempt = 0; ; attempt++) {
       if (attempt > 50) throw new Error("batch never succeeded");
       faultsOn = attempt < (options.faultyAttempts ?? 3);
-      const outcome = await engine.processBatch(shard, records); if (process.env.DBG) console.log("attempt", attempt, records.map((t) => t.eventTime), outcome.failed, String(outcome.error), outcome.placedAt, outcome.watermark);
+      const outcome = await engine.processBatch(shard, records);
       faultsOn = false;
       engineLate += outcome.late;
       if (outcome.retryWholeBatch) continue;

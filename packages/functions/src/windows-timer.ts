@@ -1,0 +1,44 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Context } from "aws-lambda";
+import { KinesisStream } from "sst/node/kinesis-stream";
+import { Table } from "sst/node/table";
+import { documentClient, kinesisClient } from "@tickstream/core/aws";
+import { readWindowConfig } from "@tickstream/core/config";
+import { createWindowEngine } from "@tickstream/core/windows/consumer";
+
+/**
+ * Windows timer (schedule: every minute in AWS, every second locally): advances the watermark
+ * by wall clock when shards go idle, finalizes and emits the windows that are due, and finishes
+ * any close or emit another invocation left half done. The rules live in
+ * packages/core/src/windows/engine.ts.
+ */
+
+const logger = new Logger({ serviceName: "windows-timer" });
+const metrics = new Metrics({ namespace: "Tickstream", serviceName: "windows-timer" });
+
+/** This function's SDK clients; exported so that tests can add middleware (e.g. injected faults). */
+export const clients = { doc: documentClient(), kinesis: kinesisClient() };
+
+const engine = createWindowEngine({
+  doc: clients.doc,
+  kinesis: clients.kinesis,
+  tables: { panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName },
+  windowsStream: KinesisStream.Windows.streamName,
+  config: readWindowConfig(),
+  logger,
+});
+
+export async function handler(_event?: unknown, context?: Context): Promise<{ watermark: number | null; windowsEmitted: number }> {
+  if (context) logger.addContext(context);
+  try {
+    const outcome = await engine.closeDue();
+    metrics.addMetric("WindowsEmitted", MetricUnit.Count, outcome.windowsEmitted);
+    metrics.addMetric("WritesIssued", MetricUnit.Count, outcome.writesIssued);
+    logger.debug("timer done", { ...outcome });
+    const watermark = outcome.watermark === Number.MIN_SAFE_INTEGER ? null : outcome.watermark;
+    return { watermark, windowsEmitted: outcome.windowsEmitted };
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,54 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { KinesisStream } from "sst/node/kinesis-stream";
+import { Table } from "sst/node/table";
+import { documentClient, kinesisClient } from "@tickstream/core/aws";
+import { readWindowConfig } from "@tickstream/core/config";
+import { createWindowEngine, processWindowsEvent } from "@tickstream/core/windows/consumer";
+
+/**
+ * Windows consumer (Kinesis `prices`): decode -> place ticks into panes against the watermark
+ * -> advance the watermark -> finalize and emit closed windows to the `windows` stream ->
+ * partial batch response. The rules live in packages/core/src/windows/.
+ */
+
+const logger = new Logger({ serviceName: "windows" });
+const metrics = new Metrics({ namespace: "Tickstream", serviceName: "windows" });
+
+/** This function's SDK clients; exported so that tests can add middleware (e.g. injected faults). */
+export const clients = { doc: documentClient(), kinesis: kinesisClient() };
+
+const engine = createWindowEngine({
+  doc: clients.doc,
+  kinesis: clients.kinesis,
+  tables: { panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName },
+  windowsStream: KinesisStream.Windows.streamName,
+  config: readWindowConfig(),
+  logger,
+});
+
+export async function handler(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
+  if (context) logger.addContext(context);
+  try {
+    const outcome = await processWindowsEvent(event, engine);
+    metrics.addMetric("TicksProcessed", MetricUnit.Count, outcome.ticks);
+    metrics.addMetric("LateTicks", MetricUnit.Count, outcome.late);
+    metrics.addMetric("BadRecords", MetricUnit.Count, outcome.badRecords);
+    metrics.addMetric("WritesIssued", MetricUnit.Count, outcome.writesIssued);
+    metrics.addMetric("WindowsEmitted", MetricUnit.Count, outcome.windowsEmitted);
+    if (outcome.late > 0) logger.warn("late ticks", { count: outcome.late, watermark: outcome.watermark, samples: outcome.lateSamples });
+    if (outcome.badRecords > 0) logger.warn("bad records", { count: outcome.badRecords });
+    for (const error of outcome.errors) logger.error("windows batch error", { error: error as Error });
+    logger.debug("batch done", {
+      records: outcome.records,
+      watermark: outcome.watermark,
+      windowsFinalized: outcome.windowsFinalized,
+      windowsEmitted: outcome.windowsEmitted,
+      batchItemFailures: outcome.response.batchItemFailures.length,
+    });
+    return outcome.response;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
