@@ -35,6 +35,8 @@ interface Args {
   quick: boolean;
   only: string[] | null;
   help: boolean;
+  /** Regenerate BENCHMARKS.md from bench/results.json without running anything. */
+  renderOnly?: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -43,6 +45,7 @@ export function parseArgs(argv: string[]): Args {
     const a = argv[i] as string;
     if (a === "--quick") args.quick = true;
     else if (a === "--help" || a === "-h") args.help = true;
+    else if (a === "--render-only") args.renderOnly = true;
     else if (a === "--only" || a.startsWith("--only=")) {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
       if (!v) throw new Error("--only needs a benchmark name");
@@ -73,10 +76,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
   if (args.help) {
-    console.log(`usage: npm run bench [-- --quick] [-- --only ${BENCHMARKS.map((b) => b.name).join("|")}]`);
+    console.log(`usage: npm run bench [-- --quick] [-- --only ${BENCHMARKS.map((b) => b.name).join("|")}] [-- --render-only]`);
     return;
   }
-  const selected = BENCHMARKS.filter((b) => !args.only || args.only.includes(b.name));
+  const selected = args.renderOnly ? [] : BENCHMARKS.filter((b) => !args.only || args.only.includes(b.name));
   const results = readResults();
   const started = Date.now();
   const log = (m: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${m}`);
@@ -120,7 +123,11 @@ async function main(): Promise<void> {
 
   await stopLocal();
 
-  const sections: Record<string, string> = { header: header(results, commandLine(argv), (Date.now() - started) / 1000) };
+  if (selected.length) {
+    results.lastRun = { command: commandLine(argv), finishedAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 };
+    writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
+  }
+  const sections: Record<string, string> = { header: header(results) };
   for (const b of BENCHMARKS) {
     const r = results.sections[b.name];
     sections[b.name] = r ? b.render(r, results) : `_Not run yet: \`npm run bench -- --only ${b.name}\`._`;

@@ -19,6 +19,8 @@ export interface SectionResult<T = unknown> {
 
 export interface Results {
   updatedAt: string;
+  /** The last `npm run bench` invocation that ran benchmarks. */
+  lastRun?: { command: string; finishedAt: string; wallSeconds: number };
   sections: Record<string, SectionResult>;
 }
 

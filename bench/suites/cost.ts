@@ -124,7 +124,7 @@ export const cost: Benchmark<CostData> = {
       "",
       costTable(d.designs),
       "",
-      `${cheapest.name} costs ${(seed.total / cheapest.total).toFixed(1)}x less than the seed's design per month ($${cheapest.total.toFixed(0)} vs $${seed.total.toFixed(0)}); the difference is DynamoDB (one write per instrument per batch instead of one per tick) and Kinesis (no 10 idle shards with extended retention).`,
+      `${cheapest.name}: $${cheapest.total.toFixed(0)} a month against $${seed.total.toFixed(0)} for the seed's design (${(seed.total / cheapest.total).toFixed(1)}x less). By service, this design minus the seed's: ${(["DynamoDB", "Kinesis", "Lambda", "Firehose", "S3"] as const).map((k) => `${k} ${cheapest.byService[k] - seed.byService[k] >= 0 ? "+" : "−"}$${Math.abs(cheapest.byService[k] - seed.byService[k]).toFixed(0)}`).join(", ")}.`,
       "",
       "Assumptions:",
       "",

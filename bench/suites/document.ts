@@ -1,13 +1,15 @@
 import type { Results } from "../types.js";
 
 /** The generated head of BENCHMARKS.md: the machine, the command, the date. */
-export function header(results: Results, command: string, wallSeconds: number): string {
+export function header(results: Results): string {
   const metas = Object.entries(results.sections).map(([name, s]) => ({ name, ...s.meta }));
   const m = metas.map((x) => x.machine).find(Boolean);
-  const lines = [
-    `Last run: \`${command}\`, finished ${results.updatedAt}, ${wallSeconds.toFixed(0)} s wall time.`,
-    "",
-  ];
+  const last = results.lastRun ?? {
+    command: metas[metas.length - 1]?.command ?? "npm run bench",
+    finishedAt: results.updatedAt,
+    wallSeconds: metas.reduce((a, x) => a + x.wallSeconds, 0),
+  };
+  const lines = [`Last run: \`${last.command}\`, finished ${last.finishedAt}, ${last.wallSeconds.toFixed(0)} s wall time.`, ""];
   if (m) {
     lines.push(
       `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.platform} (kernel ${m.kernel}); load average at the end ${m.loadAverage.join(" / ")}. Shared and noisy: every figure is a median over repetitions with its spread, and each is compared with a baseline measured in the same run.`,

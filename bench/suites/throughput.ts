@@ -50,8 +50,8 @@ export const throughput: Benchmark<ThroughputData> = {
   name: "throughput",
   title: "decode + aggregate throughput in process, vs the seed-style baseline",
   async run(ctx) {
-    const ticksPerPass = ctx.quick ? 40_000 : 200_000;
-    const repetitions = ctx.quick ? 5 : 11;
+    const ticksPerPass = ctx.quick ? 15_000 : 100_000;
+    const repetitions = ctx.quick ? 5 : 9;
     const warmupPasses = ctx.quick ? 2 : 3;
     const batchSize = 500;
     const instruments = 10;

@@ -2,6 +2,7 @@
 // NEXT_PUBLIC_* settings are read at build time (NextjsSite and the local runtime set them).
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 
+import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,4 +44,11 @@ const nextConfig = {
   },
 };
 
-export default nextConfig;
+// `next dev` (what the local runtime starts) writes to its own directory: `next build` (and
+// open-next, which reads `.next`) empties `.next` except `.next/cache`, so a build, e.g. an
+// `sst deploy` from the same checkout, no longer pulls the files from under a running dev server.
+export default function config(phase) {
+  return phase === PHASE_DEVELOPMENT_SERVER
+    ? { ...nextConfig, distDir: ".next/cache/dev" }
+    : nextConfig;
+}

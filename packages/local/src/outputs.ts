@@ -1,5 +1,6 @@
 import type { TableNames } from "@tickstream/core/provision";
 import { readJson, writeJsonAtomic } from "./files.js";
+import { isProcessAlive } from "./lock.js";
 import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";
 
 /**
@@ -44,5 +45,8 @@ export async function writeOutputs(dataDir: string, outputs: LocalOutputs): Prom
 
 /** The outputs of the runtime running on that data directory, or undefined if none is running. */
 export async function readOutputs(dataDir = DEFAULT_DATA_DIR): Promise<LocalOutputs | undefined> {
-  return readJson<LocalOutputs>(outputsPath(dataDir));
+  const outputs = await readJson<LocalOutputs>(outputsPath(dataDir));
+  // Left behind by a runtime that was killed: it describes nothing that runs.
+  if (outputs && !isProcessAlive(outputs.pid)) return undefined;
+  return outputs;
 }

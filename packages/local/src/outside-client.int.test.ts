@@ -119,12 +119,15 @@ describe("npm start, used from outside", () => {
       { instrument: "AAPL", price: 84.51 },
     ]);
 
-    // Ctrl-C's cousin: everything stops, the ports close, outputs.json goes away.
-    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    // SIGTERM to npm alone (as a process manager would send it): npm and its shell go at once,
+    // the runtime notices and stops everything it started. Its output pipe closes when the last
+    // process holding it has exited.
+    const closed = new Promise<void>((r) => child!.stdout!.once("close", () => r()));
     child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error(`still running:\n${output}`)), 30_000))]);
     expect(output).toContain("Stopped.");
     expect(existsSync(join(dir, "outputs.json"))).toBe(false);
+    expect(existsSync(join(dir, "runtime.lock"))).toBe(false);
     for (const url of [out.cognitoEndpoint, out.apiUrl, out.kinesisEndpoint]) {
       await expect(fetch(url, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
     }

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole product on this machine. See docs/local.md.
  */
-import { relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   DEFAULT_PORTS,
@@ -12,6 +13,7 @@ import {
   type PortMap,
   type PortName,
 } from "./ports.js";
+import { isProcessAlive } from "./lock.js";
 import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";
 import type { LocalRuntime, StartLocalOptions } from "./runtime.js";
 
@@ -107,22 +109,70 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   return args;
 }
 
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}
+
 function readyBanner(rt: LocalRuntime): string {
   const o = rt.outputs;
-  const rel =
-    relative(process.cwd(), dataLayout(o.dataDir).outputs) || dataLayout(o.dataDir).outputs;
+  const layout = dataLayout(o.dataDir);
   const lines = [
     "",
     "Tickstream is running locally.",
     ...(o.webUrl ? [`  Dashboard   ${o.webUrl}`] : []),
     `  API         ${o.apiUrl}`,
     `  Sign in     ${o.demoUser.username}  /  ${o.demoUser.password}`,
-    `  Outputs     ${rel}  (endpoints, stream and table names for your own tools)`,
-    `  Logs        ${relative(process.cwd(), dataLayout(o.dataDir).logs) || "."}/`,
+    `  Outputs     ${shortPath(layout.outputs)}  (endpoints, stream and table names for your own tools)`,
+    `  Logs        ${shortPath(layout.logs)}/`,
     "Press Ctrl-C to stop.",
     "",
   ];
   return lines.join("\n");
+}
+
+/**
+ * `npm start` runs `sh -c "tsx …"`, and tsx runs this file in a child process. A SIGTERM sent to
+ * npm alone (a process manager, a test harness) ends npm and the shell but not tsx, which would
+ * leave the runtime orphaned and its ports taken. So the runtime watches the processes that
+ * launched it, up to npm or npx, and stops when one of them is gone. (Ctrl-C in a terminal
+ * reaches every process of the foreground group and needs none of this.)
+ */
+export function launcherChain(): number[] {
+  const chain: number[] = [];
+  if (process.platform !== "linux") return process.ppid > 1 ? [process.ppid] : chain;
+  let pid = process.ppid;
+  for (let depth = 0; depth < 4 && pid > 1; depth++) {
+    let program: string;
+    let ppid: number;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      // npm rewrites its process title ("npm start …"): the first word is the program.
+      program = basename((argv[0] ?? "").split(" ")[0]!);
+      if (program === "node") program = basename(argv[1] ?? "");
+      ppid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+    } catch {
+      break;
+    }
+    const launcher = /^(npm|npx)(-cli\.js)?$/.test(program);
+    if (depth > 0 && !launcher && !/^(sh|dash|tsx|cli\.mjs)$/.test(program)) break;
+    chain.push(pid);
+    if (launcher) break;
+    pid = ppid;
+  }
+  return chain;
+}
+
+function watchLauncher(onGone: () => void): void {
+  const chain = launcherChain();
+  if (chain.length === 0) return;
+  const timer = setInterval(() => {
+    if (chain.some((pid) => !isProcessAlive(pid))) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1000);
+  timer.unref();
 }
 
 async function main(): Promise<number> {
@@ -143,10 +193,15 @@ async function main(): Promise<number> {
 
   let rt: LocalRuntime | undefined;
   let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping || !rt) {
-      // A second signal, or one while still starting: leave now. Child processes follow their
-      // guard out (it watches this process), in-process servers end with it.
+  /** A signal stops everything; a second signal (or one while starting) leaves at once. */
+  const shutdown = (signal: NodeJS.Signals, insist = true) => {
+    if (stopping) {
+      if (insist) process.exit(signal === "SIGINT" ? 130 : 143);
+      return;
+    }
+    if (!rt) {
+      // Still starting: child processes follow their guard out (it watches this process), the
+      // in-process servers end with it, and the next start takes over the stale lock.
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
     console.log("\nStopping…");
@@ -163,6 +218,11 @@ async function main(): Promise<number> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  process.on("SIGHUP", shutdown);
+  watchLauncher(() => {
+    if (!stopping) console.log("\nThe command that started the runtime is gone.");
+    shutdown("SIGTERM", false);
+  });
 
   const { startLocal } = await import("./runtime.js");
   const options: StartLocalOptions = {

@@ -9,12 +9,13 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { WindowResult } from "./result.js";
-import { GLOBAL_KEY, STATE_KINDS, windowKey, windowKeyBound } from "./state-keys.js";
+import { GLOBAL_KEY, STATE_KINDS, windowKey, windowKeyRange } from "./state-keys.js";
 import type {
   ClaimOutcome,
   GlobalWatermark,
   MergeOutcome,
   OpenWindow,
+  OpenWindowRange,
   PaneMax,
   ShardState,
   WindowStore,
@@ -95,14 +96,16 @@ export class DynamoWindowStore implements WindowStore {
     }
   }
 
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
+  /** Every page of a Query, or the first `limit` items. */
+  private async queryAll(input: QueryCommandInput, limit?: number): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      const remaining = limit === undefined ? undefined : limit - items.length;
+      const out = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start, ...(remaining === undefined ? {} : { Limit: remaining }) }));
       items.push(...((out.Items ?? []) as Item[]));
       start = out.LastEvaluatedKey;
-    } while (start);
+    } while (start && (limit === undefined || items.length < limit));
     return items;
   }
 
@@ -233,15 +236,19 @@ export class DynamoWindowStore implements WindowStore {
     );
   }
 
-  async listOpenWindows(endAtMost: number): Promise<OpenWindow[]> {
-    const bound = windowKeyBound(endAtMost);
-    if (bound === null) return [];
-    const items = await this.queryAll({
-      TableName: this.tables.state,
-      KeyConditionExpression: "pk = :pk AND sk < :bound",
-      ExpressionAttributeValues: { ":pk": STATE_KINDS.open, ":bound": bound },
-      ConsistentRead: true,
-    });
+  async listOpenWindows(range: OpenWindowRange): Promise<OpenWindow[]> {
+    const keys = windowKeyRange(range.after, range.atMost, range.startAfter);
+    if (keys === null) return [];
+    // BETWEEN is inclusive; the upper bound is a bare padded time, never a key itself.
+    const items = await this.queryAll(
+      {
+        TableName: this.tables.state,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+        ExpressionAttributeValues: { ":pk": STATE_KINDS.open, ":lo": keys.lower, ":hi": keys.upper },
+        ConsistentRead: true,
+      },
+      range.limit,
+    );
     return items.map((i) => ({ instrument: String(i.instrument), windowStart: Number(i.windowStart), windowEnd: Number(i.windowEnd) }));
   }
 

@@ -15,7 +15,16 @@ import { sortResults } from "./testing/reference.js";
  * timer runs, restarts (cold caches).
  */
 
+/** Lets the test runner talk to its worker between runs (everything else here is microtasks). */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const RUNS = Number(process.env.WINDOW_PROPERTY_RUNS ?? 300);
+
+/** Engine round sizes: the defaults, or tiny ones so that closing and emitting take rounds. */
+const roundsArb = fc.oneof(
+  fc.constant({}),
+  fc.record({ windowsPerRound: fc.integer({ min: 1, max: 4 }), recordsPerRound: fc.integer({ min: 1, max: 4 }) }),
+);
 
 function checkAgainstReference(result: ScenarioResult, exactlyOnce: boolean): void {
   const { reference, memory, records } = result;
@@ -52,9 +61,11 @@ function checkAgainstReference(result: ScenarioResult, exactlyOnce: boolean): vo
 describe("window engine against the reference model", { timeout: 600_000 }, () => {
   it("random streams, duplicates, replays, idle periods, restarts: same panes, results, records and API", async () => {
     await fc.assert(
-      fc.asyncProperty(configArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), rawOpsArb(80), async (config, shards, instruments, raw) => {
+      fc.asyncProperty(configArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), rawOpsArb(80), roundsArb, async (config, shards, instruments, raw, rounds) => {
+        await yieldToEventLoop();
         const ops = materialize(raw, shards, instruments);
         const result = await runScenario(config, ops, {
+          ...rounds,
           // Mid-run: the API and the watermark agree with the reference after every step.
           afterOp: async ({ reference, store, engineLate }) => {
             expect(await apiView(store, config, INSTRUMENTS, 0, horizon(ops, config))).toEqual(referenceView(reference, INSTRUMENTS, 0, horizon(ops, config)));
@@ -80,9 +91,11 @@ describe("window engine against the reference model", { timeout: 600_000 }, () =
         rawOpsArb(80),
         fc.integer(),
         fc.constantFrom(0.05, 0.15, 0.3),
-        async (config, shards, instruments, raw, seed, faultRate) => {
+        roundsArb,
+        async (config, shards, instruments, raw, seed, faultRate, rounds) => {
+        await yieldToEventLoop();
           const ops = materialize(raw, shards, instruments);
-          const result = await runScenario(config, ops, { faultRate, seed });
+          const result = await runScenario(config, ops, { faultRate, seed, ...rounds });
           checkAgainstReference(result, false);
           expect(await apiView(result.memory, config, INSTRUMENTS, 0, horizon(ops, config))).toEqual(referenceView(result.reference, INSTRUMENTS, 0, horizon(ops, config)));
         },
@@ -94,6 +107,7 @@ describe("window engine against the reference model", { timeout: 600_000 }, () =
   it("a replayed batch changes nothing and emits nothing", async () => {
     await fc.assert(
       fc.asyncProperty(configArb, fc.integer({ min: 1, max: 3 }), rawOpsArb(80), fc.nat(), async (config, shards, raw, pick) => {
+        await yieldToEventLoop();
         const ops = materialize(raw, shards, 3);
         const batches = ops.filter((o) => o.kind === "batch");
         fc.pre(batches.length > 0);
@@ -148,6 +162,7 @@ describe("window engine against the reference model", { timeout: 600_000 }, () =
       });
     await fc.assert(
       fc.asyncProperty(inOrderArb, async ({ config, all, ops, seed, faultRate }) => {
+        await yieldToEventLoop();
         const result = await runScenario(config, ops, { faultRate, seed });
         expect(result.reference.late).toBe(0);
         if (faultRate === 0) expect(result.engineLate).toBe(0);

@@ -17,7 +17,8 @@ import { deriveWatermark } from "./watermark.js";
  * written; all state lives in the store, so any invocation (a batch of any shard, or the
  * timer) can pick up work another one left half done.
  *
- * Protocol (docs/dynamodb.md, "Windows", has the long form with the failure cases)
+ * Protocol (docs/dynamodb.md, "Panes, Windows and State tables", has the long form with the
+ * failure cases)
  *
  * State: the global item {watermark, target}; per shard {maxEventTime, pendingMax,
  * lastBatchAt}; the index of windows still to close; emit claims. Panes carry a `fence`.
@@ -26,12 +27,13 @@ import { deriveWatermark } from "./watermark.js";
  *   A1 read global {watermark W, target T} and the shards; derive D from the shards at `now`.
  *   A2 target' = max(T, D). If target' <= W: nothing to do.
  *   A3 raise target to target' (announces the advance before looking at the index).
- *   A4 list index entries with end <= target'; keep those with end > W (the due windows).
- *   A5 fence every pane of every due window at target' (a pane refuses merges placed against
- *      a watermark below its fence), then read the panes and compute each window's max.
+ *   A4 list index entries with end in (W, through], through <= target' chosen so that a round
+ *      holds at most `windowsPerRound` windows and never splits one end time.
+ *   A5 fence every pane of those windows at `through` (a pane refuses merges placed against a
+ *      watermark below its fence), then read the panes and compute each window's max.
  *   A6 re-read the watermark; for due windows with end still > it, store the final result
  *      (put if absent: the first computation wins; every computation reads the same panes).
- *   A7 raise the watermark to target'.
+ *   A7 raise the watermark to `through`; repeat A4–A7 until it reaches target'.
  *
  * processBatch(shard, ticks):
  *   B1 advance(now); the returned watermark is the one the batch is placed against (wm).
@@ -42,13 +44,15 @@ import { deriveWatermark } from "./watermark.js";
  *      been merged yet).
  *   B4 one conditional max-merge per pane group, placed at wm (refused if fenced above wm:
  *      then start again from B1 with the newer watermark).
- *   B5 record the shard's progress: maxEventTime (only when every group merged), lastBatchAt.
+ *   B5 record the shard's progress: maxEventTime and lastBatchAt when every group merged;
+ *      else the max of the records before the first failed one, as pendingMax.
  *   B6 advance(now) again and emit what is due. Failures here do not fail the batch: the
  *      state says what is left, and the next batch or the timer finishes it.
  *
- * emitDue(watermark): for every index entry with end <= watermark: no stored result -> the
- * window held no tick, drop the entry; else claim (lease) -> PutRecords -> mark emitted ->
- * drop the entry. An entry already marked emitted is dropped without a put.
+ * emitDue(watermark), `recordsPerRound` entries at a time: for every index entry with end <=
+ * watermark: no stored result -> the window held no tick, drop the entry; else claim (lease)
+ * -> PutRecords -> mark emitted -> drop the entry. An entry already marked emitted is dropped
+ * without a put.
  *
  * Why it holds: a window's result is stored (A6) before the watermark passes its end (A7),
  * and batches only place against the effective watermark (B1), so no tick late for a window
@@ -79,6 +83,15 @@ export interface WindowEngineOptions {
   leaseMs?: number;
   /** Times a batch is placed again after racing an advance before its groups are failed. */
   maxRestarts?: number;
+  /** Windows finalized per round of an advance (each round raises the watermark). */
+  windowsPerRound?: number;
+  /** Records emitted per round (one PutRecords call at most). */
+  recordsPerRound?: number;
+  /**
+   * Real time (ms) an advance or an emit may keep starting new rounds. Past it, an advance
+   * throws (its rounds so far are kept; the next run continues) and emission stops.
+   */
+  budgetMs?: number;
 }
 
 export interface LateTickSample {
@@ -126,7 +139,7 @@ interface Advance {
   raised: boolean;
 }
 
-const DEFAULTS = { concurrency: 24, leaseMs: 60_000, maxRestarts: 3 } as const;
+const DEFAULTS = { concurrency: 24, leaseMs: 60_000, maxRestarts: 3, windowsPerRound: 1000, recordsPerRound: 500, budgetMs: 10_000 } as const;
 const INDEX_CACHE_MAX = 200_000;
 
 class Restart extends Error {}
@@ -141,6 +154,9 @@ export class WindowEngine {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly maxRestarts: number;
+  private readonly windowsPerRound: number;
+  private readonly recordsPerRound: number;
+  private readonly budgetMs: number;
   /** Index entries this process has written and seen confirmed (B3), by windowKey. */
   private readonly indexed = new Set<string>();
 
@@ -154,6 +170,9 @@ export class WindowEngine {
     this.concurrency = options.concurrency ?? DEFAULTS.concurrency;
     this.leaseMs = options.leaseMs ?? DEFAULTS.leaseMs;
     this.maxRestarts = options.maxRestarts ?? DEFAULTS.maxRestarts;
+    this.windowsPerRound = Math.max(1, options.windowsPerRound ?? DEFAULTS.windowsPerRound);
+    this.recordsPerRound = Math.max(1, Math.min(options.recordsPerRound ?? DEFAULTS.recordsPerRound, 500));
+    this.budgetMs = options.budgetMs ?? DEFAULTS.budgetMs;
   }
 
   /** Processes one batch of one shard, ticks in stream order. Never rejects. */
@@ -192,7 +211,7 @@ export class WindowEngine {
     let merges: (MergeOutcome | { error: unknown })[];
     try {
       for (let attempt = 0; ; attempt++) {
-        adv = await this.advance(now);
+        adv = await this.advance(now, true);
         raised ||= adv.raised;
         outcome.windowsFinalized += adv.finalized;
         agg = aggregateBatch(ticks, adv.watermark, this.shape);
@@ -251,7 +270,7 @@ export class WindowEngine {
 
     // B6: advance and emit; anything left undone here is picked up by the next run.
     try {
-      const after = await this.advance(now);
+      const after = await this.advance(now, false);
       raised ||= after.raised;
       outcome.windowsFinalized += after.finalized;
       outcome.watermark = after.watermark;
@@ -275,7 +294,7 @@ export class WindowEngine {
   async closeDue(): Promise<CloseOutcome> {
     const now = this.clock();
     const writesBefore = this.store.writesIssued;
-    const adv = await this.advance(now);
+    const adv = await this.advance(now, false);
     const windowsEmitted = await this.emitDue(now, adv.watermark);
     return {
       watermark: adv.watermark,
@@ -285,21 +304,53 @@ export class WindowEngine {
     };
   }
 
-  /** A1–A7. */
-  private async advance(now: number): Promise<Advance> {
+  /**
+   * A1–A7. Finalizes in rounds of at most `windowsPerRound` windows, raising the watermark after
+   * each, until it reaches the target. When the budget runs out the rounds done are kept and
+   * the next run continues: a batch (`complete`) then fails, since it may only be placed against
+   * a watermark that is final; the timer and B6 return what they reached.
+   */
+  private async advance(now: number, complete: boolean): Promise<Advance> {
     const [global, shards] = await Promise.all([this.store.readGlobal(), this.store.listShards()]);
     const target = Math.max(global.target, deriveWatermark(shards, now, this.config));
     if (target <= global.watermark) return { watermark: global.watermark, shards, finalized: 0, raised: false };
     if (target > global.target) await this.store.raiseTarget(target);
-    const finalized = await this.finalize(target, global.watermark);
-    await this.store.raiseWatermark(target);
+    const deadline = Date.now() + this.budgetMs;
+    let watermark = global.watermark;
+    let finalized = 0;
+    while (watermark < target) {
+      if (Date.now() > deadline) {
+        if (complete) throw new Error(`closing windows up to ${target} outlasted the budget at ${watermark}; the next run continues`);
+        this.logger?.warn("closing windows continues in the next run", { target, watermark });
+        return { watermark, shards, finalized, raised: watermark > global.watermark };
+      }
+      const round = await this.finalizeRound(target, watermark);
+      finalized += round.finalized;
+      await this.store.raiseWatermark(round.through);
+      watermark = round.through;
+    }
     return { watermark: target, shards, finalized, raised: true };
   }
 
-  /** A4–A6: stores the results of windows with end in (previous, target]. */
-  private async finalize(target: number, previous: number): Promise<number> {
-    const due = (await this.store.listOpenWindows(target)).filter((w) => w.windowEnd > previous);
-    if (due.length === 0) return 0;
+  /**
+   * A4–A6 for the next windows with end in (previous, target]: at most windowsPerRound of them,
+   * never splitting the windows of one end time. Returns the watermark they allow.
+   */
+  private async finalizeRound(target: number, previous: number): Promise<{ through: number; finalized: number }> {
+    let due = await this.store.listOpenWindows({ after: previous, atMost: target, limit: this.windowsPerRound });
+    let through = target;
+    if (due.length === this.windowsPerRound) {
+      const lastEnd = due[due.length - 1]!.windowEnd;
+      const before = due.filter((w) => w.windowEnd < lastEnd);
+      if (before.length > 0) {
+        due = before;
+        through = lastEnd - 1;
+      } else {
+        due = await this.store.listOpenWindows({ after: lastEnd - 1, atMost: lastEnd });
+        through = lastEnd;
+      }
+    }
+    if (due.length === 0) return { through, finalized: 0 };
     const byInstrument = groupByInstrument(due);
     const fences: [string, number][] = [];
     for (const [instrument, windows] of byInstrument) {
@@ -307,7 +358,7 @@ export class WindowEngine {
       for (const w of windows) for (const p of panesOfWindow(w.windowStart, this.shape)) panes.add(p);
       for (const p of panes) fences.push([instrument, p]);
     }
-    await mapBounded(fences, this.concurrency, ([instrument, p]) => this.store.fencePane(instrument, p, target));
+    await mapBounded(fences, this.concurrency, ([instrument, p]) => this.store.fencePane(instrument, p, through));
 
     const computed: WindowResult[] = [];
     await mapBounded([...byInstrument], this.concurrency, async ([instrument, windows]) => {
@@ -326,7 +377,7 @@ export class WindowEngine {
     const { watermark } = await this.store.readGlobal();
     const toStore = computed.filter((r) => r.windowEnd > watermark);
     await mapBounded(toStore, this.concurrency, (r) => this.store.putFinal(r));
-    return toStore.length;
+    return { through, finalized: toStore.length };
   }
 
   /** B3. Throws Restart when an advance may have missed the new entries. */
@@ -354,10 +405,22 @@ export class WindowEngine {
     );
   }
 
-  /** Emits every finalized window still in the index; returns how many records were put. */
+  /** Emits every finalized window still in the index, in rounds; returns how many were put. */
   private async emitDue(now: number, watermark: number): Promise<number> {
-    const entries = await this.store.listOpenWindows(watermark);
-    if (entries.length === 0) return 0;
+    const deadline = Date.now() + this.budgetMs;
+    let emitted = 0;
+    let startAfter: OpenWindow | undefined;
+    for (;;) {
+      const entries = await this.store.listOpenWindows({ startAfter, atMost: watermark, limit: this.recordsPerRound });
+      if (entries.length === 0) return emitted;
+      emitted += await this.emitRound(now, entries);
+      if (entries.length < this.recordsPerRound || Date.now() > deadline) return emitted;
+      // Entries left in the index (claimed by another, failed) are not listed again this run.
+      startAfter = entries[entries.length - 1];
+    }
+  }
+
+  private async emitRound(now: number, entries: readonly OpenWindow[]): Promise<number> {
     const owner = randomUUID();
     const results = new Map<string, WindowResult>();
     await mapBounded([...groupByInstrument(entries)], this.concurrency, async ([instrument, windows]) => {

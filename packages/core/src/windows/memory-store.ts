@@ -1,10 +1,11 @@
 import type { WindowResult } from "./result.js";
-import { windowKey, windowKeyBound } from "./state-keys.js";
+import { windowKey, windowKeyRange } from "./state-keys.js";
 import type {
   ClaimOutcome,
   GlobalWatermark,
   MergeOutcome,
   OpenWindow,
+  OpenWindowRange,
   PaneMax,
   ShardState,
   WindowStore,
@@ -82,12 +83,13 @@ export class MemoryWindowStore implements WindowStore {
     this.open.set(windowKey(window.windowEnd, window.instrument), { ...window });
   }
 
-  async listOpenWindows(endAtMost: number): Promise<OpenWindow[]> {
-    const bound = windowKeyBound(endAtMost);
-    if (bound === null) return [];
+  async listOpenWindows(range: OpenWindowRange): Promise<OpenWindow[]> {
+    const keys = windowKeyRange(range.after, range.atMost, range.startAfter);
+    if (keys === null) return [];
     return [...this.open.entries()]
-      .filter(([k]) => k < bound)
+      .filter(([k]) => k >= keys.lower && k < keys.upper)
       .sort(([a], [b]) => (a < b ? -1 : 1))
+      .slice(0, range.limit ?? Number.POSITIVE_INFINITY)
       .map(([, w]) => ({ ...w }));
   }
 

@@ -32,8 +32,27 @@ export function windowKey(windowEnd: number, instrument: string): string {
   return `${padTime(windowEnd)}#${instrument}`;
 }
 
-/** Exclusive upper bound of the keys of windows with end <= endAtMost; null if there can be none. */
-export function windowKeyBound(endAtMost: number): string | null {
-  if (endAtMost < 0) return null;
-  return padTime(Math.min(endAtMost + 1, 10 ** WIDTH - 1));
+const MAX_TIME = 10 ** WIDTH - 1;
+
+/**
+ * Key range [lower, upper) holding the windows with after < windowEnd <= atMost: keys start
+ * with the padded end, so `pad(after + 1) <= key < pad(atMost + 1)`. Null when empty.
+ */
+export function windowKeyRange(
+  after: number | undefined,
+  atMost: number,
+  startAfter?: { windowEnd: number; instrument: string },
+): { lower: string; upper: string } | null {
+  const lo = after === undefined ? 0 : Math.max(0, after + 1);
+  const hi = Math.min(atMost + 1, MAX_TIME);
+  if (hi <= lo) return null;
+  let lower = padTime(lo);
+  // The smallest string above a key: the key followed by U+0000.
+  if (startAfter) lower = maxString(lower, `${windowKey(startAfter.windowEnd, startAfter.instrument)}\u0000`);
+  const upper = padTime(hi);
+  return lower < upper ? { lower, upper } : null;
+}
+
+function maxString(a: string, b: string): string {
+  return a > b ? a : b;
 }

@@ -39,6 +39,16 @@ export interface OpenWindow {
   windowEnd: number;
 }
 
+export interface OpenWindowRange {
+  /** Exclusive lower bound of windowEnd; none: from the start. */
+  after?: number;
+  /** Continue after this entry (exclusive), in (windowEnd, instrument) order. */
+  startAfter?: OpenWindow;
+  /** Inclusive upper bound of windowEnd. */
+  atMost: number;
+  limit?: number;
+}
+
 export interface PaneMax {
   paneStart: number;
   maxCents: number;
@@ -88,8 +98,11 @@ export interface WindowStore extends WindowReadStore {
 
   /** Adds a window to the index of windows still to close (idempotent). */
   putOpenWindow(window: OpenWindow): Promise<void>;
-  /** Index entries with windowEnd <= endAtMost, ascending by windowEnd. */
-  listOpenWindows(endAtMost: number): Promise<OpenWindow[]>;
+  /**
+   * Index entries with after < windowEnd <= atMost, ascending by (windowEnd, instrument); at
+   * most `limit` of them when given.
+   */
+  listOpenWindows(range: OpenWindowRange): Promise<OpenWindow[]>;
   deleteOpenWindow(window: OpenWindow): Promise<void>;
 
   /**

@@ -17,8 +17,12 @@ import { resolveTarget } from "../target.js";
 const root = resolve(__dirname, "../../../..");
 const tsx = resolve(root, "node_modules/.bin/tsx");
 
-const WINDOW = { sizeMs: 2_000, slideMs: 1_000, allowedLatenessMs: 500, idleTimeoutMs: 1_000 };
-const TICKS = 600;
+// The lateness is generous for a local run. Both shards start idle (they have never had data),
+// so the watermark follows whichever shard is handled first, and ticks of the other shard are
+// late if its batches trail by more than the lateness; on a busy machine that lag has been
+// seen at four seconds. Within the lateness, the results are exactly the brute force's.
+const WINDOW = { sizeMs: 2_000, slideMs: 1_000, allowedLatenessMs: 6_000, idleTimeoutMs: 1_000 };
+const TICKS = 1_800;
 const RATE = 200;
 
 interface Run {

@@ -154,7 +154,8 @@ export async function putBatch<R extends OutRecord>(
       const code = e.name || "Error";
       if (signal?.aborted) {
         // Given up on purpose (a second Ctrl-C): the records are undelivered, not an error.
-        for (const record of pending) out.failed.push({ record, code: "Aborted", message: "gave up before delivery" });
+        for (const record of pending)
+          out.failed.push({ record, code: "Aborted", message: "gave up before delivery" });
         return out;
       }
       if (!isRetryable(err)) {

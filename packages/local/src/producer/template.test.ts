@@ -20,11 +20,11 @@ function templateFromSeed(): string {
 }
 
 function fields(record: string): Map<string, string> {
-  expect(record.endsWith("|")).toBe(true);
+  if (!record.endsWith("|")) throw new Error(`no trailing "|": ${record}`);
   const out = new Map<string, string>();
   for (const part of record.slice(0, -1).split("|")) {
     const eq = part.indexOf("=");
-    expect(eq).toBeGreaterThan(0);
+    if (eq <= 0) throw new Error(`not name=value: ${part}`);
     out.set(part.slice(0, eq), part.slice(eq + 1));
   }
   return out;
@@ -38,35 +38,46 @@ describe("the seed's KDG template, verbatim", () => {
   it("renders every field, in order, with values in range", () => {
     const t = compileTemplate(templateFromSeed(), { rng: seededRng(7) });
     const now = Date.UTC(2026, 10, 22, 10, 0, 0, 123);
+    const names = [
+      "session",
+      "sequence",
+      "reception",
+      "instrument",
+      "l",
+      ...Array.from({ length: 9 }, (_, k) => `price_${k}`),
+    ];
     const seenLevels = new Set<string>();
     const seenInstruments = new Set<string>();
+    const problems: string[] = [];
+    const check = (ok: boolean, what: string, rec: string) => {
+      if (!ok && problems.length < 5) problems.push(`${what}: ${rec}`);
+    };
     for (let i = 0; i < 2000; i++) {
       const rec = t.render(now);
       const f = fields(rec);
-      expect([...f.keys()]).toEqual([
-        "session",
-        "sequence",
-        "reception",
-        "instrument",
-        "l",
-        ...Array.from({ length: 9 }, (_, k) => `price_${k}`),
-      ]);
-      expect(f.get("session")).toMatch(/^\d{8}$/);
-      expect(f.get("sequence")).toBe(String(now));
-      expect(f.get("reception")).toBe(String(now));
-      const instrument = Number(f.get("instrument"));
-      expect(Number.isInteger(instrument) && instrument >= 0 && instrument <= 9).toBe(true);
-      const level = Number(f.get("l"));
-      expect(Number.isInteger(level) && level >= 0 && level <= 20).toBe(true);
+      check([...f.keys()].join() === names.join(), "field names", rec);
+      check(/^\d{8}$/.test(f.get("session")!), "session", rec);
+      check(
+        f.get("sequence") === String(now) && f.get("reception") === String(now),
+        "sequence/reception",
+        rec,
+      );
+      const instrument = f.get("instrument")!;
+      check(/^\d$/.test(instrument), "instrument in 0..9", rec);
+      const level = f.get("l")!;
+      check(/^\d{1,2}$/.test(level) && Number(level) <= 20, "l in 0..20", rec);
       for (let k = 0; k <= 8; k++) {
         const p = f.get(`price_${k}`)!;
-        expect(p).toMatch(/^\d+$/);
-        expect(Number(p)).toBeGreaterThanOrEqual(10000);
-        expect(Number(p)).toBeLessThanOrEqual(30000);
+        check(
+          /^\d{5}$/.test(p) && Number(p) >= 10000 && Number(p) <= 30000,
+          `price_${k} in 10000..30000`,
+          rec,
+        );
       }
-      seenLevels.add(f.get("l")!);
-      seenInstruments.add(f.get("instrument")!);
+      seenLevels.add(level);
+      seenInstruments.add(instrument);
     }
+    expect(problems).toEqual([]);
     // One-character values are kept as they are (l=5, instrument=3), and both bounds occur.
     expect(seenInstruments).toEqual(new Set(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]));
     expect(seenLevels.has("0") && seenLevels.has("5") && seenLevels.has("20")).toBe(true);

@@ -24,6 +24,9 @@ export interface ScenarioOptions {
   /** Attempts of one delivery that may see faults; later attempts run clean. */
   faultyAttempts?: number;
   leaseMs?: number;
+  /** Engine round sizes (small ones exercise the rounds). */
+  windowsPerRound?: number;
+  recordsPerRound?: number;
   /** Called after each op with no faults pending (for checks mid-run). */
   afterOp?: (ctx: { engineLate: number; reference: ReferenceWindows; store: MemoryWindowStore; now: number }) => Promise<void>;
 }
@@ -56,7 +59,16 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
   const sink = new FaultySink(() => plan);
   let now = 10_000_000;
   const clock = (): number => now;
-  const newEngine = (): WindowEngine => new WindowEngine({ store, sink, config, clock, leaseMs, concurrency: 4 });
+  const newEngine = (): WindowEngine => new WindowEngine({
+      store,
+      sink,
+      config,
+      clock,
+      leaseMs,
+      concurrency: 4,
+      windowsPerRound: options.windowsPerRound,
+      recordsPerRound: options.recordsPerRound,
+    });
   let engine = newEngine();
   const reference = new ReferenceWindows(config);
   const batches: { shard: string; ticks: Tick[] }[] = [];
