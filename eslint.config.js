@@ -12,6 +12,8 @@ export default tseslint.config(
       "packages/web/.next/**",
       "packages/web/.open-next/**",
       "packages/web/next-env.d.ts",
+      // Written by SST (`sst bind` / `sst dev`).
+      "packages/web/sst-env.d.ts",
       "test-artifacts/**",
       "coverage/**",
       "cdk.out/**",
