@@ -12,12 +12,12 @@ export function header(results: Results): string {
   const lines = [`Last run: \`${last.command}\`, finished ${last.finishedAt}, ${last.wallSeconds.toFixed(0)} s wall time.`, ""];
   if (m) {
     lines.push(
-      `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.platform} (kernel ${m.kernel}); load average at the end ${m.loadAverage.join(" / ")}. Shared and noisy: every figure is a median over repetitions with its spread, and each is compared with a baseline measured in the same run.`,
+      `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.platform} (kernel ${m.kernel}). Shared with other work and noisy (load averages below): every figure is a median over repetitions with its spread, and each is compared with a baseline measured in the same run.`,
       "",
     );
   }
-  lines.push("| benchmark | command | ran at | quick | wall time |", "| --- | --- | --- | --- | ---: |");
-  for (const x of metas) lines.push(`| ${x.name} | \`${x.command}\` | ${x.ranAt} | ${x.quick ? "yes" : "no"} | ${x.wallSeconds.toFixed(0)} s |`);
+  lines.push("| benchmark | command | finished | quick | wall time | load average (1 / 5 / 15 min) at its end |", "| --- | --- | --- | --- | ---: | --- |");
+  for (const x of metas) lines.push(`| ${x.name} | \`${x.command}\` | ${x.ranAt} | ${x.quick ? "yes" : "no"} | ${x.wallSeconds.toFixed(0)} s | ${x.machine.loadAverage.join(" / ")} |`);
   return lines.join("\n");
 }
 

@@ -124,7 +124,12 @@ describe("npm start, used from outside", () => {
     // process holding it has exited.
     const closed = new Promise<void>((r) => child!.stdout!.once("close", () => r()));
     child.kill("SIGTERM");
-    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error(`still running:\n${output}`)), 30_000))]);
+    await Promise.race([
+      closed,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`still running:\n${output}`)), 30_000),
+      ),
+    ]);
     expect(output).toContain("Stopped.");
     expect(existsSync(join(dir, "outputs.json"))).toBe(false);
     expect(existsSync(join(dir, "runtime.lock"))).toBe(false);

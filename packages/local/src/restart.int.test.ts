@@ -75,7 +75,10 @@ describe("local runtime across a restart", () => {
     // Let the consumers get going, then stop them mid-stream.
     const rt1 = rt;
     await waitUntil(
-      () => Object.values(rt1.status().consumers).flat().reduce((n, s) => n + s.invocations, 0) > 4,
+      () =>
+        Object.values(rt1.status().consumers)
+          .flat()
+          .reduce((n, s) => n + s.invocations, 0) > 4,
       "the consumers to get going",
       20_000,
     );
@@ -84,7 +87,11 @@ describe("local runtime across a restart", () => {
     rt = undefined;
     outside.destroy();
     // Stopped mid-stream: not every record had been dealt with.
-    expect(Object.values(before.consumers).flat().some((s) => !s.caughtUp)).toBe(true);
+    expect(
+      Object.values(before.consumers)
+        .flat()
+        .some((s) => !s.caughtUp),
+    ).toBe(true);
 
     rt = await startLocal(options(ports));
     outside = outsideClients(rt.outputs);

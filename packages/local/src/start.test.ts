@@ -102,7 +102,9 @@ describe("ports", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const taken = (server.address() as { port: number }).port;
     try {
-      const err = await resolvePorts({ api: taken, web: await freePort() }, ["api", "web"]).catch((e: unknown) => e);
+      const err = await resolvePorts({ api: taken, web: await freePort() }, ["api", "web"]).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(PortInUseError);
       expect((err as Error).message).toContain(`Port ${taken} (api) is already in use`);
       expect((err as Error).message).toContain("--port-api");

@@ -109,7 +109,7 @@ export class MemoryWindowStore implements WindowStore {
   async mergePane(instrument: string, paneStart: number, maxCents: number, placedAt: number): Promise<MergeOutcome> {
     this.writes++;
     const item = this.pane(instrument, paneStart);
-    if (item.fence !== undefined && item.fence > placedAt) return "fenced";
+
     if (item.maxCents !== undefined && item.maxCents >= maxCents) return "kept";
     item.maxCents = maxCents;
     return "raised";

@@ -7,13 +7,18 @@ describe("API Gateway route matching", () => {
   const routes = compileRoutes(API.routes);
 
   it("matches every route of the description on method and path template", () => {
-    expect(matchRoute(routes, "GET", "/health")).toEqual({ routeKey: "GET /health", pathParameters: undefined });
+    expect(matchRoute(routes, "GET", "/health")).toEqual({
+      routeKey: "GET /health",
+      pathParameters: undefined,
+    });
     expect(matchRoute(routes, "GET", "/instruments")?.routeKey).toBe("GET /instruments");
     expect(matchRoute(routes, "GET", "/instruments/3/windows")).toEqual({
       routeKey: "GET /instruments/{id}/windows",
       pathParameters: { id: "3" },
     });
-    expect(matchRoute(routes, "get", "/instruments/A%2FB/series")?.pathParameters).toEqual({ id: "A/B" });
+    expect(matchRoute(routes, "get", "/instruments/A%2FB/series")?.pathParameters).toEqual({
+      id: "A/B",
+    });
   });
 
   it("matches nothing else", () => {
@@ -33,7 +38,15 @@ describe("API Gateway route matching", () => {
 
 describe("API Gateway event details", () => {
   it("passes claims as strings, arrays in brackets", () => {
-    expect(stringifyClaims({ sub: "u", exp: 17, email_verified: true, "cognito:groups": ["a", "b"], gone: undefined })).toEqual({
+    expect(
+      stringifyClaims({
+        sub: "u",
+        exp: 17,
+        email_verified: true,
+        "cognito:groups": ["a", "b"],
+        gone: undefined,
+      }),
+    ).toEqual({
       sub: "u",
       exp: "17",
       email_verified: "true",

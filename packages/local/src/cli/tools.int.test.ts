@@ -250,7 +250,7 @@ describe("produce and consume against the local runtime", () => {
   it("consume stops on SIGTERM and exits cleanly", async () => {
     const child = spawn(
       tsx,
-      [resolve(root, "packages/local/src/cli/consume.ts"), "--outputs", outputs],
+      [resolve(root, "packages/local/src/cli/consume.ts"), "--outputs", outputs, "--verbose"],
       {
         cwd: root,
         env: { ...process.env, NODE_NO_WARNINGS: "1" },
@@ -258,12 +258,21 @@ describe("produce and consume against the local runtime", () => {
       },
     );
     let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    await new Promise((r) => setTimeout(r, 4_000));
+    const exited = new Promise<number | null>((r) => child.on("close", r));
+    // Running for sure once it reports reading a shard (--verbose); then a moment longer.
+    await new Promise<void>((ready) =>
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d;
+        if (/reading from LATEST/.test(stderr)) ready();
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 500));
     const started = Date.now();
     child.kill("SIGTERM");
-    const status = await new Promise<number | null>((r) => child.on("close", r));
-    expect(stderr).toBe("");
+    const status = await exited;
+    expect(stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^shard shardId-\d+: reading from LATEST$/),
+    ]);
     expect(status).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
   }, 60_000);
