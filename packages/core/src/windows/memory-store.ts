@@ -75,7 +75,7 @@ export class MemoryWindowStore implements WindowStore {
   async touchShard(shardId: string, now: number, activeSince: number): Promise<void> {
     this.writes++;
     const s = this.shards.get(shardId);
-    if (s && s.lastBatchAt >= activeSince) s.lastBatchAt = now;
+    if (s) s.lastBatchAt = now;
   }
 
   async putOpenWindow(window: OpenWindow): Promise<void> {
@@ -109,7 +109,7 @@ export class MemoryWindowStore implements WindowStore {
   async mergePane(instrument: string, paneStart: number, maxCents: number, placedAt: number): Promise<MergeOutcome> {
     this.writes++;
     const item = this.pane(instrument, paneStart);
-
+    if (item.fence !== undefined && item.fence > placedAt) return "fenced";
     if (item.maxCents !== undefined && item.maxCents >= maxCents) return "kept";
     item.maxCents = maxCents;
     return "raised";
