@@ -37,6 +37,8 @@ export interface BenchContext {
 export interface LocalHandle {
   outputs: LocalOutputsLike;
   dataDir: string;
+  /** Process id of the back end (its CPU use is read from /proc). */
+  pid?: number;
   stop(): Promise<void>;
 }
 

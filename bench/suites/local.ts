@@ -46,6 +46,7 @@ export async function startLocalHost(variant: Variant, timeoutMs = 120_000): Pro
   return {
     outputs,
     dataDir,
+    pid: child.pid,
     child,
     startSeconds,
     stop: () => {
@@ -95,5 +96,19 @@ export async function signIn(o: LocalOutputsLike): Promise<{ idToken: string; ac
     return { idToken: r.IdToken, accessToken: r.AccessToken };
   } finally {
     cognito.destroy();
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; undefined elsewhere. */
+export async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (!pid) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return ticks / 100;
+  } catch {
+    return undefined;
   }
 }

@@ -3,7 +3,7 @@ import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { latencySummary, slope, type LatencySummary } from "../stats.js";
 import { table } from "../report.js";
 import type { Benchmark, LocalHandle, LocalOutputsLike, SectionResult } from "../types.js";
-import { readCheckpoints, signIn, startLocalHost, type Variant } from "./local.js";
+import { cpuSeconds, readCheckpoints, signIn, startLocalHost, type Variant } from "./local.js";
 import { kinesisFor, pipeTick, putLines, shardIds, type Put } from "./produce.js";
 import { SEED_TABLE } from "./local-host.js";
 import { windowsModulesPresent } from "./windows-core.js";
@@ -31,6 +31,8 @@ export interface StepResult {
   /** Growth of the lag over the second half of the step, records/s. */
   lagSlope: number;
   archiveLagEnd: number;
+  /** Cores the back end process used during the step (1.0 = one thread fully busy). */
+  backEndCores: number | null;
   sustained: boolean;
   drainSeconds: number | null;
   samples: { t: number; lag: number }[];
@@ -144,13 +146,17 @@ async function stepTest(env: Env, rates: number[], seconds: number, drainLimitS:
     const samples: { t: number; lag: number }[] = [];
     let done = false;
     const t0 = Date.now();
+    const cpu0 = await cpuSeconds(env.h.pid);
     const producer = produce(env, rate, () => done);
     while (Date.now() - t0 < seconds * 1000) {
       await sleep(500);
       samples.push({ t: (Date.now() - t0) / 1000, lag: await lagOf(env, env.consumers) });
     }
+    const cpu1 = await cpuSeconds(env.h.pid);
+    const cpuWall = (Date.now() - t0) / 1000;
     done = true;
     const p = await producer;
+    const backEndCores = cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / cpuWall : null;
     const lagEnd = await lagOf(env, env.consumers);
     const archiveLagEnd = await lagOf(env, ["ArchiveDelivery"]);
     const half = samples.filter((s) => s.t >= seconds / 2);
@@ -167,9 +173,9 @@ async function stepTest(env: Env, rates: number[], seconds: number, drainLimitS:
       await sleep(250);
     }
     const sustained = achievedRate >= rate * 0.9 && lagEnd <= rate * 2.5 && drainSeconds !== null && drainSeconds <= 3;
-    const res: StepResult = { rate, seconds, achievedRate, putFailures: p.failed, lagEnd, lagMax: Math.max(0, ...samples.map((s) => s.lag)), lagSlope, archiveLagEnd, sustained, drainSeconds, samples };
+    const res: StepResult = { rate, seconds, achievedRate, putFailures: p.failed, lagEnd, lagMax: Math.max(0, ...samples.map((s) => s.lag)), lagSlope, archiveLagEnd, backEndCores, sustained, drainSeconds, samples };
     out.push(res);
-    log(`    ${rate}/s: put ${achievedRate.toFixed(0)}/s, lag end ${lagEnd}, slope ${lagSlope.toFixed(0)}/s, ${sustained ? "sustained" : "NOT sustained"}, drained in ${drainSeconds === null ? `>${drainLimitS}` : drainSeconds.toFixed(1)} s`);
+    log(`    ${rate}/s: put ${achievedRate.toFixed(0)}/s, back end ${backEndCores === null ? "?" : backEndCores.toFixed(2)} cores, lag end ${lagEnd}, slope ${lagSlope.toFixed(0)}/s, ${sustained ? "sustained" : "NOT sustained"}, drained in ${drainSeconds === null ? `>${drainLimitS}` : drainSeconds.toFixed(1)} s`);
     if (!sustained || drainSeconds === null) break;
   }
   return out;
@@ -315,6 +321,7 @@ export const pipeline: Benchmark<PipelineData> = {
         s.lagEnd,
         s.lagSlope.toFixed(0),
         s.archiveLagEnd,
+        s.backEndCores == null ? "n/a" : s.backEndCores.toFixed(2),
         s.drainSeconds === null ? "no" : `${s.drainSeconds.toFixed(1)} s`,
         s.sustained ? "**yes**" : "no",
       ]),
@@ -340,7 +347,9 @@ export const pipeline: Benchmark<PipelineData> = {
             "",
             "Lag = records put but not yet checkpointed by the slower consumer (from the poller's checkpoint files), sampled every 0.5 s; the 1 s batching window alone accounts for up to one second of input. Sustained = the producer reached 90% of the rate, the lag at the end was at most 2.5 s of input, and the backlog drained within 3 s once the producer stopped (a consumer that falls behind builds a backlog that takes longer). The slope (lag growth over the second half of the step) is shown for reading, not used.",
             "",
-            table(["pipeline", "target ticks/s", "put ticks/s", "max lag", "lag at end", "lag slope /s", "archive lag at end", "drained", "sustained"], stepRows, ["l", "r", "r", "r", "r", "r", "r", "r", "l"]),
+            table(["pipeline", "target ticks/s", "put ticks/s", "max lag", "lag at end", "lag slope /s", "archive lag at end", "back end CPU (cores)", "drained", "sustained"], stepRows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "l"]),
+            "",
+            "Archive lag: the archive delivery checkpoints only once it has written a buffer (5 MiB or 60 s), so its lag is its buffer, not a backlog. Back end CPU: user + system time of the back end's process over the step, in cores (1.00 = its one JavaScript thread always busy; garbage collection and I/O threads can add a little).",
           ]
         : ["The step test (highest sustained rate) runs in the full run only (`npm run bench`)."]),
       "",

@@ -46,6 +46,18 @@ function runPass(consume: (records: KinesisStreamRecord[]) => number, batches: K
   return ns / 1e9;
 }
 
+/** The issue's aims: at least 1,000,000 ticks/s per core and at least 2.5x the baseline. */
+function aim(d: ThroughputData): string {
+  const consumers = d.rows.filter((x) => x.candidate.startsWith("latest") || x.candidate.startsWith("windows"));
+  if (!consumers.length) return "";
+  const parts = consumers.map((x) => {
+    const fast = x.ticksPerSecond.median >= 1_000_000;
+    const ratio = (x.ratioToBaseline?.median ?? 0) >= 2.5;
+    return `${x.format} ${x.candidate.split(":")[0]}: ${fast ? "≥" : "<"} 1 M ticks/s, ${ratio ? "≥" : "<"} 2.5x`;
+  });
+  return `Aims (≥ 1,000,000 ticks/s per core, ≥ 2.5x the baseline), by median: ${parts.join("; ")}.`;
+}
+
 export const throughput: Benchmark<ThroughputData> = {
   name: "throughput",
   title: "decode + aggregate throughput in process, vs the seed-style baseline",
@@ -114,6 +126,8 @@ export const throughput: Benchmark<ThroughputData> = {
       `${d.ticksPerPass.toLocaleString("en-US")} ticks per pass, ${d.instruments} instruments, batches of ${d.batchSize} Kinesis records (base64 data, as Lambda receives them); ${d.warmupPasses} warm-up passes, then ${d.repetitions} timed passes per candidate, interleaved. One thread (the main thread), so ticks/s is per core. Ratio: median of per-pass ratios against the baseline pass beside it (min–max).`,
       "",
       table(["format", "implementation", "ticks/s (median)", "min–max", "vs baseline"], rows, ["l", "l", "r", "r", "r"]),
+      "",
+      aim(d),
       ...(d.missing.length ? ["", `Not measured (code not present when this ran): ${d.missing.join("; ")}.`] : []),
       ...(d.notes.length ? ["", ...d.notes.map((n) => `- ${n}`)] : []),
     ].join("\n");

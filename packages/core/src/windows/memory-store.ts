@@ -75,7 +75,7 @@ export class MemoryWindowStore implements WindowStore {
   async touchShard(shardId: string, now: number, activeSince: number): Promise<void> {
     this.writes++;
     const s = this.shards.get(shardId);
-    if (s) s.lastBatchAt = now;
+    if (s && s.lastBatchAt >= activeSince) s.lastBatchAt = now;
   }
 
   async putOpenWindow(window: OpenWindow): Promise<void> {

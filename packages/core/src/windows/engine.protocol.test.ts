@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import type { WindowConfig } from "../config.js";
+import { MemoryWindowSink } from "./emitter.js";
+import { WindowEngine } from "./engine.js";
+import { MemoryWindowStore } from "./memory-store.js";
+import type { WindowStore } from "./store.js";
+import { tick } from "./testing/scenarios.js";
+
+/**
+ * The races and failure orders the protocol exists for, one by one, with a store whose calls
+ * can be held at a chosen point (what the random interleavings of engine.race.test.ts find only
+ * now and then).
+ */
+
+/** A view of the store whose first call matching `match` waits until `release()`. */
+function pausable(inner: WindowStore, match: (op: string, args: unknown[]) => boolean) {
+  let release!: () => void;
+  let arrive!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const arrived = new Promise<void>((r) => (arrive = r));
+  let held = false;
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        if (!held && match(String(prop), args)) {
+          held = true;
+          arrive();
+          await released;
+        }
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  }) as WindowStore;
+  return { store, arrived, release };
+}
+
+/** A view of the store whose calls matching `match` throw. */
+function failing(inner: WindowStore, match: (op: string, args: unknown[]) => boolean): WindowStore {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        if (match(String(prop), args)) throw new Error(`injected fault in ${String(prop)}`);
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  }) as WindowStore;
+}
+
+const tumbling: WindowConfig = { windowSizeMs: 10, windowSlideMs: 10, allowedLatenessMs: 0, idleTimeoutMs: 1_000_000, paneRetentionHours: 1 };
+const sliding: WindowConfig = { ...tumbling, windowSizeMs: 20 };
+
+function engine(store: WindowStore, config: WindowConfig, clock: () => number = () => 0) {
+  return new WindowEngine({ store, sink: new MemoryWindowSink(), config, clock });
+}
+
+describe("window protocol", () => {
+  it("a merge placed before a racing advance is fenced and placed again: the tick is late, not half-counted", async () => {
+    const memory = new MemoryWindowStore();
+    await engine(memory, tumbling).processBatch("B", [tick("y", 5, 1)]);
+    await engine(memory, tumbling).processBatch("A", [tick("y", 50, 1)]); // watermark min(5, 50) = 5
+    const a = pausable(memory, (op, args) => op === "mergePane" && args[0] === "x");
+    const slow = engine(a.store, tumbling).processBatch("A", [tick("x", 8, 7)]); // [0,10) open at 5
+    await a.arrived;
+    await engine(memory, tumbling).processBatch("B", [tick("y", 20, 1)]); // watermark 20: [0,10) closes
+    a.release();
+    const out = await slow;
+    expect(out.failed).toEqual([]);
+    expect(out.late).toBe(1);
+    expect(out.placedAt).toBe(20);
+    expect(memory.snapshot().panes.filter((p) => p.instrument === "x")).toEqual([]);
+    expect(memory.snapshot().finals.filter((f) => f.instrument === "x")).toEqual([]);
+  });
+
+  it("index entries written after an advance listed the index make the batch start again", async () => {
+    const memory = new MemoryWindowStore();
+    await engine(memory, tumbling).processBatch("B", [tick("y", 5, 1)]);
+    await engine(memory, tumbling).processBatch("A", [tick("y", 50, 1)]);
+    const a = pausable(memory, (op, args) => op === "putOpenWindow" && (args[0] as { instrument: string }).instrument === "x");
+    const slow = engine(a.store, tumbling).processBatch("A", [tick("x", 8, 7)]);
+    await a.arrived;
+    await engine(memory, tumbling).processBatch("B", [tick("y", 20, 1)]); // lists the index before x's entry
+    a.release();
+    const out = await slow;
+    expect(out.late).toBe(1);
+    expect(memory.snapshot().panes.filter((p) => p.instrument === "x")).toEqual([]);
+    // The entry it wrote is dropped by the next emit (its window holds no tick).
+    await engine(memory, tumbling).closeDue();
+    expect(memory.snapshot().open.filter((w) => w.instrument === "x")).toEqual([]);
+  });
+
+  it("a slow finalizer does not store a window another one already closed (its panes may now hold late ticks)", async () => {
+    const memory = new MemoryWindowStore();
+    await engine(memory, sliding).processBatch("B", [tick("y", 1, 1)]);
+    await engine(memory, sliding).processBatch("A", [tick("y", 50, 1)]); // watermark 1
+    // x@5 is indexed (windows [-10,10), [0,20)) but its merge fails: the entries stay, no tick.
+    const first = await engine(failing(memory, (op, args) => op === "mergePane" && args[0] === "x"), sliding).processBatch("A", [tick("x", 5, 9)]);
+    expect(first.failed).toEqual([0]);
+    // B advances to 10 and stops after announcing it; a timer picks the work up and stops
+    // before reading the panes.
+    const b = pausable(memory, (op) => op === "listOpenWindows");
+    const advancing = engine(b.store, sliding).processBatch("B", [tick("y", 10, 1)]);
+    await b.arrived;
+    const h = pausable(memory, (op) => op === "readPanes");
+    const timer = engine(h.store, sliding).closeDue();
+    await h.arrived;
+    b.release();
+    await advancing; // watermark 10: [-10,10) closed, held no on-time tick
+    // The retry of x@5 is placed against 10: late for [-10,10), on time for [0,20).
+    const retry = await engine(memory, sliding).processBatch("A", [tick("x", 5, 9)]);
+    expect(retry.late).toBe(0);
+    h.release();
+    await timer;
+    expect(memory.snapshot().finals.filter((f) => f.instrument === "x")).toEqual([]);
+    await engine(memory, sliding).processBatch("B", [tick("y", 60, 1)]);
+    expect(memory.snapshot().finals.filter((f) => f.instrument === "x")).toEqual([{ instrument: "x", windowStart: 0, windowEnd: 20, maxCents: 9 }]);
+  });
+
+  it("a failed batch keeps an active shard active but does not wake an idle one", async () => {
+    const config = { ...tumbling, idleTimeoutMs: 100 };
+    let now = 0;
+    const memory = new MemoryWindowStore();
+    await engine(memory, config, () => now).processBatch("A", [tick("y", 10, 1)]);
+    await engine(memory, config, () => now).processBatch("B", [tick("y", 50, 1)]); // watermark 10 (never goes back)
+    now = 200; // both idle: the watermark the next batch stands before is 50
+    const broken = failing(memory, (op) => op === "listShards");
+    const out = await engine(broken, config, () => now).processBatch("A", [tick("x", 30, 1)]);
+    expect(out.retryWholeBatch).toBe(true);
+    const retry = await engine(memory, config, () => now).processBatch("A", [tick("x", 30, 1)]);
+    expect(retry.placedAt).toBe(50);
+    expect(retry.late).toBe(1);
+  });
+
+  it("the records before a partial failure count for the watermark only once the rest is placed", async () => {
+    const memory = new MemoryWindowStore();
+    const out = await engine(failing(memory, (op, args) => op === "mergePane" && args[0] === "x"), tumbling).processBatch("A", [
+      tick("y", 40, 1),
+      tick("x", 12, 1),
+      tick("y", 41, 1),
+    ]);
+    expect(out.failed).toEqual([1]);
+    expect(memory.snapshot().shards).toEqual([{ shardId: "A", lastBatchAt: 0, pendingMax: 40 }]);
+    expect((await memory.readGlobal()).watermark).toBe(Number.MIN_SAFE_INTEGER);
+    const retry = await engine(memory, tumbling).processBatch("A", [tick("x", 12, 1), tick("y", 41, 1)]);
+    expect(retry.late).toBe(0); // placed against the same (absent) watermark as the first attempt
+    expect((await memory.readGlobal()).watermark).toBe(41);
+  });
+});
