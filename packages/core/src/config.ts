@@ -20,6 +20,21 @@ export const WINDOW_DEFAULTS = {
   paneRetentionHours: 48,
 } as const;
 
+/**
+ * Optional: how long the window consumer may go without any activity (a batch or a timer run)
+ * before it counts as having been down. Default: `defaultDowntimeThresholdMs` (twice the idle
+ * timeout, and at least three periods of the AWS windows timer, so that its cadence never counts
+ * as downtime). The local runtime sets it from its own, shorter, timer period.
+ */
+export const DOWNTIME_THRESHOLD_ENV = "TICKSTREAM_DOWNTIME_THRESHOLD_MS";
+
+/** The AWS windows timer's period (resources.ts WINDOWS_TIMER: rate(1 minute)). */
+export const AWS_TIMER_INTERVAL_MS = 60_000;
+
+export function defaultDowntimeThresholdMs(idleTimeoutMs: number, timerIntervalMs = AWS_TIMER_INTERVAL_MS): number {
+  return Math.max(2 * idleTimeoutMs, 3 * timerIntervalMs);
+}
+
 const positiveInt = z.coerce.number().int().positive();
 
 export const windowConfigSchema = z
@@ -29,6 +44,8 @@ export const windowConfigSchema = z
     allowedLatenessMs: z.coerce.number().int().nonnegative(),
     idleTimeoutMs: positiveInt,
     paneRetentionHours: positiveInt,
+    /** See DOWNTIME_THRESHOLD_ENV; absent: defaultDowntimeThresholdMs(idleTimeoutMs). */
+    downtimeThresholdMs: positiveInt.optional(),
   })
   .refine((c) => c.windowSizeMs % c.windowSlideMs === 0, {
     message: "window size must be a whole number of slides",
@@ -38,9 +55,10 @@ export type WindowConfig = z.infer<typeof windowConfigSchema>;
 
 /** Reads the window settings, falling back to the defaults; throws a clear error if invalid. */
 export function readWindowConfig(env: Record<string, string | undefined> = process.env): WindowConfig {
-  const raw = Object.fromEntries(
+  const raw: Record<string, unknown> = Object.fromEntries(
     (Object.keys(ENV) as (keyof typeof ENV)[]).map((k) => [k, env[ENV[k]] ?? WINDOW_DEFAULTS[k]]),
   );
+  if (env[DOWNTIME_THRESHOLD_ENV]) raw.downtimeThresholdMs = env[DOWNTIME_THRESHOLD_ENV];
   const parsed = windowConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(`Invalid window configuration: ${parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ")}`);

@@ -24,6 +24,7 @@ const engine = createWindowEngine({
   kinesis: clients.kinesis,
   tables: { panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName },
   windowsStream: KinesisStream.Windows.streamName,
+  pricesStream: KinesisStream.Prices.streamName,
   config: readWindowConfig(),
   logger,
 });

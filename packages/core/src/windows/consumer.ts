@@ -6,6 +6,7 @@ import type { StreamPosition } from "../tick.js";
 import { DynamoWindowStore, type WindowTables } from "./dynamo-store.js";
 import { kinesisWindowSink } from "./emitter.js";
 import { WindowEngine, type EngineLogger, type LateTickSample } from "./engine.js";
+import { cachedShardLister, kinesisShardLister } from "./shard-lister.js";
 
 /**
  * One Kinesis batch of the windows consumer: decode -> engine -> partial batch response.
@@ -79,12 +80,16 @@ export async function processWindowsEvent(event: KinesisEventLike, engine: Windo
   return outcome;
 }
 
-/** The engine on DynamoDB and the `windows` Kinesis stream, as both handlers build it. */
+/**
+ * The engine on DynamoDB and the `windows` Kinesis stream, as both handlers build it. The open
+ * shards of `pricesStream` are listed (ListShards) at most once a minute per container.
+ */
 export function createWindowEngine(options: {
   doc: DynamoDBDocumentClient;
   kinesis: KinesisClient;
   tables: WindowTables;
   windowsStream: string;
+  pricesStream: string;
   config: WindowConfig;
   logger?: EngineLogger;
   clock?: () => number;
@@ -96,5 +101,6 @@ export function createWindowEngine(options: {
     config: options.config,
     logger: options.logger,
     clock: options.clock,
+    shardLister: cachedShardLister(kinesisShardLister(options.kinesis, options.pricesStream), 60_000),
   });
 }

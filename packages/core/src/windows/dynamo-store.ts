@@ -11,6 +11,7 @@ import {
 import type { WindowResult } from "./result.js";
 import { GLOBAL_KEY, STATE_KINDS, windowKey, windowKeyRange } from "./state-keys.js";
 import type {
+  Activity,
   ClaimOutcome,
   GlobalWatermark,
   MergeOutcome,
@@ -117,7 +118,13 @@ export class DynamoWindowStore implements WindowStore {
     );
     const watermark = typeof Item?.watermark === "number" ? Item.watermark : NO_WATERMARK;
     const target = typeof Item?.target === "number" ? Item.target : NO_WATERMARK;
-    return { watermark, target: Math.max(target, watermark) };
+    return {
+      watermark,
+      target: Math.max(target, watermark),
+      ...(typeof Item?.epoch === "string" ? { epoch: Item.epoch } : {}),
+      ...(typeof Item?.lastActivityAt === "number" ? { lastActivityAt: Item.lastActivityAt } : {}),
+      ...(typeof Item?.resumedAt === "number" ? { resumedAt: Item.resumedAt } : {}),
+    };
   }
 
   private async raise(attribute: "watermark" | "target", value: number): Promise<void> {
@@ -129,6 +136,30 @@ export class DynamoWindowStore implements WindowStore {
         ConditionExpression: "attribute_not_exists(#a) OR #a < :v",
         ExpressionAttributeNames: { "#a": attribute },
         ExpressionAttributeValues: { ":v": value },
+      }),
+    );
+  }
+
+  async recordActivity(activity: Activity): Promise<void> {
+    const key = { pk: STATE_KINDS.watermark, sk: GLOBAL_KEY };
+    const passed = await this.conditional(
+      new UpdateCommand({
+        TableName: this.tables.state,
+        Key: key,
+        UpdateExpression: `SET epoch = if_not_exists(epoch, :e), lastActivityAt = :now${activity.resumed ? ", resumedAt = :now" : ""}`,
+        ConditionExpression: "attribute_not_exists(lastActivityAt) OR lastActivityAt < :now",
+        ExpressionAttributeValues: { ":e": activity.epoch, ":now": activity.now },
+      }),
+    );
+    if (passed === true) return;
+    // Another activity recorded a later time: only make sure the item has an epoch.
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tables.state,
+        Key: key,
+        UpdateExpression: "SET epoch = :e",
+        ConditionExpression: "attribute_not_exists(epoch)",
+        ExpressionAttributeValues: { ":e": activity.epoch },
       }),
     );
   }
@@ -155,7 +186,20 @@ export class DynamoWindowStore implements WindowStore {
       lastBatchAt: Number(i.lastBatchAt ?? 0),
       ...(typeof i.maxEventTime === "number" ? { maxEventTime: i.maxEventTime } : {}),
       ...(typeof i.pendingMax === "number" ? { pendingMax: i.pendingMax } : {}),
+      ...(typeof i.firstSeenAt === "number" ? { firstSeenAt: i.firstSeenAt } : {}),
     }));
+  }
+
+  async noteShard(shardId: string, now: number): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tables.state,
+        Key: { pk: STATE_KINDS.shard, sk: shardId },
+        UpdateExpression: "SET firstSeenAt = :now",
+        ConditionExpression: "attribute_not_exists(firstSeenAt)",
+        ExpressionAttributeValues: { ":now": now },
+      }),
+    );
   }
 
   async recordShard(shardId: string, update: { lastBatchAt?: number; maxEventTime?: number; pendingMax?: number }): Promise<void> {

@@ -20,6 +20,14 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 const RUNS = Number(process.env.WINDOW_PROPERTY_RUNS ?? 300);
 
+/**
+ * What the engine's ShardLister answers: every shard of the stream (some may never deliver),
+ * the shards that deliver (the default), or no lister at all.
+ */
+const listingArb = fc.constantFrom<"all" | "delivering" | "none">("all", "delivering", "none");
+const listedShards = (listing: "all" | "delivering" | "none", shards: number): readonly string[] | null | undefined =>
+  listing === "all" ? Array.from({ length: shards }, (_, i) => `shard-${i}`) : listing === "none" ? null : undefined;
+
 /** Engine round sizes: the defaults, or tiny ones so that closing and emitting take rounds. */
 const roundsArb = fc.oneof(
   fc.constant({}),
@@ -61,11 +69,12 @@ function checkAgainstReference(result: ScenarioResult, exactlyOnce: boolean): vo
 describe("window engine against the reference model", { timeout: 600_000 }, () => {
   it("random streams, duplicates, replays, idle periods, restarts: same panes, results, records and API", async () => {
     await fc.assert(
-      fc.asyncProperty(configArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), rawOpsArb(80), roundsArb, async (config, shards, instruments, raw, rounds) => {
+      fc.asyncProperty(configArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), rawOpsArb(80), roundsArb, listingArb, async (config, shards, instruments, raw, rounds, listing) => {
         await yieldToEventLoop();
         const ops = materialize(raw, shards, instruments);
         const result = await runScenario(config, ops, {
           ...rounds,
+          listedShards: listedShards(listing, shards),
           // Mid-run: the API and the watermark agree with the reference after every step.
           afterOp: async ({ reference, store, engineLate }) => {
             expect(await apiView(store, config, INSTRUMENTS, 0, horizon(ops, config))).toEqual(referenceView(reference, INSTRUMENTS, 0, horizon(ops, config)));
@@ -92,10 +101,11 @@ describe("window engine against the reference model", { timeout: 600_000 }, () =
         fc.integer(),
         fc.constantFrom(0.05, 0.15, 0.3),
         roundsArb,
-        async (config, shards, instruments, raw, seed, faultRate, rounds) => {
+        listingArb,
+        async (config, shards, instruments, raw, seed, faultRate, rounds, listing) => {
         await yieldToEventLoop();
           const ops = materialize(raw, shards, instruments);
-          const result = await runScenario(config, ops, { faultRate, seed, ...rounds });
+          const result = await runScenario(config, ops, { faultRate, seed, ...rounds, listedShards: listedShards(listing, shards) });
           checkAgainstReference(result, false);
           expect(await apiView(result.memory, config, INSTRUMENTS, 0, horizon(ops, config))).toEqual(referenceView(result.reference, INSTRUMENTS, 0, horizon(ops, config)));
         },

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { WindowConfig } from "../config.js";
+import { defaultDowntimeThresholdMs, type WindowConfig } from "../config.js";
 import type { Tick } from "../tick.js";
 import { aggregateBatch, LATE, UNUSABLE, type BatchAggregate } from "./aggregate.js";
 import { panesOfWindow, windowShape, type WindowShape } from "./assigner.js";
@@ -7,24 +7,36 @@ import { forEachBounded, mapBounded } from "./bounded.js";
 import { sinkRecordOf, type WindowSink } from "./emitter.js";
 import type { WindowResult } from "./result.js";
 import { windowKey } from "./state-keys.js";
-import type { MergeOutcome, OpenWindow, ShardState, WindowStore } from "./store.js";
+import type { ShardLister } from "./shard-lister.js";
+import type { GlobalWatermark, MergeOutcome, OpenWindow, ShardState, WindowStore } from "./store.js";
 import { openWindowStartsOfPane } from "./trigger.js";
 import { deriveWatermark } from "./watermark.js";
 
 /**
  * The window engine: places batches of ticks into panes, advances the watermark, finalizes and
  * emits closed windows. Stateless between calls apart from a cache of index entries already
- * written; all state lives in the store, so any invocation (a batch of any shard, or the
- * timer) can pick up work another one left half done.
+ * written (valid for one epoch of the State table) and of the stream's shard list; all state
+ * lives in the store, so any invocation (a batch of any shard, or the timer) can pick up work
+ * another one left half done.
  *
  * Protocol (docs/dynamodb.md, "Panes, Windows and State tables", has the long form with the
  * failure cases)
  *
- * State: the global item {watermark, target}; per shard {maxEventTime, pendingMax,
- * lastBatchAt}; the index of windows still to close; emit claims. Panes carry a `fence`.
+ * State: the global item {watermark, target, epoch, lastActivityAt, resumedAt}; per shard
+ * {maxEventTime, pendingMax, lastBatchAt, firstSeenAt}; the index of windows still to close;
+ * emit claims. Panes carry a `fence`.
  *
  * advance(now) — run at the start of every batch, after every batch, and by the timer:
- *   A1 read global {watermark W, target T} and the shards; derive D from the shards at `now`.
+ *   A0 read global and the shards, and list the stream's open shards (ShardLister, cached).
+ *      Activity: if lastActivityAt is absent or older than now - downtimeThresholdMs the
+ *      consumer did not run in between: resumedAt = now (every shard's idle clock starts
+ *      again: a shard with a backlog must not look caught up). Record lastActivityAt = now
+ *      (and the epoch, if the item has none). Drop the index cache if the epoch is not the one
+ *      it was built in (the State table was emptied). Record firstSeenAt = now (put if absent)
+ *      for every listed shard that has none.
+ *   A1 derive D from the shards at `now` (watermark.ts: a known shard without an event time
+ *      holds D at none until idle; idleness counts from max(lastBatchAt, firstSeenAt,
+ *      resumedAt)).
  *   A2 target' = max(T, D). If target' <= W: nothing to do.
  *   A3 raise target to target' (announces the advance before looking at the index).
  *   A4 list index entries with end in (W, through], through <= target' chosen so that a round
@@ -87,6 +99,8 @@ export interface WindowEngineOptions {
   windowsPerRound?: number;
   /** Records emitted per round (one PutRecords call at most). */
   recordsPerRound?: number;
+  /** The input stream's shards (none: only the shards that have delivered a batch count). */
+  shardLister?: ShardLister;
   /**
    * Real time (ms) an advance or an emit may keep starting new rounds. Past it, an advance
    * throws (its rounds so far are kept; the next run continues) and emission stops.
@@ -157,8 +171,12 @@ export class WindowEngine {
   private readonly windowsPerRound: number;
   private readonly recordsPerRound: number;
   private readonly budgetMs: number;
+  private readonly shardLister?: ShardLister;
+  private readonly downtimeThresholdMs: number;
   /** Index entries this process has written and seen confirmed (B3), by windowKey. */
   private readonly indexed = new Set<string>();
+  /** The State epoch the `indexed` cache was built in. */
+  private indexedEpoch: string | undefined;
 
   constructor(options: WindowEngineOptions) {
     this.store = options.store;
@@ -173,6 +191,8 @@ export class WindowEngine {
     this.windowsPerRound = Math.max(1, options.windowsPerRound ?? DEFAULTS.windowsPerRound);
     this.recordsPerRound = Math.max(1, Math.min(options.recordsPerRound ?? DEFAULTS.recordsPerRound, 500));
     this.budgetMs = options.budgetMs ?? DEFAULTS.budgetMs;
+    this.shardLister = options.shardLister;
+    this.downtimeThresholdMs = options.config.downtimeThresholdMs ?? defaultDowntimeThresholdMs(options.config.idleTimeoutMs);
   }
 
   /** Processes one batch of one shard, ticks in stream order. Never rejects. */
@@ -311,8 +331,14 @@ export class WindowEngine {
    * a watermark that is final; the timer and B6 return what they reached.
    */
   private async advance(now: number, complete: boolean): Promise<Advance> {
-    const [global, shards] = await Promise.all([this.store.readGlobal(), this.store.listShards()]);
-    const target = Math.max(global.target, deriveWatermark(shards, now, this.config));
+    const [global, shards, listed] = await Promise.all([
+      this.store.readGlobal(),
+      this.store.listShards(),
+      this.shardLister ? this.shardLister.listShards() : Promise.resolve([]),
+    ]);
+    const resumedAt = await this.recordActivity(global, now);
+    await this.noteShards(shards, listed, now);
+    const target = Math.max(global.target, deriveWatermark(shards, now, this.config, resumedAt));
     if (target <= global.watermark) return { watermark: global.watermark, shards, finalized: 0, raised: false };
     if (target > global.target) await this.store.raiseTarget(target);
     const deadline = Date.now() + this.budgetMs;
@@ -330,6 +356,34 @@ export class WindowEngine {
       watermark = round.through;
     }
     return { watermark: target, shards, finalized, raised: true };
+  }
+
+  /** A0: the consumer's activity and the index cache's epoch; returns resumedAt. */
+  private async recordActivity(global: GlobalWatermark, now: number): Promise<number | undefined> {
+    if (global.epoch === undefined || global.epoch !== this.indexedEpoch) {
+      this.indexed.clear();
+      this.indexedEpoch = global.epoch;
+    }
+    const last = global.lastActivityAt;
+    const resumed = last === undefined || now - last > this.downtimeThresholdMs;
+    if (resumed || now > last || global.epoch === undefined) {
+      await this.store.recordActivity({ now, resumed, epoch: global.epoch ?? randomUUID() });
+    }
+    return resumed ? now : global.resumedAt;
+  }
+
+  /** A0: firstSeenAt for listed shards without one (also set on `shards`, in place). */
+  private async noteShards(shards: ShardState[], listed: readonly string[], now: number): Promise<void> {
+    const fresh: ShardState[] = [];
+    for (const id of listed) {
+      let s = shards.find((x) => x.shardId === id);
+      if (s?.firstSeenAt !== undefined) continue;
+      if (!s) shards.push((s = { shardId: id, lastBatchAt: 0 }));
+      fresh.push(s);
+    }
+    if (fresh.length === 0) return;
+    await mapBounded(fresh, this.concurrency, (s) => this.store.noteShard(s.shardId, now));
+    for (const s of fresh) s.firstSeenAt = now;
   }
 
   /**
@@ -392,8 +446,15 @@ export class WindowEngine {
     }
     if (fresh.size === 0) return;
     await mapBounded([...fresh.values()], this.concurrency, (w) => this.store.putOpenWindow(w));
-    const { target } = await this.store.readGlobal();
+    const { target, epoch } = await this.store.readGlobal();
     if (target > placedAt) throw new Restart("the watermark advanced while windows were being indexed");
+    // Cache only what was written within the epoch the cache belongs to: if the State table
+    // was emptied meanwhile, the entries may be gone and must be written again next time.
+    if (epoch === undefined || epoch !== this.indexedEpoch) {
+      this.indexed.clear();
+      this.indexedEpoch = undefined;
+      return;
+    }
     if (this.indexed.size + fresh.size > INDEX_CACHE_MAX) this.indexed.clear();
     for (const key of fresh.keys()) this.indexed.add(key);
   }

@@ -1,6 +1,7 @@
 import type { WindowResult } from "./result.js";
 import { windowKey, windowKeyRange } from "./state-keys.js";
 import type {
+  Activity,
   ClaimOutcome,
   GlobalWatermark,
   MergeOutcome,
@@ -76,6 +77,32 @@ export class MemoryWindowStore implements WindowStore {
     this.writes++;
     const s = this.shards.get(shardId);
     if (s && s.lastBatchAt >= activeSince) s.lastBatchAt = now;
+  }
+
+  async noteShard(shardId: string, now: number): Promise<void> {
+    this.writes++;
+    const s = this.shards.get(shardId) ?? { shardId, lastBatchAt: 0 };
+    s.firstSeenAt ??= now;
+    this.shards.set(shardId, s);
+  }
+
+  async recordActivity(activity: Activity): Promise<void> {
+    this.writes++;
+    const g = this.global;
+    g.epoch ??= activity.epoch;
+    if (g.lastActivityAt !== undefined && g.lastActivityAt >= activity.now) return;
+    g.lastActivityAt = activity.now;
+    if (activity.resumed) g.resumedAt = activity.now;
+  }
+
+  /** Empties every table, as the rebuild procedure does (docs/runbook.md). */
+  clear(): void {
+    this.global = { watermark: NO_WATERMARK, target: NO_WATERMARK };
+    this.shards.clear();
+    this.open.clear();
+    this.panes.clear();
+    this.finals.clear();
+    this.claims.clear();
   }
 
   async putOpenWindow(window: OpenWindow): Promise<void> {
@@ -190,7 +217,7 @@ export class MemoryWindowStore implements WindowStore {
     const finals = [...this.finals.values()].flatMap((m) => [...m.values()]).map((r) => ({ ...r }));
     finals.sort((a, b) => (a.instrument === b.instrument ? a.windowStart - b.windowStart : a.instrument < b.instrument ? -1 : 1));
     return {
-      global: { ...this.global },
+      global: { watermark: this.global.watermark, target: this.global.target },
       panes,
       finals,
       open: [...this.open.values()].map((w) => ({ ...w })),

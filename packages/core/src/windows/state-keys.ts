@@ -3,8 +3,8 @@
  *
  * | pk          | sk                          | attributes                                   |
  * | ----------- | --------------------------- | -------------------------------------------- |
- * | `watermark` | `global`                    | watermark, target                            |
- * | `shard`     | shard id                    | maxEventTime, pendingMax, lastBatchAt        |
+ * | `watermark` | `global`                    | watermark, target, epoch, lastActivityAt, resumedAt |
+ * | `shard`     | shard id                    | maxEventTime, pendingMax, lastBatchAt, firstSeenAt |
  * | `open`      | `<windowEnd:16>#<instrument>` | instrument, windowStart, windowEnd, expiresAt |
  * | `emit`      | `<windowEnd:16>#<instrument>` | owner, leaseUntil, emittedAt, expiresAt       |
  *

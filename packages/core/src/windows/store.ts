@@ -20,6 +20,24 @@ export interface GlobalWatermark {
    * (watermark, target] are being finalized; any invocation may finish that work.
    */
   target: number;
+  /**
+   * Identifies this generation of the State table's contents: set once (if absent) by the first
+   * activity. Emptying the table starts a new one, so caches of what is stored can be dropped.
+   */
+  epoch?: string;
+  /** Wall clock of the consumer's last activity (a batch or a timer run). */
+  lastActivityAt?: number;
+  /** Wall clock at which the consumer last resumed after not running (see engine.ts). */
+  resumedAt?: number;
+}
+
+/** What one activity of the consumer records on the global item. */
+export interface Activity {
+  now: number;
+  /** The consumer did not run for longer than the downtime threshold: set resumedAt = now. */
+  resumed: boolean;
+  /** Epoch to set if the item has none. */
+  epoch: string;
 }
 
 /** A shard's progress (State: pk "shard", sk shardId). */
@@ -95,6 +113,17 @@ export interface WindowStore extends WindowReadStore {
    * be placed against the watermark the first attempt saw).
    */
   touchShard(shardId: string, now: number, activeSince: number): Promise<void>;
+
+  /**
+   * Records that the consumer knows of a shard: firstSeenAt = now unless it has one (put if
+   * absent, so that the idle clock of a shard that has not reported survives containers).
+   */
+  noteShard(shardId: string, now: number): Promise<void>;
+  /**
+   * lastActivityAt = now if it is lower (or absent); with `resumed`, also resumedAt = now; epoch
+   * set if absent.
+   */
+  recordActivity(activity: Activity): Promise<void>;
 
   /** Adds a window to the index of windows still to close (idempotent). */
   putOpenWindow(window: OpenWindow): Promise<void>;

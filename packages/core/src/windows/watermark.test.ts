@@ -37,11 +37,32 @@ describe("watermark with bounded out-of-orderness and idle shards", () => {
     expect(deriveWatermark(shards, 1000, settings)).toBe(490);
   });
 
-  it("shards without an event time offer none; no shard, no watermark", () => {
+  it("no shard, no watermark; a shard without an event time holds it at none until idle", () => {
     expect(deriveWatermark([], 0, settings)).toBe(NO_WATERMARK);
     expect(deriveWatermark([{ shardId: "a", lastBatchAt: 0 }], 0, settings)).toBe(NO_WATERMARK);
-    expect(
-      deriveWatermark([{ shardId: "a", lastBatchAt: 0 }, { shardId: "b", maxEventTime: 70, lastBatchAt: 0 }], 0, settings),
-    ).toBe(60);
+    const shards = [{ shardId: "a", lastBatchAt: 0 }, { shardId: "b", maxEventTime: 70, lastBatchAt: 0 }];
+    expect(deriveWatermark(shards, 0, settings)).toBe(NO_WATERMARK);
+    expect(deriveWatermark(shards, 31, settings)).toBe(60);
+  });
+
+  it("a listed shard that has not reported holds it from when it was first seen", () => {
+    const shards = [
+      { shardId: "a", lastBatchAt: 0, firstSeenAt: 1000 },
+      { shardId: "b", maxEventTime: 500, lastBatchAt: 1020, firstSeenAt: 1000 },
+    ];
+    expect(deriveWatermark(shards, 1020, settings)).toBe(NO_WATERMARK);
+    expect(deriveWatermark(shards, 1030, settings)).toBe(NO_WATERMARK); // exactly the timeout
+    expect(deriveWatermark(shards, 1031, settings)).toBe(490); // a idle: b alone decides
+  });
+
+  it("after the consumer resumes, every shard is active again for an idle timeout", () => {
+    const shards = [
+      { shardId: "a", maxEventTime: 500, lastBatchAt: 5000 },
+      { shardId: "b", maxEventTime: 300, lastBatchAt: 100 },
+    ];
+    expect(deriveWatermark(shards, 5000, settings)).toBe(490); // b looks idle by its last batch
+    expect(isIdle(shards[1]!, 5000, 30, 4990)).toBe(false);
+    expect(deriveWatermark(shards, 5000, settings, 4990)).toBe(290); // resumed at 4990: b trails
+    expect(deriveWatermark(shards, 5021, settings, 4990)).toBe(490);
   });
 });

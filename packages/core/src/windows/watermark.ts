@@ -13,7 +13,16 @@ import { NO_WATERMARK } from "./trigger.js";
  * back empty" is seen as "no batch for that long". An idle shard does not hold the watermark
  * back; a shard that merely trails the others does. When every shard is idle the watermark is
  * the largest maxEventTime minus the lateness (Flink's behaviour once all inputs are idle).
- * A shard that has not yet delivered an event time offers no watermark and is left out.
+ *
+ * Known shards that have not delivered an event time yet (listed by the stream, or recorded
+ * without one) hold the watermark at "none" until they are idle, as a Flink split that has
+ * produced nothing holds it until it is declared idle. Their idle clock starts when the
+ * consumer first saw them (`firstSeenAt`).
+ *
+ * The idle clock only runs while the consumer runs: after a period in which it did not run at
+ * all (`resumedAt`, see engine.ts), every shard counts as active again for an idle timeout, so
+ * that a shard with a backlog is not taken for a caught-up one. A shard's activity starts at
+ * max(lastBatchAt, firstSeenAt, resumedAt).
  *
  * The stored watermark never goes back: callers keep max(previous, derived).
  */
@@ -21,26 +30,41 @@ export interface ShardProgress {
   shardId: string;
   /** Largest event time the shard has delivered and the consumer has fully processed. */
   maxEventTime?: number;
-  /** Wall clock (epoch ms) of the shard's last non-empty batch. */
+  /** Wall clock (epoch ms) of the shard's last non-empty batch (0: none). */
   lastBatchAt: number;
+  /** Wall clock (epoch ms) at which the consumer first knew of the shard. */
+  firstSeenAt?: number;
 }
 
 export type WatermarkSettings = Pick<WindowConfig, "allowedLatenessMs" | "idleTimeoutMs">;
 
-export function isIdle(shard: ShardProgress, now: number, idleTimeoutMs: number): boolean {
-  return now - shard.lastBatchAt > idleTimeoutMs;
+/** Since when the shard counts as active: its last batch, its discovery or the last resume. */
+export function activeSince(shard: ShardProgress, resumedAt = Number.NEGATIVE_INFINITY): number {
+  return Math.max(shard.lastBatchAt, shard.firstSeenAt ?? Number.NEGATIVE_INFINITY, resumedAt);
 }
 
-/** The watermark the shards allow at wall-clock time `now`; NO_WATERMARK if none reported. */
-export function deriveWatermark(shards: readonly ShardProgress[], now: number, settings: WatermarkSettings): number {
+export function isIdle(shard: ShardProgress, now: number, idleTimeoutMs: number, resumedAt?: number): boolean {
+  return now - activeSince(shard, resumedAt) > idleTimeoutMs;
+}
+
+/**
+ * The watermark the shards allow at wall-clock time `now`; NO_WATERMARK if none reported or a
+ * known shard without an event time is not idle yet. `resumedAt`: when the consumer last
+ * resumed after not running (none: never).
+ */
+export function deriveWatermark(shards: readonly ShardProgress[], now: number, settings: WatermarkSettings, resumedAt?: number): number {
   let activeMin = Number.POSITIVE_INFINITY;
   let anyActive = false;
   let overallMax = Number.NEGATIVE_INFINITY;
   for (const shard of shards) {
     const m = shard.maxEventTime;
-    if (m === undefined) continue;
+    const idle = isIdle(shard, now, settings.idleTimeoutMs, resumedAt);
+    if (m === undefined) {
+      if (!idle) return NO_WATERMARK;
+      continue;
+    }
     if (m > overallMax) overallMax = m;
-    if (!isIdle(shard, now, settings.idleTimeoutMs)) {
+    if (!idle) {
       anyActive = true;
       if (m < activeMin) activeMin = m;
     }

@@ -5,6 +5,10 @@ import type { WindowStore } from "../store.js";
  * Fault injection for the window store and sink: a write fails either before it is applied
  * (the request never reached the table) or after (it was applied but the answer was lost, as
  * with a timeout). Reads never fail here; a failing read behaves like "before".
+ *
+ * The activity bookkeeping (recordActivity, noteShard) is left out: losing one of those writes
+ * only keeps shards active longer (the safe side: a later watermark), which the reference
+ * model cannot foresee; engine.protocol.test.ts covers it on its own.
  */
 export type FaultMode = "none" | "before" | "after";
 export type FaultPlan = (operation: string) => FaultMode;

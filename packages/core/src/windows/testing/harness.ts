@@ -2,6 +2,7 @@ import type { WindowConfig } from "../../config.js";
 import type { Tick } from "../../tick.js";
 import { WindowEngine } from "../engine.js";
 import { MemoryWindowStore } from "../memory-store.js";
+import { MemoryShardLister } from "../shard-lister.js";
 import { windowQueries } from "../query.js";
 import { FaultySink, faultyStore, prng, type FaultMode, type FaultPlan } from "./faults.js";
 import { ReferenceWindows } from "./reference.js";
@@ -27,6 +28,11 @@ export interface ScenarioOptions {
   /** Engine round sizes (small ones exercise the rounds). */
   windowsPerRound?: number;
   recordsPerRound?: number;
+  /**
+   * The stream's shards as the engine's ShardLister answers (default: every shard the ops
+   * deliver from); null: no lister, only shards that delivered a batch count.
+   */
+  listedShards?: readonly string[] | null;
   /** Called after each op with no faults pending (for checks mid-run). */
   afterOp?: (ctx: { engineLate: number; reference: ReferenceWindows; store: MemoryWindowStore; now: number }) => Promise<void>;
 }
@@ -59,6 +65,11 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
   const sink = new FaultySink(() => plan);
   let now = 10_000_000;
   const clock = (): number => now;
+  const listed =
+    options.listedShards === undefined
+      ? [...new Set(ops.flatMap((o) => (o.kind === "batch" ? [o.shard] : [])))].sort()
+      : options.listedShards;
+  const shardLister = listed === null ? undefined : new MemoryShardLister([...listed]);
   const newEngine = (): WindowEngine => new WindowEngine({
       store,
       sink,
@@ -66,11 +77,12 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
       clock,
       leaseMs,
       concurrency: 4,
+      shardLister,
       windowsPerRound: options.windowsPerRound,
       recordsPerRound: options.recordsPerRound,
     });
   let engine = newEngine();
-  const reference = new ReferenceWindows(config);
+  const reference = new ReferenceWindows(config, listed ?? []);
   const batches: { shard: string; ticks: Tick[] }[] = [];
   let engineLate = 0;
 
@@ -120,7 +132,13 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
     if (options.afterOp && rate === 0) await options.afterOp({ engineLate, reference, store: memory, now });
   }
 
-  // Settle: every shard idle, every lease expired, then the timer twice without faults.
+  // Settle: every shard idle (timer runs an idle timeout apart: the consumer keeps running, so
+  // the idle clocks run), then every lease expired, then the timer twice without faults.
+  for (let i = 0; i < 2; i++) {
+    now += config.idleTimeoutMs + 1;
+    reference.timer(now);
+    await engine.closeDue();
+  }
   now += Math.max(config.idleTimeoutMs, leaseMs) + 1;
   reference.timer(now);
   await engine.closeDue();

@@ -1,4 +1,4 @@
-import type { WindowConfig } from "../../config.js";
+import { defaultDowntimeThresholdMs, type WindowConfig } from "../../config.js";
 import type { Tick } from "../../tick.js";
 
 /**
@@ -6,10 +6,15 @@ import type { Tick } from "../../tick.js";
  * engine's code: a single process holding everything in memory, one step at a time.
  *
  * - Window [s, s + size) for every s that is a multiple of the slide; it holds s <= t < s + size.
- * - Each shard has the largest event time it delivered and the wall-clock time of its last batch;
- *   it is idle after more than idleTimeout without a batch. The watermark is
- *   min over non-idle shards of their max, minus the lateness; max over all of them when all are
- *   idle; it never goes back.
+ * - The stream's shards are known from the start (listed); each is first seen at the first
+ *   activity (batch or timer) and from then on has the largest event time it delivered and the
+ *   wall-clock time of its last batch.
+ * - Activities: when one finds no activity before it, or none within the downtime threshold, the
+ *   consumer has resumed at that time.
+ * - A shard is active since max(last batch, first seen, resumed) and idle after more than
+ *   idleTimeout beyond that. A shard that is not idle and has delivered no event time holds the
+ *   watermark (no advance). Otherwise the watermark is min over non-idle shards of their max,
+ *   minus the lateness; max over all of them when all are idle; it never goes back.
  * - A batch is placed against the watermark as it stood before it (brought up to the batch's wall
  *   clock, as a timer would); a tick joins every window of it with end > watermark and is late
  *   when there is none; the watermark then advances.
@@ -25,13 +30,32 @@ export interface ReferenceResult {
 export class ReferenceWindows {
   watermark = Number.NEGATIVE_INFINITY;
   late = 0;
-  private readonly shards = new Map<string, { max?: number; last: number }>();
+  private readonly shards = new Map<string, { max?: number; last: number; firstSeen?: number }>();
+  private lastActivity: number | undefined;
+  private resumedAt = Number.NEGATIVE_INFINITY;
+  private readonly downtimeMs: number;
   /** instrument -> paneStart -> max of every tick merged into the pane. */
   readonly panes = new Map<string, Map<number, number>>();
   /** instrument -> windowStart -> max of the ticks that joined the window while it was open. */
   readonly windows = new Map<string, Map<number, number>>();
 
-  constructor(private readonly config: WindowConfig) {}
+  constructor(
+    private readonly config: WindowConfig,
+    private readonly listed: readonly string[] = [],
+  ) {
+    this.downtimeMs = config.downtimeThresholdMs ?? defaultDowntimeThresholdMs(config.idleTimeoutMs);
+  }
+
+  /** An activity of the consumer at `now` (before anything else it does). */
+  private activity(now: number): void {
+    if (this.lastActivity === undefined || now - this.lastActivity > this.downtimeMs) this.resumedAt = now;
+    this.lastActivity = Math.max(this.lastActivity ?? now, now);
+    for (const id of this.listed) {
+      const s = this.shards.get(id);
+      if (!s) this.shards.set(id, { last: 0, firstSeen: now });
+      else s.firstSeen ??= now;
+    }
+  }
 
   private floorToSlide(t: number): number {
     return Math.floor(t / this.config.windowSlideMs) * this.config.windowSlideMs;
@@ -42,9 +66,14 @@ export class ReferenceWindows {
     let anyActive = false;
     let allMax = Number.NEGATIVE_INFINITY;
     for (const s of this.shards.values()) {
-      if (s.max === undefined) continue;
+      const since = Math.max(s.last, s.firstSeen ?? Number.NEGATIVE_INFINITY, this.resumedAt);
+      const active = now - since <= this.config.idleTimeoutMs;
+      if (s.max === undefined) {
+        if (active) return Number.NEGATIVE_INFINITY;
+        continue;
+      }
       allMax = Math.max(allMax, s.max);
-      if (now - s.last <= this.config.idleTimeoutMs) {
+      if (active) {
         anyActive = true;
         activeMin = Math.min(activeMin, s.max);
       }
@@ -58,6 +87,7 @@ export class ReferenceWindows {
   }
 
   batch(shardId: string, ticks: readonly Tick[], now: number): void {
+    this.activity(now);
     this.bump(now);
     const { windowSizeMs: size, windowSlideMs: slide } = this.config;
     for (const tick of ticks) {
@@ -79,7 +109,7 @@ export class ReferenceWindows {
       this.windows.set(tick.instrument, windows);
       for (const s of open) windows.set(s, Math.max(windows.get(s) ?? Number.NEGATIVE_INFINITY, price));
     }
-    const shard = this.shards.get(shardId) ?? { last: now };
+    const shard = this.shards.get(shardId) ?? { last: 0 };
     for (const tick of ticks) shard.max = Math.max(shard.max ?? Number.NEGATIVE_INFINITY, tick.eventTime);
     shard.last = now;
     this.shards.set(shardId, shard);
@@ -87,6 +117,7 @@ export class ReferenceWindows {
   }
 
   timer(now: number): void {
+    this.activity(now);
     this.bump(now);
   }
 

@@ -12,13 +12,15 @@ export const configArb: fc.Arbitrary<WindowConfig> = fc
     panes: fc.constantFrom(1, 2, 3, 6),
     lateness: fc.constantFrom(0, 5, 10, 25),
     idle: fc.constantFrom(50, 100),
+    downtime: fc.constantFrom(2, 3, 20),
   })
-  .map(({ slide, panes, lateness, idle }) => ({
+  .map(({ slide, panes, lateness, idle, downtime }) => ({
     windowSizeMs: slide * panes,
     windowSlideMs: slide,
     allowedLatenessMs: lateness,
     idleTimeoutMs: idle,
     paneRetentionHours: 1,
+    downtimeThresholdMs: downtime * idle,
   }));
 
 export const tick = (instrument: string, eventTime: number, cents: number): Tick => ({
