@@ -163,8 +163,8 @@ function esc(s: string): string {
 
 /** Horizontal stacked bars, one per design, one segment per service; plain SVG. */
 export function costSvg(designs: DesignCost[], title: string): string {
-  const width = 820;
-  const left = 250;
+  const width = 840;
+  const left = 270;
   const right = 90;
   const barH = 34;
   const gap = 26;

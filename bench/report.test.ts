@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { replaceSection, table } from "./report.js";
+import { summary } from "./suites/document.js";
 
 describe("report", () => {
   it("replaces only the generated block and keeps hand-written text", () => {
@@ -11,5 +12,33 @@ describe("report", () => {
 
   it("draws a markdown table", () => {
     expect(table(["a", "b"], [["x", 1]])).toBe("| a | b |\n| --- | ---: |\n| x | 1 |");
+  });
+});
+
+
+describe("summary", () => {
+  it("pairs each headline figure with its baseline and ratio", () => {
+    const meta = { ranAt: "t", command: "c", quick: false, machine: { cpuModel: "x", cores: 2, memoryGiB: 1, node: "v", platform: "p", kernel: "k", loadAverage: [0, 0, 0] }, wallSeconds: 1 };
+    const s = (median: number) => ({ n: 1, median, min: median, max: median, p25: median, p75: median });
+    const out = summary({
+      updatedAt: "t",
+      sections: {
+        api: {
+          meta,
+          data: {
+            rate: 200,
+            rows: [
+              { route: "GET /health", p50: s(2), p99: s(10), p50Ratio: null },
+              { route: "GET /instruments", p50: s(30), p99: s(90), p50Ratio: s(15) },
+              { route: "GET /instruments/{id}/windows", p50: s(40), p99: s(120), p50Ratio: s(20) },
+            ],
+          },
+        },
+        cost: { meta, data: { designs: [{ name: "Tickstream, a", total: 500 }, { name: "seed", total: 2000 }] } },
+      },
+    });
+    expect(out).toContain("| 30 / 90 ms, 40 / 120 ms | 2 / 10 ms | 15x / 20x the p50 |");
+    expect(out).toContain("| $500 | $2,000 | 4.0x less |");
+    expect(summary({ updatedAt: "t", sections: {} })).toBe("_No results yet._");
   });
 });

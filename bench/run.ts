@@ -19,7 +19,7 @@ import { writes } from "./suites/writes.js";
 import { pipeline } from "./suites/pipeline.js";
 import { api } from "./suites/api.js";
 import { cost } from "./suites/cost.js";
-import { header, skeleton } from "./suites/document.js";
+import { header, skeleton, summary } from "./suites/document.js";
 import { startLocalHost } from "./suites/local.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     results.lastRun = { command: commandLine(argv), finishedAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 };
     writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
   }
-  const sections: Record<string, string> = { header: header(results) };
+  const sections: Record<string, string> = { header: header(results), summary: summary(results) };
   for (const b of BENCHMARKS) {
     const r = results.sections[b.name];
     sections[b.name] = r ? b.render(r, results) : `_Not run yet: \`npm run bench -- --only ${b.name}\`._`;

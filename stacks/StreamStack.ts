@@ -11,7 +11,7 @@ import {
   WINDOWS_TIMER,
   type ConsumerSpec,
 } from "@tickstream/core/resources";
-import { putToStream, readWriteTable, writeUnderPrefix } from "./access";
+import { listShardsOf, putToStream, readWriteTable, writeUnderPrefix } from "./access";
 import { StorageStack } from "./StorageStack";
 import { removalPolicyOf, stageConfig, windowEnvironment, type StageConfig } from "./stage-config";
 
@@ -114,6 +114,7 @@ export function StreamStack({ stack, app }: StackContext) {
           readWriteTable(tables.windows),
           readWriteTable(tables.state),
           putToStream(windowsStream),
+          listShardsOf(prices),
         ],
       },
     },
@@ -123,6 +124,9 @@ export function StreamStack({ stack, app }: StackContext) {
     latest: prices.getFunction(CONSUMERS.latest.id)!,
     windows: prices.getFunction(CONSUMERS.windows.id)!,
   };
+  // The windows consumer lists the shards of the stream it reads (it cannot bind it while the
+  // stream is being built).
+  consumers.windows.bind([listShardsOf(prices)]);
 
   stack.addOutputs({
     PricesStream: prices.streamName,

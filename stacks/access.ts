@@ -45,6 +45,17 @@ export function putToStream(stream: KinesisStream): BindingResource {
   };
 }
 
+/**
+ * List a stream's shards (the windows consumer and timer wait for every shard of `prices`);
+ * binds the stream name (SST_KinesisStream_streamName_*) without any read or write access.
+ */
+export function listShardsOf(stream: KinesisStream): BindingResource {
+  return {
+    resource: stream,
+    permissions: [{ actions: ["kinesis:ListShards"], resources: [stream.streamArn] }],
+  };
+}
+
 /** Write objects under one key prefix of a bucket (e.g. "dead-letters/"). */
 export function writeUnderPrefix(bucket: Bucket, prefix: string): BindingResource {
   return {

@@ -252,6 +252,7 @@ describe("streams and consumers (prod)", () => {
         "SST_Table_tableName_Windows",
         "SST_Table_tableName_State",
         "SST_KinesisStream_streamName_Windows",
+        "SST_KinesisStream_streamName_Prices",
         "SST_Bucket_bucketName_Archive",
       ]),
     );
@@ -289,11 +290,12 @@ describe("least privilege (prod)", () => {
         "s3:PutObject",
         ...SQS_SEND,
         ...KINESIS_READ,
+        "kinesis:ListShards",
         ...XRAY,
       ].sort(),
     );
     expect(actionsGrantedTo(t, "WindowsTimerJobWindowsTimerServiceRole")).toEqual(
-      [...TABLE_RW, ...TABLE_RW, ...TABLE_RW, ...STREAM_PUT, ...XRAY].sort(),
+      [...TABLE_RW, ...TABLE_RW, ...TABLE_RW, ...STREAM_PUT, "kinesis:ListShards", ...XRAY].sort(),
     );
     // Dead letters may only be written under dead-letters/.
     t.hasResourceProperties("AWS::IAM::Policy", {

@@ -31,6 +31,10 @@ of this page; \`npm run bench -- --quick\` is the short form, \`npm run bench --
 runs one (\`throughput\`, \`writes\`, \`pipeline\`, \`api\`, \`cost\`). Benchmarks are not tests:
 nothing here fails a build. Figures are what the last run measured on the machine it names.
 
+## Summary
+
+${block("summary")}
+
 ${block("header")}
 
 ## 1. Decode and aggregate throughput (in process)
@@ -62,4 +66,82 @@ Figures from the dashboard's own benchmarks (\`bench/web-*.ts\`):
 | first-load JS (gzip) | _to be filled_ | _to be filled_ |
 | tick-to-chart latency (p50 / p95) | _to be filled_ | _to be filled_ |
 `;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const k = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e4 ? `${(v / 1e3).toFixed(v >= 1e5 ? 0 : 1)} k` : v.toFixed(0));
+const x = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
+const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "n/a" : `${Math.round(v).toLocaleString("en-US")}`);
+
+/** The headline figures of the last results, each with its baseline and ratio. */
+export function summary(results: Results): string {
+  const rows: string[][] = [];
+  const sec = (n: string) => results.sections[n]?.data as any;
+  const t = sec("throughput");
+  if (t) {
+    for (const format of ["pipe", "json"]) {
+      const base = t.rows.find((r: any) => r.format === format && r.ratioToBaseline === null);
+      const l = t.rows.find((r: any) => r.format === format && r.candidate.startsWith("latest"));
+      const w = t.rows.find((r: any) => r.format === format && r.candidate.startsWith("windows"));
+      if (base && l && w) rows.push([`decode + aggregate, ${format === "pipe" ? "pipe records" : "JSON trades"}, ticks/s on one core (latest / windows)`, `${k(l.ticksPerSecond.median)} / ${k(w.ticksPerSecond.median)}`, k(base.ticksPerSecond.median), `${l.ratioToBaseline.median.toFixed(1)}x / ${w.ratioToBaseline.median.toFixed(1)}x`]);
+    }
+  }
+  const wr = sec("writes");
+  if (wr) {
+    const billed = (r: any) => r.per1000.wcuReported + r.per1000.conditionalFailures;
+    const find = (c: string, i: number, b: number) => wr.rows.find((r: any) => r.consumer === c && r.instruments === i && r.batchSize === b && !r.costScenario && !r.error);
+    for (const [i, b, label] of [
+      [10, 1000, "DynamoDB write units per 1,000 ticks, 10 instruments, batches of 1,000 (latest / windows)"],
+      [10, 100, "same, 10 instruments, batches of 100"],
+      [1000, 1000, "same, 1,000 instruments, batches of 1,000"],
+    ] as [number, number, string][]) {
+      const l = find("latest", i, b);
+      const w = find("windows", i, b);
+      const base = find("baseline", i, b);
+      if (!l || !w || !base) continue;
+      const rel = (r: any) => {
+        const q = billed(base) / billed(r);
+        return q >= 1 ? `${x(q)}x fewer` : `${x(1 / q)}x more`;
+      };
+      rows.push([label, `${x(billed(l))} / ${x(billed(w))}`, x(billed(base)), `${rel(l)} / ${rel(w)}`]);
+    }
+  }
+  const p = sec("pipeline");
+  if (p) {
+    const d = p.variants.find((v: any) => v.variant === "design");
+    const b = p.variants.find((v: any) => v.variant === "baseline");
+    if (d && b && (d.steps.length || b.steps.length)) {
+      const f = (v: any) => (v.maxSustained ? `${v.maxSustained.toLocaleString("en-US")} ticks/s` : "none of the steps");
+      rows.push(["local pipeline, highest sustained put rate", f(d), f(b), d.maxSustained && b.maxSustained ? `${x(d.maxSustained / b.maxSustained)}x` : ""]);
+    }
+    for (const rate of [100, 1000]) {
+      const dl = d?.latency.find((l: any) => l.rate === rate);
+      const bl = b?.latency.find((l: any) => l.rate === rate);
+      if (!dl) continue;
+      const three = (s: any) => (s ? `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)} ms` : "n/a");
+      const baseCell = !bl ? "" : bl.timeouts > 0 ? `not keeping up: ${bl.probes} of ${bl.probes + bl.timeouts} probes seen within 10 s` : `${three(bl.table)} (its table)`;
+      rows.push([`put-to-visible latency at ${rate.toLocaleString("en-US")} ticks/s, p50 / p95 / p99 (via the API)`, three(dl.api), baseCell, "§3"]);
+    }
+  }
+  const a = sec("api");
+  if (a) {
+    const r = (route: string) => a.rows.find((y: any) => y.route === route);
+    const h = r("GET /health");
+    const i = r("GET /instruments");
+    const w = r("GET /instruments/{id}/windows");
+    if (h && i && w) rows.push([`API at ${a.rate} req/s offered, p50 / p99: \`/instruments\`, \`/windows\` (baseline \`/health\`)`, `${ms(i.p50.median)} / ${ms(i.p99.median)} ms, ${ms(w.p50.median)} / ${ms(w.p99.median)} ms`, `${ms(h.p50.median)} / ${ms(h.p99.median)} ms`, `${x(i.p50Ratio.median)}x / ${x(w.p50Ratio.median)}x the p50`]);
+  }
+  const c = sec("cost");
+  if (c) {
+    const seed = c.designs[c.designs.length - 1];
+    const ours = c.designs.slice(0, -1);
+    rows.push([`monthly cost at 1,000 ticks/s (${ours.map((o: any) => o.name.replace(/^Tickstream, /, "")).join(" / ")})`, ours.map((o: any) => `$${Math.round(o.total).toLocaleString("en-US")}`).join(" / "), `$${Math.round(seed.total).toLocaleString("en-US")}`, `${ours.map((o: any) => `${(seed.total / o.total).toFixed(1)}x`).join(" / ")} less`]);
+  }
+  if (!rows.length) return "_No results yet._";
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  return [
+    "| figure | Tickstream | baseline (seed-style) | ratio |",
+    "| --- | ---: | ---: | ---: |",
+    ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
+  ].join("\n");
 }

@@ -13,7 +13,6 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { fileURLToPath } from "node:url";
 import { seedHandler, seedTableInput } from "../baseline.js";
-import { lazyWindowsFromCore, windowsModulesPresent } from "./windows-core.js";
 
 export const SEED_TABLE = "tickstream-seed";
 
@@ -42,16 +41,9 @@ async function main(): Promise<void> {
               return seed(event as never);
             },
             windows: async () => ({ batchItemFailures: [] }),
-            ...(windowsModulesPresent() ? {} : { windowsTimer: async () => undefined }),
           },
         }
-      : windowsModulesPresent()
-        ? {}
-        : (() => {
-            // Until the windows handler modules exist, run the windows engine through its core entry point.
-            const w = lazyWindowsFromCore();
-            return { handlers: { windows: w.batch, windowsTimer: w.timer } };
-          })()),
+      : {}),
   });
   if (baseline) {
     const ddb = new DynamoDBClient({});

@@ -6,7 +6,6 @@ import type { Benchmark, LocalHandle, LocalOutputsLike, SectionResult } from "..
 import { cpuSeconds, readCheckpoints, signIn, startLocalHost, type Variant } from "./local.js";
 import { kinesisFor, pipeTick, putLines, shardIds, type Put } from "./produce.js";
 import { SEED_TABLE } from "./local-host.js";
-import { windowsModulesPresent } from "./windows-core.js";
 
 /**
  * Benchmark 3: the local pipeline end to end (startLocal, back end only, in its own process).
@@ -304,7 +303,6 @@ export const pipeline: Benchmark<PipelineData> = {
         "The back end runs in one Node process: kinesalite, dynalite, the poller, both consumers, the archive delivery, the windows timer and the API host share one thread. The producer and the probes run in the benchmark's process (the second core).",
         "The baseline keeps the seed's batch size (100) and no batching window; the local poller reads each shard with one invocation at a time (the seed's parallelization factor 2 is not modelled locally). Its windows mapping runs a no-op (the seed had no windows consumer).",
         "Baseline visibility is read with GetItem on its table: the seed's query API is not part of this runtime.",
-        ...(windowsModulesPresent() ? [] : ["The windows handler modules were not in the tree when this ran: the design's windows consumer and timer ran the core WindowEngine (processBatch, closeDue) through startLocal's `handlers` option instead."]),
       ],
     };
   },

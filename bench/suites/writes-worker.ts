@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { seedHandler } from "../baseline.js";
 import { RequestCounter, type RequestCounts } from "../counting.js";
 import { genTicks, kinesisRecord, pipeLine } from "../records.js";
-import { windowsFromCore } from "./windows-core.js";
 
 export interface WorkerArgs {
   consumer: "latest" | "windows" | "baseline";
@@ -28,7 +27,7 @@ export interface WorkerArgs {
 }
 
 export interface WorkerResult {
-  /** What ran: the handler module, or the core entry point when the module is not there. */
+  /** What ran: the handler module (or the baseline). */
   entry: string;
   invocations: number;
   msPerInvocation: number[];
@@ -103,11 +102,6 @@ async function main(): Promise<void> {
     const ddb = new DynamoDBClient({});
     handler = seedHandler(ddb, args.seedTable ?? "tickstream-seed") as Handler;
     entry = "bench/baseline.ts seedHandler";
-  } else if (args.consumer === "windows" && !existsSync(join(ROOT, moduleFile))) {
-    const core = await windowsFromCore();
-    handler = core.batch;
-    timer = core.timer;
-    entry = "core WindowEngine.processBatch (handler module not present)";
   } else {
     handler = await loadHandler(moduleFile);
     entry = moduleFile;

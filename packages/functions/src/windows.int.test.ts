@@ -39,8 +39,11 @@ let iterator: string | undefined;
 const failingInstruments = new Set<string>();
 let seq = 10_000n;
 
-/** The reference model sees exactly what the handlers see, with the wall clock of each call. */
-const reference = new ReferenceWindows(config);
+/**
+ * The reference model sees exactly what the handlers see, with the wall clock of each call, and
+ * knows the shards of the prices stream (two, listed by the handlers with ListShards).
+ */
+const reference = new ReferenceWindows(config, [SHARD0, SHARD1]);
 const emittedSoFar = new Set<string>();
 
 interface Sent {
@@ -175,7 +178,14 @@ const third = batch(SHARD0, [
 
 describe("windows handlers against dynalite and kinesalite", () => {
   it("emits one record per closed window and instrument, with the expected max, in the fixed JSON form", async () => {
+    // Shard 1 of prices has not reported: it holds the watermark until it has been known for
+    // longer than the idle timeout, so shard 0 alone closes nothing yet.
     expect(await deliver(SHARD0, first)).toEqual({ batchItemFailures: [] });
+    expect(await runTimer()).toMatchObject({ watermark: null, windowsEmitted: 0 });
+    expect(await readWindowsStream()).toEqual([]);
+    expect(newlyExpected()).toEqual([]);
+    await new Promise((r) => setTimeout(r, config.idleTimeoutMs + 500));
+    await runTimer();
     expect(await readWindowsStream()).toEqual(newlyExpected());
     expect(await deliver(SHARD0, second)).toEqual({ batchItemFailures: [] });
     expect(await deliver(SHARD0, third)).toEqual({ batchItemFailures: [] });

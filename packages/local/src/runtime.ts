@@ -9,7 +9,12 @@ import {
   WINDOWS_TIMER,
   type ConsumerSpec,
 } from "@tickstream/core/resources";
-import { ENV as WINDOW_ENV, readWindowConfig, type WindowConfig } from "@tickstream/core/config";
+import {
+  DOWNTIME_THRESHOLD_ENV,
+  ENV as WINDOW_ENV,
+  readWindowConfig,
+  type WindowConfig,
+} from "@tickstream/core/config";
 import { tableBindingEnv, type TableKey } from "@tickstream/core/provision";
 import type { LocalServer } from "@tickstream/core/testing/local-aws";
 import { createJwtAuthorizer } from "./api-host/auth.js";
@@ -136,6 +141,11 @@ function consoleLog(): Log {
     warn: (m) => console.warn(`warn: ${m}`),
     error: (m) => console.error(`error: ${m}`),
   };
+}
+
+/** Downtime threshold of the windows consumer locally: three timer periods, 5 s at least. */
+export function localDowntimeThresholdMs(timerIntervalMs: number): number {
+  return Math.max(5_000, 3 * timerIntervalMs);
 }
 
 function windowConfig(options: StartLocalOptions["window"] = {}): WindowConfig {
@@ -265,6 +275,12 @@ async function start(
     [WINDOW_ENV.allowedLatenessMs]: String(window.allowedLatenessMs),
     [WINDOW_ENV.idleTimeoutMs]: String(window.idleTimeoutMs),
     [WINDOW_ENV.paneRetentionHours]: String(window.paneRetentionHours),
+    // The local timer runs every second, not every minute: a few seconds without any activity
+    // mean the runtime was stopped (5 s at least, for a busy machine).
+    [DOWNTIME_THRESHOLD_ENV]: String(
+      window.downtimeThresholdMs ??
+        localDowntimeThresholdMs(options.timerIntervalMs ?? WINDOWS_TIMER.localIntervalMs),
+    ),
     POWERTOOLS_SERVICE_NAME: "tickstream",
     POWERTOOLS_METRICS_NAMESPACE: "Tickstream",
     POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? (quiet ? "ERROR" : "WARN"),

@@ -641,23 +641,283 @@ function decodeJson(b: Uint8Array, start: number, end: number): DecodeResult {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fast path for the common pipe record: printable ASCII, every field well formed, no duplicate.
+// It either returns exactly the tick that decodePipe would return, or null, and then the record
+// is read again by decodePipe, which names the problem (or accepts a rarer form: tabs, non-ASCII
+// values, unknown `price_x` keys, price levels above 30, over-long zero-padded numbers).
+
+// Its hot loops use literals and locals rather than module bindings, whose every read is checked.
+// Field bits: 1 sequence, 2 reception, 4 instrument, 8 level, 16 type.
+const instrumentChars = INSTRUMENT_CHAR;
+const fastScratch = new Float64Array(31);
+const sequenceKey = K_SEQUENCE;
+const receptionKey = K_RECEPTION;
+const instrumentKey = K_INSTRUMENT;
+const levelKey = K_LEVEL;
+const typeKey = K_TYPE;
+const eventTimeKey = K_EVENT_TIME;
+const tickerKey = K_TICKER;
+const priceKey = K_PRICE;
+
+function same(b: Uint8Array, start: number, key: Uint8Array): boolean {
+  const n = key.length;
+  for (let k = 0; k < n; k++) if (b[start + k] !== key[k]) return false;
+  return true;
+}
+
+function fastPipe(b: Uint8Array, start: number, end: number): Tick | null {
+  let seen = 0;
+  let eventTime = 0;
+  let receivedAt = -1;
+  let level = -1;
+  let instrument = "";
+  let prices = 0;
+  let priceTop = -1;
+  let i = start;
+  const chars = instrumentChars;
+  const scratch = fastScratch;
+  const kSequence = sequenceKey;
+  const kReception = receptionKey;
+  const kInstrument = instrumentKey;
+  const kLevel = levelKey;
+  const kType = typeKey;
+  while (i < end) {
+    let c = b[i]!;
+    if (c === 0x7c) {
+      i++;
+      continue;
+    }
+    const ks = i;
+    while (c !== 0x3d) {
+      if (c === 0x7c || c < 0x20 || c >= 0x7f) return null;
+      if (++i === end) return null;
+      c = b[i]!;
+    }
+    const kl = i - ks;
+    i++;
+    const k0 = b[ks]!;
+    let field = 0;
+    if (kl === 1) {
+      if (k0 === 0x6c) field = 8;
+      else if (k0 === 0x74) field = 16;
+    } else if (k0 === 0x70) {
+      if (kl > 6 && b[ks + 5] === 0x5f && b[ks] === 0x70 && b[ks + 1] === 0x72 && b[ks + 2] === 0x69 && b[ks + 3] === 0x63 && b[ks + 4] === 0x65) {
+        // price_N: N is 0..30 without leading zeros; anything else goes to the full decoder.
+        let idx = b[ks + 6]! - 0x30;
+        if (idx < 0 || idx > 9) return null;
+        if (kl === 8) {
+          const d = b[ks + 7]! - 0x30;
+          if (idx === 0 || d < 0 || d > 9) return null;
+          idx = idx * 10 + d;
+          if (idx > 30) return null;
+        } else if (kl !== 7) {
+          return null;
+        }
+        const bit = 1 << idx;
+        if ((prices & bit) !== 0) return null;
+        let v = 0;
+        const vs = i;
+        while (i < end && (c = b[i]!) >= 0x30 && c <= 0x39) {
+          v = v * 10 + (c - 0x30);
+          i++;
+        }
+        if (i === vs || i - vs > 15 || (i < end && c !== 0x7c)) return null;
+        prices |= bit;
+        scratch[idx] = v;
+        if (idx > priceTop) priceTop = idx;
+        continue;
+      }
+    } else if (kl === 8) {
+      if (same(b, ks, kSequence)) field = 1;
+    } else if (kl === 9) {
+      if (same(b, ks, kReception)) field = 2;
+    } else if (kl === 10) {
+      if (same(b, ks, kInstrument)) field = 4;
+    } else if (kl === 5) {
+      if (same(b, ks, kLevel)) field = 8;
+    } else if (kl === 4) {
+      if (same(b, ks, kType)) field = 16;
+    } else if (kl === 0) {
+      return null;
+    }
+    if (field === 0 || field === 16) {
+      if (field !== 0) {
+        if ((seen & 16) !== 0) return null;
+        seen |= 16;
+      }
+      while (i < end && (c = b[i]!) !== 0x7c) {
+        if (c < 0x20 || c >= 0x7f) return null;
+        i++;
+      }
+      continue;
+    }
+    if ((seen & field) !== 0) return null;
+    seen |= field;
+    const vs = i;
+    if (field === 4) {
+      let h = 0x811c9dc5;
+      while (i < end && chars[(c = b[i]!)] === 1) {
+        h = Math.imul(h ^ c, 0x01000193);
+        i++;
+      }
+      if (i === vs || i - vs > 64 || (i < end && c !== 0x7c)) return null;
+      instrument = internAscii(b, vs, i, h >>> 0);
+      continue;
+    }
+    let v = 0;
+    while (i < end && (c = b[i]!) >= 0x30 && c <= 0x39) {
+      v = v * 10 + (c - 0x30);
+      i++;
+    }
+    if (i === vs || i - vs > 15 || (i < end && c !== 0x7c)) return null;
+    if (field === 1) {
+      if (v > 253_402_300_799_999) return null;
+      eventTime = v;
+    } else if (field === 2) {
+      if (v > 253_402_300_799_999) return null;
+      receivedAt = v;
+    } else {
+      if (v > 1_000_000) return null;
+      level = v;
+    }
+  }
+  if ((seen & (4 | 1)) !== (4 | 1)) return null;
+  // price_0 .. price_top all present: the set is a run of ones from bit 0.
+  if ((prices & 1) === 0 || (prices & (prices + 1)) !== 0) return null;
+  const pricesCents = new Array<number>(priceTop + 1);
+  for (let k = 0; k <= priceTop; k++) pricesCents[k] = scratch[k]!;
+  return {
+    instrument,
+    eventTime,
+    receivedAt: receivedAt < 0 ? null : receivedAt,
+    level: level < 0 ? null : level,
+    pricesCents,
+  };
+}
+
+/**
+ * Fast path for the common JSON trade: exactly the members EVENT_TIME, TICKER (a string) and
+ * PRICE (a number), in any order, without escapes or non-ASCII text. Like fastPipe it returns
+ * the tick decodeJson would return, or null to leave the record to decodeJson.
+ */
+function fastJson(b: Uint8Array, start: number, end: number): Tick | null {
+  let seen = 0;
+  let instrument = "";
+  let eventTime = 0;
+  let cents = 0;
+  let i = start + 1;
+  let c = 0;
+  const chars = instrumentChars;
+  while (true) {
+    while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+    if (i >= end || c !== 0x22) return null;
+    const ks = ++i;
+    while (i < end && (c = b[i]!) !== 0x22) {
+      if (c === 0x5c || c < 0x20 || c >= 0x80) return null;
+      i++;
+    }
+    if (i >= end) return null;
+    const kl = i - ks;
+    let field: number;
+    if (kl === 10 && same(b, ks, eventTimeKey)) field = 1;
+    else if (kl === 6 && same(b, ks, tickerKey)) field = 2;
+    else if (kl === 5 && same(b, ks, priceKey)) field = 4;
+    else return null;
+    if ((seen & field) !== 0) return null;
+    seen |= field;
+    i++;
+    while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+    if (i >= end || c !== 0x3a) return null;
+    i++;
+    while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+    if (i >= end) return null;
+    if (field === 4) {
+      if (c !== 0x2d && (c < 0x30 || c > 0x39)) return null;
+      const vs = i;
+      i = scanNumber(b, i, end);
+      if (i < 0) return null;
+      cents = centsFromBytes(b, vs, i);
+      if (cents < 0) return null;
+    } else {
+      if (c !== 0x22) return null;
+      const vs = ++i;
+      if (field === 2) {
+        let h = 0x811c9dc5;
+        while (i < end && chars[(c = b[i]!)] === 1) {
+          h = Math.imul(h ^ c, 0x01000193);
+          i++;
+        }
+        if (i >= end || c !== 0x22 || i === vs || i - vs > 64) return null;
+        instrument = internAscii(b, vs, i, h >>> 0);
+      } else {
+        while (i < end && (c = b[i]!) !== 0x22) {
+          if (c === 0x5c || c < 0x20 || c >= 0x80) return null;
+          i++;
+        }
+        if (i >= end) return null;
+        eventTime = isoToEpochMs(b, vs, i);
+        if (eventTime < 0) return null;
+      }
+      i++;
+    }
+    while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+    if (i >= end) return null;
+    i++;
+    if (c === 0x7d) break;
+    if (c !== 0x2c) return null;
+  }
+  while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+  if (i !== end || seen !== 7) return null;
+  return { instrument, eventTime, receivedAt: null, level: null, pricesCents: [cents] };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-/** Decodes one record (both formats, detected per record). Never throws. */
-export function decodeTick(data: Uint8Array): DecodeResult {
-  const n = data.length;
-  if (n === 0) return EMPTY;
-  if (n > MAX_RECORD_BYTES) return fail(`record too large: ${n} bytes (at most ${MAX_RECORD_BYTES})`);
+let lastFailure: DecodeResult = UNDECODABLE;
+
+/**
+ * {@link decodeTick} without the result wrapper, for batch loops: the tick, or null, and then
+ * {@link lastDecodeFailure} gives the reason until the next call. `length` reads only the
+ * first bytes of `data` (a reused buffer). Never throws.
+ */
+export function decodeTickOrNull(data: Uint8Array, length = data.length): Tick | null {
+  const n = length;
+  if (n === 0) {
+    lastFailure = EMPTY;
+    return null;
+  }
+  if (n > MAX_RECORD_BYTES) {
+    lastFailure = fail(`record too large: ${n} bytes (at most ${MAX_RECORD_BYTES})`);
+    return null;
+  }
+  let start = 0;
+  if (n >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) start = 3;
+  let end = n;
+  while (end > start && isBlank(data[end - 1]!)) end--;
+  while (start < end && isBlank(data[start]!)) start++;
+  if (start === end) {
+    lastFailure = EMPTY;
+    return null;
+  }
+  const tick = data[start] === LBRACE ? fastJson(data, start, end) : fastPipe(data, start, end);
+  if (tick !== null) return tick;
+  const result = decodeFull(n === data.length ? data : data.subarray(0, n), start, end);
+  if (result.ok) return result.tick;
+  lastFailure = result;
+  return null;
+}
+
+/** The reason of the last {@link decodeTickOrNull} that returned null. */
+export function lastDecodeFailure(): string {
+  return (lastFailure as { ok: false; reason: string }).reason;
+}
+
+function decodeFull(data: Uint8Array, start: number, end: number): DecodeResult {
   try {
-    let start = 0;
-    if (n >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) start = 3;
-    let end = n;
-    while (end > start && isBlank(data[end - 1]!)) end--;
-    while (start < end && isBlank(data[start]!)) start++;
-    if (start === end) return EMPTY;
     sawNonAscii = false;
     const result = data[start] === LBRACE ? decodeJson(data, start, end) : decodePipe(data, start, end);
     if (result.ok) return sawNonAscii && !isUtf8(data) ? NOT_UTF8 : result;
@@ -666,6 +926,12 @@ export function decodeTick(data: Uint8Array): DecodeResult {
   } catch {
     return UNDECODABLE;
   }
+}
+
+/** Decodes one record (both formats, detected per record). Never throws. */
+export function decodeTick(data: Uint8Array): DecodeResult {
+  const tick = decodeTickOrNull(data);
+  return tick !== null ? { ok: true, tick } : lastFailure;
 }
 
 /** Convenience for tests and tools: decodes a string as its UTF-8 bytes. */

@@ -19,10 +19,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { pathToFileURL } from "node:url";
-import { CONSUMERS, WINDOWS_TIMER } from "@tickstream/core/resources";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LambdaHandler } from "../lambda.js";
 import { REPO_ROOT } from "../paths.js";
 import { startLocal, type LocalRuntime } from "../runtime.js";
 import type { ReplayReport } from "./replay.js";
@@ -37,27 +34,6 @@ let token: string;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-
-/**
- * The deployed stream handler modules, loaded afresh for each `generation`: bumping it after the
- * tables are emptied stands for the runbook's "start the functions fresh" (new execution
- * environments), since the windows consumer keeps a cache of the index entries it has written.
- * (The API, which caches nothing of the tables, is loaded by the runtime as usual: its first
- * request is the runtime's health check, which would not wait for a first import here.)
- */
-let generation = 0;
-function freshHandler(spec: string): LambdaHandler {
-  const dot = spec.lastIndexOf(".");
-  const url = pathToFileURL(path.join(REPO_ROOT, `${spec.slice(0, dot)}.ts`)).href;
-  const name = spec.slice(dot + 1);
-  return async (event, context) => {
-    const mod = (await import(/* @vite-ignore */ `${url}?generation=${generation}`)) as Record<
-      string,
-      LambdaHandler
-    >;
-    return mod[name]!(event, context);
-  };
-}
 
 /** Small deterministic generator, so a failure can be reproduced. */
 function rng(seed: number) {
@@ -205,11 +181,6 @@ beforeAll(async () => {
     timerIntervalMs: 200,
     // The bad record is reported at WARN, twice: keep the test output to errors.
     functionLogLevel: "ERROR",
-    handlers: {
-      latest: freshHandler(CONSUMERS.latest.handler),
-      windows: freshHandler(CONSUMERS.windows.handler),
-      windowsTimer: freshHandler(WINDOWS_TIMER.handler),
-    },
   });
   const cognito = new CognitoIdentityProviderClient({
     region: rt.outputs.region,
@@ -316,9 +287,9 @@ describe("npm run replay against the local runtime", () => {
     }
     expect(before.windows["1"]!.some((w) => w.final === true)).toBe(true);
 
-    // ---- wipe the tables and start the functions fresh: the API has nothing left
+    // ---- wipe the tables (the functions keep running, with their warm caches): the API has
+    //      nothing left
     expect(await wipeTables()).toBeGreaterThan(0);
-    generation++;
     const empty = await api("/instruments");
     expect(empty.status).toBe(200);
     expect(empty.body).toEqual([]);
