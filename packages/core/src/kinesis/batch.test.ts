@@ -69,3 +69,16 @@ describe("kinesis batch helpers", () => {
     expect(splitAtFirstFailure(items, []).after).toEqual([]);
   });
 });
+
+describe("decodeBatch: base64 forms", () => {
+  it("decodes padded, unpadded, URL-safe and whitespace-broken base64 like Buffer does", () => {
+    const text = '{"EVENT_TIME":"2026-11-22T10:00:00","TICKER":"3","PRICE":1.5}';
+    const b64 = Buffer.from(text).toString("base64");
+    const pos = (n: bigint) => ({ shardId: SHARD, sequenceNumber: seq(n), arrivalTime: 1000 });
+    const forms = [b64, b64.replace(/=+$/, ""), `${b64.slice(0, 8)}\n${b64.slice(8)}`, Buffer.from(`${text} `).toString("base64url")];
+    const records = forms.map((data, k) => ({ ...toKinesisRecord("", pos(BigInt(k))), kinesis: { ...toKinesisRecord("", pos(BigInt(k))).kinesis, data } }));
+    const { ticks, bad } = decodeBatch(records);
+    expect(bad).toEqual([]);
+    expect(ticks.map((t) => t.tick.pricesCents)).toEqual([[150], [150], [150], [150]]);
+  });
+});

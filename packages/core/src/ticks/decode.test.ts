@@ -357,3 +357,24 @@ describe("decodeTick: properties", () => {
     );
   });
 });
+
+describe("decodeTick: the common-record path and the full decoder agree", () => {
+  it("accepts the rarer forms the full decoder reads (tabs, price levels above 30, long zero-padded numbers)", () => {
+    const prices = Array.from({ length: 40 }, (_, k) => `price_${k}=${k}`).join("|");
+    expect(ok(decodeTickText(`sequence=1|instrument=3|${prices}|`)).pricesCents).toEqual(Array.from({ length: 40 }, (_, k) => k));
+    expect(ok(decodeTickText("sequence=1|note=a\tb|instrument=3|price_0=0000000000000000005|")).pricesCents).toEqual([5]);
+    expect(ok(decodeTickText("sequence=1|note=é|instrument=3|price_0=5|")).instrument).toBe("3");
+    expect(ok(decodeTickText("sequence=1|price_1x=9|instrument=3|price_0=5|")).pricesCents).toEqual([5]);
+  });
+
+  it("gives the full decoder's reasons for records the common path leaves to it", () => {
+    expect(bad(decodeTickText("sequence=1|instrument=3|price_0=5|price_0=6|"))).toBe('duplicate field "price_0"');
+    expect(bad(decodeTickText("sequence=1|instrument=3|price_0=5|price_2=6|"))).toBe("missing price_1 (prices must run from price_0 without a gap)");
+    expect(bad(decodeTickText('{"EVENT_TIME":"2026-11-22T10:00:00","TICKER":"3","PRICE":1.5,"PRICE":2}'))).toBe('duplicate field "PRICE"');
+  });
+
+  it("reads JSON trades with other members, strings for PRICE and escapes", () => {
+    const t = ok(decodeTickText('{"x": [1, {"y": null}], "EVENT_TIME": "2026-11-22T10:00:00.5Z", "TICKER": "A\\u0042", "PRICE": "84.5"}'));
+    expect(t).toEqual({ instrument: "AB", eventTime: Date.UTC(2026, 10, 22, 10, 0, 0, 500), receivedAt: null, level: null, pricesCents: [8450] });
+  });
+});
