@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     sections[b.name] = r ? b.render(r, results) : `_Not run yet: \`npm run bench -- --only ${b.name}\`._`;
   }
   updateDocument(DOC_PATH, sections, skeleton());
-  log(`wrote ${RESULTS_PATH} and ${DOC_PATH} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`wrote ${selected.length ? `${RESULTS_PATH} and ` : ""}${DOC_PATH} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 function meta(argv: string[], quick: boolean, t0: number): SectionResult["meta"] {

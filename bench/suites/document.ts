@@ -70,7 +70,7 @@ Figures from the dashboard's own benchmarks (\`bench/web-*.ts\`):
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const k = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e4 ? `${(v / 1e3).toFixed(v >= 1e5 ? 0 : 1)} k` : v.toFixed(0));
-const x = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
+const x = (v: number) => (v >= 1000 ? Math.round(v).toLocaleString("en-US") : v >= 10 ? v.toFixed(0) : v.toFixed(1));
 const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "n/a" : `${Math.round(v).toLocaleString("en-US")}`);
 
 /** The headline figures of the last results, each with its baseline and ratio. */
