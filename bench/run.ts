@@ -2,7 +2,7 @@
  * `npm run bench` — every benchmark, each against its baseline in the same run.
  *
  *   npm run bench                  full run (about 10 minutes on 2 cores)
- *   npm run bench -- --quick       shorter runs, fewer repetitions (under 2 minutes)
+ *   npm run bench -- --quick       shorter runs, fewer repetitions, no dashboard (under 2 minutes)
  *   npm run bench -- --only NAME   one benchmark (or several: --only writes,cost)
  *
  * Writes bench/results.json (this run's sections merged over the previous file's) and
@@ -19,6 +19,7 @@ import { writes } from "./suites/writes.js";
 import { pipeline } from "./suites/pipeline.js";
 import { api } from "./suites/api.js";
 import { cost } from "./suites/cost.js";
+import { dashboard } from "./suites/dashboard.js";
 import { header, skeleton, summary } from "./suites/document.js";
 import { startLocalHost } from "./suites/local.js";
 
@@ -29,7 +30,7 @@ const ROOT = join(BENCH_DIR, "..");
 export const RESULTS_PATH = join(BENCH_DIR, "results.json");
 export const DOC_PATH = join(ROOT, "BENCHMARKS.md");
 
-export const BENCHMARKS: Benchmark[] = [throughput, writes, pipeline, api, cost] as Benchmark[];
+export const BENCHMARKS: Benchmark[] = [throughput, writes, pipeline, api, cost, dashboard] as Benchmark[];
 
 interface Args {
   quick: boolean;
@@ -79,7 +80,10 @@ async function main(): Promise<void> {
     console.log(`usage: npm run bench [-- --quick] [-- --only ${BENCHMARKS.map((b) => b.name).join("|")}] [-- --render-only]`);
     return;
   }
-  const selected = args.renderOnly ? [] : BENCHMARKS.filter((b) => !args.only || args.only.includes(b.name));
+  // --quick leaves out what cannot fit its budget (the dashboard's production build) unless named.
+  const selected = args.renderOnly
+    ? []
+    : BENCHMARKS.filter((b) => (args.only ? args.only.includes(b.name) : !(args.quick && "skipInQuick" in b)));
   const results = readResults();
   const started = Date.now();
   const log = (m: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${m}`);

@@ -27,6 +27,9 @@ export function WebStack({ stack, app }: StackContext) {
       NEXT_PUBLIC_REGION: app.region,
       NEXT_PUBLIC_USER_POOL_ID: auth.userPoolId,
       NEXT_PUBLIC_USER_POOL_CLIENT_ID: auth.userPoolClientId,
+      // The chart's one-minute maximum is drawn from panes of the same size as the back end's.
+      NEXT_PUBLIC_WINDOW_SIZE_MS: String(cfg.windows.windowSizeMs),
+      NEXT_PUBLIC_WINDOW_SLIDE_MS: String(cfg.windows.windowSlideMs),
       NEXT_TELEMETRY_DISABLED: "1",
     },
     dev: { url: "http://localhost:3000" },

@@ -28,7 +28,7 @@ export function skeleton(): string {
 
 \`npm run bench\` runs every benchmark and writes \`bench/results.json\` and the generated parts
 of this page; \`npm run bench -- --quick\` is the short form, \`npm run bench -- --only NAME\`
-runs one (\`throughput\`, \`writes\`, \`pipeline\`, \`api\`, \`cost\`). Benchmarks are not tests:
+runs one (\`throughput\`, \`writes\`, \`pipeline\`, \`api\`, \`cost\`, \`dashboard\`). Benchmarks are not tests:
 nothing here fails a build. Figures are what the last run measured on the machine it names.
 
 ## Summary
@@ -57,14 +57,9 @@ ${block("api")}
 
 ${block("cost")}
 
-## Dashboard
+## 6. Dashboard
 
-Figures from the dashboard's own benchmarks (\`bench/web-*.ts\`):
-
-| figure | value | command |
-| --- | ---: | --- |
-| first-load JS (gzip) | _to be filled_ | _to be filled_ |
-| tick-to-chart latency (p50 / p95) | _to be filled_ | _to be filled_ |
+${block("dashboard")}
 `;
 }
 
@@ -136,6 +131,13 @@ export function summary(results: Results): string {
     const seed = c.designs[c.designs.length - 1];
     const ours = c.designs.slice(0, -1);
     rows.push([`monthly cost at 1,000 ticks/s (${ours.map((o: any) => o.name.replace(/^Tickstream, /, "")).join(" / ")})`, ours.map((o: any) => `$${Math.round(o.total).toLocaleString("en-US")}`).join(" / "), `$${Math.round(seed.total).toLocaleString("en-US")}`, `${ours.map((o: any) => `${(seed.total / o.total).toFixed(1)}x`).join(" / ")} less`]);
+  }
+  const dash = sec("dashboard");
+  if (dash) {
+    const l = dash.latency;
+    const api100 = p?.variants.find((v: any) => v.variant === "design")?.latency.find((y: any) => y.rate === 100)?.api;
+    rows.push([`dashboard: tick put → chart in Chromium, p50 / p95 (baseline: put → API at 100 ticks/s)`, `${ms(l.p50Ms)} / ${ms(l.p95Ms)} ms`, api100 ? `${ms(api100.p50)} / ${ms(api100.p95)} ms` : "n/a", api100 ? `+${ms(l.p95Ms - api100.p95)} ms at p95` : ""]);
+    rows.push(["dashboard: first-load JS of `/`, gzip (aim 300 kB)", `${(dash.bundle.firstLoadGzipBytes / 1024).toFixed(0)} kB`, "", ""]);
   }
   if (!rows.length) return "_No results yet._";
   const esc = (s: string) => s.replace(/\|/g, "\\|");

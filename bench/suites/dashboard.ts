@@ -1,0 +1,87 @@
+import { table } from "../report.js";
+import type { Benchmark, Results, SectionResult } from "../types.js";
+import { measureFirstLoadJs, type BundleResult } from "../web-bundle.js";
+import { measureWebLatency, type WebLatencyResult } from "../web-latency.js";
+
+/**
+ * The dashboard: first-load JavaScript of its route (a production `next build`) and the time
+ * from a tick put into the stream to the chart drawing it, in headless Chromium. The baseline
+ * for the latency is the same path without the browser: put to API, from the pipeline
+ * benchmark, so the difference is what the page's poll and render add.
+ *
+ * Not part of `--quick`: the production build alone takes longer than the quick budget.
+ */
+
+export interface DashboardResult {
+  bundle: BundleResult;
+  latency: WebLatencyResult;
+}
+
+/** The part of the pipeline benchmark's result read here: put-to-API latency of the design. */
+interface PipelineShape {
+  variants?: { variant: string; latency?: { rate: number; api: { p95: number } | null }[] }[];
+}
+
+export const AIMS = { firstLoadGzipBytes: 300 * 1024, tickToChartP95Ms: 2500 };
+
+const kb = (b: number) => `${(b / 1024).toFixed(1)} kB`;
+
+export const dashboard: Benchmark<DashboardResult> & { skipInQuick: true } = {
+  name: "dashboard",
+  title: "dashboard first-load JS and tick-to-chart latency (headless Chromium)",
+  skipInQuick: true,
+  async run(ctx) {
+    ctx.log("dashboard: next build (production) for the first-load JS");
+    const bundle = measureFirstLoadJs({ build: true });
+    ctx.log(`dashboard: first-load JS ${kb(bundle.firstLoadGzipBytes)} gzip`);
+    const latency = await measureWebLatency({ ticks: 40, log: (m) => ctx.log(`dashboard: ${m}`) });
+    return { bundle, latency };
+  },
+  render(r: SectionResult<DashboardResult>, all: Results): string {
+    if (!r.data) return `_Failed: ${r.error ?? "no data"}._`;
+    const { bundle, latency } = r.data;
+    const pipeline = all.sections.pipeline?.data as PipelineShape | undefined;
+    const design = pipeline?.variants?.find((v) => v.variant === "design");
+    const apiP95 = design?.latency?.find((l) => l.rate === 100)?.api?.p95;
+    return [
+      `Command: \`${r.meta.command}\` (or alone: \`npx tsx bench/web-bundle.ts\`, \`npx tsx bench/web-latency.ts --ticks 40\`), ${r.meta.ranAt}.`,
+      "",
+      table(
+        ["figure", "measured", "aim", "within aim"],
+        [
+          [
+            "first-load JS of `/`, gzip (raw)",
+            `${kb(bundle.firstLoadGzipBytes)} (${kb(bundle.firstLoadRawBytes)})`,
+            kb(AIMS.firstLoadGzipBytes),
+            bundle.firstLoadGzipBytes <= AIMS.firstLoadGzipBytes ? "yes" : "no",
+          ],
+          [
+            "chart chunk, loaded after the first paint, gzip",
+            kb(bundle.lazyChartGzipBytes),
+            "",
+            "",
+          ],
+          [
+            `tick put → chart, p50 / p95 (min / max) over ${latency.ticks} ticks`,
+            `${latency.p50Ms} / ${latency.p95Ms} ms (${latency.minMs} / ${latency.maxMs})`,
+            `p95 ${AIMS.tickToChartP95Ms} ms`,
+            latency.p95Ms <= AIMS.tickToChartP95Ms ? "yes" : "no",
+          ],
+          ...(apiP95 !== undefined
+            ? [
+                [
+                  "baseline: tick put → API at 100 ticks/s, p95 (§3)",
+                  `${Math.round(apiP95)} ms`,
+                  "",
+                  "",
+                ],
+              ]
+            : []),
+        ],
+        ["l", "r", "r", "l"],
+      ),
+      "",
+      `The dashboard ran under \`${latency.server}\`, as \`npm start\` serves it; the latency includes the consumers' one-second batching window, the page's one-second poll and React's render.`,
+    ].join("\n");
+  },
+};
