@@ -11,7 +11,9 @@ import { StreamStack } from "./StreamStack";
 import { WebStack } from "./WebStack";
 import {
   actionsGrantedTo,
+  actionsOf,
   flattenJoin,
+  iamStatements,
   resourceNamed,
   resourcesOf,
   sstMetadata,
@@ -309,6 +311,25 @@ describe("least privilege (prod)", () => {
         ]),
       },
     });
+  });
+
+  it("lets functions list the shards of the prices stream alone", () => {
+    const t = s.template(StreamStack);
+    const [pricesId] = resourceNamed(t, "AWS::Kinesis::Stream", "PricesStream");
+    const listShards = iamStatements(t).filter(({ statement }) =>
+      actionsOf(statement).includes("kinesis:ListShards"),
+    );
+    // both event source mappings' read grants, the windows consumer and the windows timer
+    expect(new Set(listShards.map((x) => x.owner.replace(/ServiceRole.*/, "")))).toEqual(
+      new Set([
+        "PricesConsumerPricesLatestConsumer",
+        "PricesConsumerPricesWindowsConsumer",
+        "WindowsTimerJobWindowsTimer",
+      ]),
+    );
+    for (const { owner, statement } of listShards) {
+      expect(statement.Resource, owner).toEqual({ "Fn::GetAtt": [pricesId, "Arn"] });
+    }
   });
 
   it("gives the API read-only table access (no Scan, no writes)", () => {
