@@ -11,8 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 // aws-amplify 6.15.3 (pinned: its token refresh works against cognito-local) needs
-// @aws-amplify/core 6.12.x, but the workspace also hoists a newer core for @aws-amplify/ui-react's
-// open peer range. Two cores would mean two Amplify singletons (the auth category would never see
+// @aws-amplify/core 6.12.x, but the workspace also hoists a newer core for the open peer ranges of
+// aws-amplify's own category packages (auth among them). Two cores would mean two Amplify singletons (the auth category would never see
 // Amplify.configure) and a missing export at build time. Every import of @aws-amplify/core,
 // whoever makes it, resolves to this package's own pinned copy.
 const amplifyCore = dirname(require.resolve("@aws-amplify/core/package.json", { paths: [here] }));
