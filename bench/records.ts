@@ -1,22 +1,11 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { seededRandom } from "../packages/local/src/generator/ticks.js";
 
 /**
  * Benchmark inputs: ticks in the two input formats, pre-encoded as Kinesis records exactly as a
  * Lambda event source mapping hands them to a consumer (base64 data), so that decoding the
  * envelope is part of what is measured for every implementation alike.
  */
-
-/** Deterministic PRNG (mulberry32) so every run and every implementation sees the same ticks. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface TickSpec {
   instrument: string;
@@ -42,7 +31,8 @@ export const DEFAULT_START = Date.UTC(2026, 10, 22, 10, 0, 0);
 
 /** Ticks shaped like the Kinesis Data Generator template of the seed (levels 0..20, 9 prices). */
 export function genTicks(o: GenOptions): TickSpec[] {
-  const rnd = prng(o.seed ?? 1);
+  // seeded, so that every run and every implementation sees the same ticks
+  const rnd = seededRandom(o.seed ?? 1);
   const start = o.start ?? DEFAULT_START;
   const step = o.stepMs ?? 1;
   const out: TickSpec[] = [];

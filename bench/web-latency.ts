@@ -16,8 +16,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { startLocal, type StartLocalOptions } from "../packages/local/src/runtime.js";
+import { launchChromium } from "../packages/web/e2e/chromium.js";
 import { percentile } from "./stats.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -32,17 +32,6 @@ export interface WebLatencyResult {
   /** The dashboard ran under `next dev` (what the local runtime starts). */
   server: "next dev";
 }
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const cents = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, "0")}`;
 const record = (instrument: string, c: number, t: number) =>
@@ -79,11 +68,7 @@ export async function measureWebLatency(
         Data: Buffer.from(record(instrument, c, Date.now())),
       }),
     );
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  const context = await launchChromium(profile);
   try {
     await put(10_000);
     await rt.waitForConsumers();

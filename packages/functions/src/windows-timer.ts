@@ -1,11 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
-import { KinesisStream } from "sst/node/kinesis-stream";
-import { Table } from "sst/node/table";
-import { documentClient, kinesisClient } from "@tickstream/core/aws";
-import { readWindowConfig } from "@tickstream/core/config";
-import { createWindowEngine } from "@tickstream/core/windows/consumer";
+import { boundWindowEngine } from "./window-engine.js";
 
 /**
  * Windows timer (schedule: every minute in AWS, every second locally): advances the watermark
@@ -18,17 +14,9 @@ const logger = new Logger({ serviceName: "windows-timer" });
 const metrics = new Metrics({ namespace: "Tickstream", serviceName: "windows-timer" });
 
 /** This function's SDK clients; exported so that tests can add middleware (e.g. injected faults). */
-export const clients = { doc: documentClient(), kinesis: kinesisClient() };
-
-const engine = createWindowEngine({
-  doc: clients.doc,
-  kinesis: clients.kinesis,
-  tables: { panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName },
-  windowsStream: KinesisStream.Windows.streamName,
-  pricesStream: KinesisStream.Prices.streamName,
-  config: readWindowConfig(),
-  logger,
-});
+const bound = boundWindowEngine(logger);
+export const clients = bound.clients;
+const engine = bound.engine;
 
 export async function handler(_event?: unknown, context?: Context): Promise<{ watermark: number | null; windowsEmitted: number }> {
   if (context) logger.addContext(context);

@@ -1,11 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { KinesisStream } from "sst/node/kinesis-stream";
-import { Table } from "sst/node/table";
-import { documentClient, kinesisClient } from "@tickstream/core/aws";
-import { readWindowConfig } from "@tickstream/core/config";
-import { createWindowEngine, processWindowsEvent } from "@tickstream/core/windows/consumer";
+import { processWindowsEvent } from "@tickstream/core/windows/consumer";
+import { boundWindowEngine } from "./window-engine.js";
 
 /**
  * Windows consumer (Kinesis `prices`): decode -> place ticks into panes against the watermark
@@ -17,17 +14,9 @@ const logger = new Logger({ serviceName: "windows" });
 const metrics = new Metrics({ namespace: "Tickstream", serviceName: "windows" });
 
 /** This function's SDK clients; exported so that tests can add middleware (e.g. injected faults). */
-export const clients = { doc: documentClient(), kinesis: kinesisClient() };
-
-const engine = createWindowEngine({
-  doc: clients.doc,
-  kinesis: clients.kinesis,
-  tables: { panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName },
-  windowsStream: KinesisStream.Windows.streamName,
-  pricesStream: KinesisStream.Prices.streamName,
-  config: readWindowConfig(),
-  logger,
-});
+const bound = boundWindowEngine(logger);
+export const clients = bound.clients;
+const engine = bound.engine;
 
 export async function handler(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
   if (context) logger.addContext(context);

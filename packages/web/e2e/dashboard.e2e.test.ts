@@ -13,24 +13,13 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocal, type LocalRuntime } from "../../local/src/runtime.js";
+import { launchChromium } from "./chromium.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const ARTIFACTS = join(REPO, "test-artifacts", "web");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 /** Instruments of this test; the generator is off, so they are the only ones. */
 const INSTRUMENTS = ["101", "102", "103"];
 
@@ -94,12 +83,7 @@ beforeAll(async () => {
   );
   await rt.waitForConsumers();
 
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1360, height: 900 },
-  });
+  context = await launchChromium(profileDir, { width: 1360, height: 900 });
   page = context.pages()[0] ?? (await context.newPage());
 });
 
