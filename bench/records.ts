@@ -1,5 +1,5 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { seededRandom } from "../packages/local/src/generator/ticks.js";
+import { seededRandom } from "../packages/core/src/random.js";
 
 /**
  * Benchmark inputs: ticks in the two input formats, pre-encoded as Kinesis records exactly as a

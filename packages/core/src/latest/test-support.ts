@@ -37,14 +37,25 @@ export interface ShardStream {
 }
 
 export const BASE_TIME = Date.UTC(2026, 10, 22, 10, 0, 0);
-const BAD_TEXTS = ["", "garbage", "sequence=1|price_0=5", '{"TICKER":"X","PRICE":1}', "sequence=1|instrument=1|price_0=-5", "\u00ff\u00fe"];
+const BAD_TEXTS = [
+  "",
+  "garbage",
+  "sequence=1|price_0=5",
+  '{"TICKER":"X","PRICE":1}',
+  "sequence=1|instrument=1|price_0=-5",
+  "\u00ff\u00fe",
+];
 
 export function renderRecord(spec: RecordSpec): string {
   const eventTime = BASE_TIME + spec.t;
   if (spec.kind === "bad") return spec.badText;
   if (spec.kind === "json") {
     const iso = new Date(eventTime).toISOString().replace("Z", "456");
-    return JSON.stringify({ EVENT_TIME: iso, TICKER: spec.instrument, PRICE: Number(formatCents(spec.cents)) });
+    return JSON.stringify({
+      EVENT_TIME: iso,
+      TICKER: spec.instrument,
+      PRICE: Number(formatCents(spec.cents)),
+    });
   }
   return `session=20261122|sequence=${eventTime}|reception=${eventTime + 7}|instrument=${spec.instrument}|l=${spec.level}|price_0=${spec.cents}|price_1=${spec.cents + 1}|\n`;
 }
@@ -65,7 +76,10 @@ export function shardStreamsArb(maxRecords = 40, maxShards = 3): fc.Arbitrary<Sh
   const shard = fc.record({
     specs: fc.array(recordSpecArb, { minLength: 1, maxLength: maxRecords }),
     base: fc.constantFrom(95n, BIG_BASE, 10n ** 20n - 3n),
-    steps: fc.array(fc.bigInt({ min: 1n, max: 10n ** 18n }), { minLength: maxRecords, maxLength: maxRecords }),
+    steps: fc.array(fc.bigInt({ min: 1n, max: 10n ** 18n }), {
+      minLength: maxRecords,
+      maxLength: maxRecords,
+    }),
     arrivalStepMs: fc.constantFrom(1, 1000, 3 * 3_600_000),
   });
   return fc.array(shard, { minLength: 1, maxLength: maxShards }).map((shards) =>
@@ -74,8 +88,12 @@ export function shardStreamsArb(maxRecords = 40, maxShards = 3): fc.Arbitrary<Sh
       let seq = s.base;
       const arrival0 = BASE_TIME + 5_000;
       const records = s.specs.map((spec, i) => {
-        seq += s.steps[i]! % (s.base === 95n ? 10n : 10n ** 18n) + 1n;
-        const position: StreamPosition = { shardId, sequenceNumber: seq.toString(), arrivalTime: arrival0 + i * s.arrivalStepMs };
+        seq += (s.steps[i]! % (s.base === 95n ? 10n : 10n ** 18n)) + 1n;
+        const position: StreamPosition = {
+          shardId,
+          sequenceNumber: seq.toString(),
+          arrivalTime: arrival0 + i * s.arrivalStepMs,
+        };
         const text = renderRecord(spec);
         return { spec, position, text, record: toKinesisRecord(text, position) };
       });
@@ -92,7 +110,8 @@ export function bruteForceLatest(records: Iterable<StreamRecord>): Map<string, L
     if (!decoded.ok) continue;
     const item = latestItemOf({ tick: decoded.tick, position: r.position });
     const current = best.get(item.instrument);
-    if (current === undefined || compareLatestOrder(current, item) < 0) best.set(item.instrument, item);
+    if (current === undefined || compareLatestOrder(current, item) < 0)
+      best.set(item.instrument, item);
   }
   return best;
 }
@@ -100,7 +119,9 @@ export function bruteForceLatest(records: Iterable<StreamRecord>): Map<string, L
 /** Bad records of a stream, as (shardId, sequenceNumber) keys. */
 export function badKeys(records: Iterable<StreamRecord>): string[] {
   const keys: string[] = [];
-  for (const r of records) if (!decodeTick(Buffer.from(r.text, "utf8")).ok) keys.push(`${r.position.shardId}/${r.position.sequenceNumber}`);
+  for (const r of records)
+    if (!decodeTick(Buffer.from(r.text, "utf8")).ok)
+      keys.push(`${r.position.shardId}/${r.position.sequenceNumber}`);
   return keys.sort();
 }
 
@@ -117,17 +138,8 @@ export function cutBatches(n: number, sizes: readonly number[]): Array<[number, 
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32) for fault injection inside a property. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded random source for fault injection inside a property. */
+export { seededRandom as prng } from "../random.js";
 
 /**
  * Drives one shard the way the Kinesis event source mapping does with ReportBatchItemFailures:
@@ -137,7 +149,9 @@ export function prng(seed: number): () => number {
 export async function driveShard(
   records: readonly StreamRecord[],
   batchSizes: readonly number[],
-  invoke: (batch: KinesisRecordLike[]) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>,
+  invoke: (
+    batch: KinesisRecordLike[],
+  ) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>,
   maxInvocations = 500,
 ): Promise<{ invocations: number; retries: number }> {
   let cursor = 0;
@@ -157,7 +171,8 @@ export async function driveShard(
     const index = batch.findIndex((r) => r.position.sequenceNumber === lowest);
     if (index < 0) throw new Error(`reported failure ${lowest} is not in the batch`);
     for (const f of batchItemFailures) {
-      if (!batch.some((r) => r.position.sequenceNumber === f.itemIdentifier)) throw new Error("unknown item identifier");
+      if (!batch.some((r) => r.position.sequenceNumber === f.itemIdentifier))
+        throw new Error("unknown item identifier");
     }
     cursor += index;
   }

@@ -1,4 +1,5 @@
 import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { seededRandom } from "@tickstream/core/random";
 import { Waker, errorMessage, type Log } from "../timing.js";
 
 /**
@@ -16,18 +17,6 @@ export interface GeneratorOptions {
   levels?: number;
   /** Deterministic runs: a seed for the random walk. */
   seed?: number;
-}
-
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface Tick {

@@ -20,6 +20,7 @@ import {
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "@tickstream/core/random";
 import { REPO_ROOT } from "../paths.js";
 import { startLocal, type LocalRuntime } from "../runtime.js";
 import type { ReplayReport } from "./replay.js";
@@ -34,18 +35,6 @@ let token: string;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-
-/** Small deterministic generator, so a failure can be reproduced. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function api(pathAndQuery: string): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${rt.outputs.apiUrl}${pathAndQuery}`, {
@@ -210,7 +199,7 @@ describe("npm run replay against the local runtime", () => {
   it("rebuilds exactly the same windows and latest prices from the archive", async () => {
     // ---- ticks: 4 pipe instruments and one stock-trade ticker, 12 s of event time, in order per
     // instrument, plus one bad record (dead-lettered, archived, replayed, dead-lettered again).
-    const random = rng(20261122);
+    const random = seededRandom(20261122); // reproducible
     const base = Math.floor(Date.now() / SLIDE) * SLIDE - 60_000;
     const ticks: { instrument: string; eventTime: number; cents: number; data: string }[] = [];
     for (let i = 0; i < 240; i++) {

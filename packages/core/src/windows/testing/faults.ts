@@ -36,7 +36,10 @@ const WRITES = [
 ] as const;
 
 /** Wraps a store; `plan` decides per write call. Counts faults by operation and mode. */
-export function faultyStore<S extends WindowStore>(inner: S, plan: () => FaultPlan): { store: WindowStore; faults: Map<string, number> } {
+export function faultyStore<S extends WindowStore>(
+  inner: S,
+  plan: () => FaultPlan,
+): { store: WindowStore; faults: Map<string, number> } {
   const faults = new Map<string, number>();
   const handler: ProxyHandler<S> = {
     get(target, prop, receiver) {
@@ -80,14 +83,5 @@ export class FaultySink implements WindowSink {
   }
 }
 
-/** A small deterministic PRNG (mulberry32) so that fast-check can shrink fault schedules. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded random source, so that fast-check can shrink fault schedules. */
+export { seededRandom as prng } from "../../random.js";
