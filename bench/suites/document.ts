@@ -137,7 +137,7 @@ export function summary(results: Results): string {
     const l = dash.latency;
     const api100 = p?.variants.find((v: any) => v.variant === "design")?.latency.find((y: any) => y.rate === 100)?.api;
     rows.push([`dashboard: tick put → chart in Chromium, p50 / p95 (baseline: put → API at 100 ticks/s)`, `${ms(l.p50Ms)} / ${ms(l.p95Ms)} ms`, api100 ? `${ms(api100.p50)} / ${ms(api100.p95)} ms` : "n/a", api100 ? `+${ms(l.p95Ms - api100.p95)} ms at p95` : ""]);
-    rows.push(["dashboard: first-load JS of `/`, gzip (aim 300 kB)", `${(dash.bundle.firstLoadGzipBytes / 1024).toFixed(0)} kB`, "", ""]);
+    rows.push(["dashboard: first-load JS of `/`, gzip (aim 300 kB)", `${(dash.bundle.firstLoadGzipBytes / 1000).toFixed(0)} kB`, "", ""]);
   }
   if (!rows.length) return "_No results yet._";
   const esc = (s: string) => s.replace(/\|/g, "\\|");
