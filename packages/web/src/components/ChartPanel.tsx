@@ -63,7 +63,15 @@ export function ChartPanel({
     [history, panes, from, to, paneMs, windowMs],
   );
 
-  const windowMax = panes ? currentWindowMax(panes, to, windowMs, paneMs) : undefined;
+  const windowMax = panes
+    ? currentWindowMax(
+        panes,
+        to,
+        windowMs,
+        paneMs,
+        view && { t: view.current.eventTime, price: view.currentCents / 100 },
+      )
+    : undefined;
   const lastFinal = windows.data?.filter((w) => w.final).at(-1);
   const change = view ? describeChange(view.currentCents, view.previous?.cents) : undefined;
   const lastTick = history.at(-1);
@@ -119,7 +127,7 @@ export function ChartPanel({
             </span>
             <span className="muted small block">
               {windowMax
-                ? `${formatClock(windowMax.windowStart)}–${formatClock(windowMax.windowEnd)}, open window, from 10-s panes`
+                ? `${formatClock(windowMax.windowStart)}–${formatClock(windowMax.windowEnd)}, open window, from 10-s panes and the latest tick`
                 : "no ticks in the last minute"}
             </span>
           </dd>

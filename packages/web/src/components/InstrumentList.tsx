@@ -116,7 +116,10 @@ const InstrumentRow = memo(function InstrumentRow({
   const stale = age > STALE_AFTER_MS;
   const change = describeChange(view.currentCents, view.previous?.cents);
   const windowMax = series.data
-    ? currentWindowMax(series.data.panes, Math.max(now, view.current.eventTime), windowMs, paneMs)
+    ? currentWindowMax(series.data.panes, Math.max(now, view.current.eventTime), windowMs, paneMs, {
+        t: view.current.eventTime,
+        price: view.currentCents / 100,
+      })
     : undefined;
 
   return (

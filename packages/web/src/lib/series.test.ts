@@ -120,6 +120,27 @@ describe("one-minute sliding maximum from panes", () => {
     expect(currentWindowMax(panes, 65_432, WINDOW, PANE)?.max).toBe(9);
     expect(currentWindowMax(panes, 75_000, WINDOW, PANE)?.max).toBe(7);
   });
+
+  it("is never below the latest price seen inside the window", () => {
+    // panes polled before the newest tick arrived: the tick raises the maximum
+    expect(currentWindowMax(panes, 65_432, WINDOW, PANE, { t: 65_000, price: 12 })).toEqual({
+      windowStart: 10_000,
+      windowEnd: 70_000,
+      max: 12,
+      panes: 3,
+    });
+    // a lower tick changes nothing
+    expect(currentWindowMax(panes, 65_432, WINDOW, PANE, { t: 65_000, price: 8 })?.max).toBe(9);
+    // a tick outside the window is ignored
+    expect(currentWindowMax(panes, 65_432, WINDOW, PANE, { t: 9_999, price: 50 })?.max).toBe(9);
+    // no panes yet: the tick alone
+    expect(currentWindowMax([], 65_432, WINDOW, PANE, { t: 61_000, price: 3 })).toEqual({
+      windowStart: 10_000,
+      windowEnd: 70_000,
+      max: 3,
+      panes: 1,
+    });
+  });
 });
 
 describe("chart data", () => {

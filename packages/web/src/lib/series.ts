@@ -117,14 +117,26 @@ export function windowMaxEndingWith(
   return count > 0 ? { windowStart, windowEnd, max, panes: count } : undefined;
 }
 
-/** The one-minute maximum right now: the window that ends with the current pane. */
+/**
+ * The one-minute maximum right now: the window that ends with the current pane. The panes are
+ * polled less often than the latest price, so `latest` (the newest tick the page has, price in
+ * currency units) is counted too when it falls in the window: a window's maximum is never below
+ * a price seen in it.
+ */
 export function currentWindowMax(
   panes: readonly Pane[],
   now: number,
   windowMs: number,
   paneMs: number,
+  latest?: { t: number; price: number },
 ): WindowMaxValue | undefined {
-  return windowMaxEndingWith(panes, alignDown(now, paneMs), windowMs, paneMs);
+  const paneStart = alignDown(now, paneMs);
+  const fromPanes = windowMaxEndingWith(panes, paneStart, windowMs, paneMs);
+  const windowEnd = paneStart + paneMs;
+  const windowStart = windowEnd - windowMs;
+  if (!latest || latest.t < windowStart || latest.t >= windowEnd) return fromPanes;
+  if (fromPanes && fromPanes.max >= latest.price) return fromPanes;
+  return { windowStart, windowEnd, max: latest.price, panes: fromPanes?.panes ?? 1 };
 }
 
 export interface ChartPoint {
