@@ -77,6 +77,8 @@ export interface StartLocalOptions {
     allowedLatenessMs?: number;
     idleTimeoutMs?: number;
     paneRetentionHours?: number;
+    /** Longer than this without any consumer or timer run counts as a stop (default below). */
+    downtimeThresholdMs?: number;
   };
   /** Archive buffering (default ARCHIVE_BUFFERING of the description: 5 MiB / 60 s). */
   archive?: { bufferSizeBytes?: number; bufferIntervalMs?: number };
@@ -158,6 +160,8 @@ function windowConfig(options: StartLocalOptions["window"] = {}): WindowConfig {
   set("allowedLatenessMs", options.allowedLatenessMs);
   set("idleTimeoutMs", options.idleTimeoutMs);
   set("paneRetentionHours", options.paneRetentionHours);
+  if (options.downtimeThresholdMs !== undefined)
+    env[DOWNTIME_THRESHOLD_ENV] = String(options.downtimeThresholdMs);
   return readWindowConfig(env);
 }
 

@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ListShardsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { CONSUMERS } from "@tickstream/core/resources";
+import { afterAll, describe, expect, it } from "vitest";
+import { startLocal, type LocalRuntime, type StartLocalOptions } from "./runtime.js";
+import type { PortMap } from "./ports.js";
+import { waitUntil } from "./timing.js";
+import {
+  expectedWindows,
+  getJson,
+  idToken,
+  makeTicks,
+  outsideClients,
+  putData,
+  type SentTick,
+} from "./testing/scenario.js";
+
+// Idle after 4 s; a gap of more than 8 s without any consumer or timer run counts as a stop.
+const WINDOW = {
+  sizeMs: 6_000,
+  slideMs: 2_000,
+  allowedLatenessMs: 1_000,
+  idleTimeoutMs: 4_000,
+  downtimeThresholdMs: 8_000,
+};
+const STOPPED_MS = 11_000;
+
+/** The shard a partition key lands on (Kinesis: MD5 of the key, as a 128-bit number). */
+async function shardOfKey(kinesis: KinesisClient, stream: string) {
+  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
+  const ranges = Shards.map((s) => ({
+    id: s.ShardId!,
+    lo: BigInt(s.HashKeyRange!.StartingHashKey!),
+    hi: BigInt(s.HashKeyRange!.EndingHashKey!),
+  }));
+  return (key: string) => {
+    const h = BigInt(`0x${createHash("md5").update(key).digest("hex")}`);
+    return ranges.find((r) => h >= r.lo && h <= r.hi)!.id;
+  };
+}
+
+/**
+ * A stop longer than the downtime threshold, with a backlog on one shard only. While the runtime
+ * is down nobody reads the stream; when it comes back, the shard with the backlog has not had a
+ * batch for longer than the idle timeout. Were that counted as idleness, the watermark would jump
+ * to the other shard's event time and the backlog would arrive late. The windows consumer notices
+ * the gap and starts every shard's idle clock again, so every tick still counts.
+ */
+describe("local runtime after a long stop", () => {
+  let dir: string | undefined;
+  let rt: LocalRuntime | undefined;
+  afterAll(async () => {
+    await rt?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("does not take a shard with a backlog for idle", async () => {
+    dir = await mkdtemp(join(tmpdir(), "tickstream-downtime-"));
+    const options = (ports: "auto" | Partial<PortMap>): StartLocalOptions => ({
+      dataDir: dir,
+      ports,
+      web: false,
+      generator: false,
+      quiet: true,
+      window: WINDOW,
+      // Small batches, no batching window: the backlog takes many invocations.
+      poller: { batchSize: 50, batchingWindowMs: 0, idlePollMs: 50 },
+    });
+    rt = await startLocal(options("auto"));
+    const o = rt.outputs;
+    const ports: Partial<PortMap> = {
+      kinesis: Number(new URL(o.kinesisEndpoint).port),
+      dynamodb: Number(new URL(o.dynamodbEndpoint).port),
+      s3: Number(new URL(o.s3Endpoint).port),
+      cognito: Number(new URL(o.cognitoEndpoint).port),
+      api: Number(new URL(o.apiUrl).port),
+    };
+    let outside = outsideClients(o);
+
+    // One instrument per shard: "lead" runs ahead in event time, "lag" has the backlog.
+    const shardOf = await shardOfKey(outside.kinesis, o.pricesStream);
+    const candidates = Array.from({ length: 50 }, (_, i) => `i${i}`);
+    const lead = candidates[0]!;
+    const lag = candidates.find((k) => shardOf(k) !== shardOf(lead))!;
+    expect(lag).toBeDefined();
+
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    const leadTicks = makeTicks({
+      count: 400,
+      instruments: [lead],
+      startTime: t0,
+      stepMs: 100,
+      seed: 1,
+    });
+    // lag: 40 s of event time, the first 5 s before the stop, the rest a backlog
+    const lagTicks = makeTicks({
+      count: 4000,
+      instruments: [lag],
+      startTime: t0,
+      stepMs: 10,
+      seed: 2,
+    });
+    const early = lagTicks.slice(0, 500);
+    const backlog = lagTicks.slice(500);
+    const items = (ts: SentTick[]) => ts.map((t) => ({ data: t.data, key: t.instrument }));
+
+    await putData(outside.kinesis, o.pricesStream, [...items(leadTicks), ...items(early)]);
+    await rt.waitForConsumers();
+    // Within the idle timeout of the last batch: the lag shard is busy from here on.
+    await putData(outside.kinesis, o.pricesStream, items(backlog));
+    const rt1 = rt;
+    const windowsInvocations = () =>
+      rt1.status().consumers[CONSUMERS.windows.id]!.reduce((n, s) => n + s.invocations, 0);
+    const before = windowsInvocations();
+    await waitUntil(() => windowsInvocations() > before + 2, "the backlog to get going", 20_000);
+    const status = rt.status();
+    await rt.stop();
+    rt = undefined;
+    outside.destroy();
+    // Stopped with the backlog still unread on the lag shard.
+    const lagShard = shardOf(lag);
+    expect(
+      status.consumers[CONSUMERS.windows.id]!.find((s) => s.shardId === lagShard)!.caughtUp,
+    ).toBe(false);
+
+    await new Promise((r) => setTimeout(r, STOPPED_MS));
+
+    rt = await startLocal(options(ports));
+    outside = outsideClients(rt.outputs);
+    await rt.waitForConsumers();
+    const all = [...leadTicks, ...lagTicks];
+    const token = await idToken(rt.outputs, outside.cognito);
+    for (const instrument of [lead, lag]) {
+      const expected = expectedWindows(all, instrument, WINDOW.sizeMs, WINDOW.slideMs);
+      const from = expected[0]!.windowStart;
+      const to = expected[expected.length - 1]!.windowStart + 1;
+      // Closed windows as emitted, open ones from their panes: a late tick is in neither.
+      const res = await getJson<{ windowStart: number; windowEnd: number; max: number }[]>(
+        rt.outputs,
+        `/instruments/${instrument}/windows?from=${from}&to=${to}`,
+        token,
+      );
+      expect(res.status).toBe(200);
+      const got = res.body;
+      expect(
+        got.map(({ windowStart, windowEnd, max }) => ({ windowStart, windowEnd, max })),
+      ).toEqual(expected);
+    }
+    outside.destroy();
+  });
+});
