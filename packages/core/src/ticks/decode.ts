@@ -389,12 +389,13 @@ function decodePipe(b: Uint8Array, start: number, end: number): DecodeResult {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-function isJsonBlank(c: number): boolean {
+/** JSON's whitespace; also what is trimmed around any record. */
+function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function skipBlank(b: Uint8Array, i: number, end: number): number {
-  while (i < end && isJsonBlank(b[i]!)) i++;
+  while (i < end && isBlank(b[i]!)) i++;
   return i;
 }
 
@@ -646,24 +647,12 @@ function decodeJson(b: Uint8Array, start: number, end: number): DecodeResult {
 // is read again by decodePipe, which names the problem (or accepts a rarer form: tabs, non-ASCII
 // values, unknown `price_x` keys, price levels above 30, over-long zero-padded numbers).
 
-// Its hot loops use literals and locals rather than module bindings, whose every read is checked.
+// Its hot loops use literals and locals rather than module bindings, whose every read is checked,
+// and inline their own digit, instrument and blank scans: calling readUint, scanInstrument and
+// skipBlank here measured 5-20% slower on pipe records and 2-6% on JSON trades.
 // Field bits: 1 sequence, 2 reception, 4 instrument, 8 level, 16 type.
 const instrumentChars = INSTRUMENT_CHAR;
 const fastScratch = new Float64Array(31);
-const sequenceKey = K_SEQUENCE;
-const receptionKey = K_RECEPTION;
-const instrumentKey = K_INSTRUMENT;
-const levelKey = K_LEVEL;
-const typeKey = K_TYPE;
-const eventTimeKey = K_EVENT_TIME;
-const tickerKey = K_TICKER;
-const priceKey = K_PRICE;
-
-function same(b: Uint8Array, start: number, key: Uint8Array): boolean {
-  const n = key.length;
-  for (let k = 0; k < n; k++) if (b[start + k] !== key[k]) return false;
-  return true;
-}
 
 function fastPipe(b: Uint8Array, start: number, end: number): Tick | null {
   let seen = 0;
@@ -676,11 +665,11 @@ function fastPipe(b: Uint8Array, start: number, end: number): Tick | null {
   let i = start;
   const chars = instrumentChars;
   const scratch = fastScratch;
-  const kSequence = sequenceKey;
-  const kReception = receptionKey;
-  const kInstrument = instrumentKey;
-  const kLevel = levelKey;
-  const kType = typeKey;
+  const kSequence = K_SEQUENCE;
+  const kReception = K_RECEPTION;
+  const kInstrument = K_INSTRUMENT;
+  const kLevel = K_LEVEL;
+  const kType = K_TYPE;
   while (i < end) {
     let c = b[i]!;
     if (c === 0x7c) {
@@ -728,15 +717,15 @@ function fastPipe(b: Uint8Array, start: number, end: number): Tick | null {
         continue;
       }
     } else if (kl === 8) {
-      if (same(b, ks, kSequence)) field = 1;
+      if (matches(b, ks, kSequence)) field = 1;
     } else if (kl === 9) {
-      if (same(b, ks, kReception)) field = 2;
+      if (matches(b, ks, kReception)) field = 2;
     } else if (kl === 10) {
-      if (same(b, ks, kInstrument)) field = 4;
+      if (matches(b, ks, kInstrument)) field = 4;
     } else if (kl === 5) {
-      if (same(b, ks, kLevel)) field = 8;
+      if (matches(b, ks, kLevel)) field = 8;
     } else if (kl === 4) {
-      if (same(b, ks, kType)) field = 16;
+      if (matches(b, ks, kType)) field = 16;
     } else if (kl === 0) {
       return null;
     }
@@ -808,6 +797,9 @@ function fastJson(b: Uint8Array, start: number, end: number): Tick | null {
   let i = start + 1;
   let c = 0;
   const chars = instrumentChars;
+  const kEventTime = K_EVENT_TIME;
+  const kTicker = K_TICKER;
+  const kPrice = K_PRICE;
   while (true) {
     while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
     if (i >= end || c !== 0x22) return null;
@@ -819,9 +811,9 @@ function fastJson(b: Uint8Array, start: number, end: number): Tick | null {
     if (i >= end) return null;
     const kl = i - ks;
     let field: number;
-    if (kl === 10 && same(b, ks, eventTimeKey)) field = 1;
-    else if (kl === 6 && same(b, ks, tickerKey)) field = 2;
-    else if (kl === 5 && same(b, ks, priceKey)) field = 4;
+    if (kl === 10 && matches(b, ks, kEventTime)) field = 1;
+    else if (kl === 6 && matches(b, ks, kTicker)) field = 2;
+    else if (kl === 5 && matches(b, ks, kPrice)) field = 4;
     else return null;
     if ((seen & field) !== 0) return null;
     seen |= field;
@@ -872,10 +864,6 @@ function fastJson(b: Uint8Array, start: number, end: number): Tick | null {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function isBlank(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 let lastFailure: DecodeResult = UNDECODABLE;
 
