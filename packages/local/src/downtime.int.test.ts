@@ -14,6 +14,7 @@ import {
   idToken,
   makeTicks,
   outsideClients,
+  portsOf,
   putData,
   type SentTick,
 } from "./testing/scenario.js";
@@ -71,13 +72,7 @@ describe("local runtime after a long stop", () => {
     });
     rt = await startLocal(options("auto"));
     const o = rt.outputs;
-    const ports: Partial<PortMap> = {
-      kinesis: Number(new URL(o.kinesisEndpoint).port),
-      dynamodb: Number(new URL(o.dynamodbEndpoint).port),
-      s3: Number(new URL(o.s3Endpoint).port),
-      cognito: Number(new URL(o.cognitoEndpoint).port),
-      api: Number(new URL(o.apiUrl).port),
-    };
+    const ports = portsOf(o);
     let outside = outsideClients(o);
 
     // One instrument per shard: "lead" runs ahead in event time, "lag" has the backlog.

@@ -14,6 +14,7 @@ import {
   idToken,
   makeTicks,
   outsideClients,
+  portsOf,
   putData,
 } from "./testing/scenario.js";
 
@@ -58,13 +59,7 @@ describe("local runtime across a restart", () => {
 
     rt = await startLocal(options("auto"));
     const o = rt.outputs;
-    const ports: Partial<PortMap> = {
-      kinesis: Number(new URL(o.kinesisEndpoint).port),
-      dynamodb: Number(new URL(o.dynamodbEndpoint).port),
-      s3: Number(new URL(o.s3Endpoint).port),
-      cognito: Number(new URL(o.cognitoEndpoint).port),
-      api: Number(new URL(o.apiUrl).port),
-    };
+    const ports = portsOf(o);
     let outside = outsideClients(o);
     await putData(outside.kinesis, o.pricesStream, items.slice(0, 2500));
     // Let the consumers get going, then stop them mid-stream.

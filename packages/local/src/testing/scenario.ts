@@ -3,6 +3,7 @@ import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { LocalOutputs } from "../outputs.js";
+import type { PortMap } from "../ports.js";
 import { signIn } from "./tokens.js";
 
 /**
@@ -64,6 +65,18 @@ export function outsideClients(o: LocalOutputs) {
       this.s3.destroy();
       this.cognito.destroy();
     },
+  };
+}
+
+/** The ports a running runtime took, so that a restart on the same data directory takes them again. */
+export function portsOf(o: LocalOutputs): Partial<PortMap> {
+  const port = (url: string) => Number(new URL(url).port);
+  return {
+    kinesis: port(o.kinesisEndpoint),
+    dynamodb: port(o.dynamodbEndpoint),
+    s3: port(o.s3Endpoint),
+    cognito: port(o.cognitoEndpoint),
+    api: port(o.apiUrl),
   };
 }
 
