@@ -1,4 +1,5 @@
-import { KinesisClient, PutRecordsCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { listShards } from "../../packages/core/src/kinesis/shards.js";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { LocalOutputsLike } from "../types.js";
 
@@ -14,8 +15,7 @@ export function kinesisFor(o: LocalOutputsLike): KinesisClient {
 }
 
 export async function shardIds(kin: KinesisClient, stream: string): Promise<string[]> {
-  const { Shards = [] } = await kin.send(new ListShardsCommand({ StreamName: stream }));
-  return Shards.map((s) => s.ShardId!);
+  return (await listShards(kin, stream)).map((s) => s.ShardId!);
 }
 
 export interface Put {

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-kinesis";
+import { listShards } from "../../packages/core/src/kinesis/shards.js";
 import { TABLES, STREAMS } from "@tickstream/core/resources";
 import { ensureStream, ensureTables, tableBindingEnv, type TableKey, type TableNames } from "@tickstream/core/provision";
 import { localDynamo, localKinesis, startDynalite, startKinesalite, type LocalServer } from "@tickstream/core/testing/local-aws";
@@ -106,9 +107,8 @@ function runWorker(args: WorkerArgs): Promise<WorkerResult> {
 async function countStreamRecords(endpoint: string, stream: string): Promise<number> {
   const kin = localKinesis(endpoint);
   try {
-    const { Shards = [] } = await kin.send(new ListShardsCommand({ StreamName: stream }));
     let n = 0;
-    for (const s of Shards) {
+    for (const s of await listShards(kin, stream)) {
       let it = (await kin.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: s.ShardId!, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
       for (let guard = 0; it && guard < 1000; guard++) {
         const r = await kin.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));

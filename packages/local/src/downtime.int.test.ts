@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ListShardsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import { listShards } from "@tickstream/core/kinesis/shards";
 import { CONSUMERS } from "@tickstream/core/resources";
 import { afterAll, describe, expect, it } from "vitest";
 import { startLocal, type LocalRuntime, type StartLocalOptions } from "./runtime.js";
@@ -31,8 +32,7 @@ const STOPPED_MS = 11_000;
 
 /** The shard a partition key lands on (Kinesis: MD5 of the key, as a 128-bit number). */
 async function shardOfKey(kinesis: KinesisClient, stream: string) {
-  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
-  const ranges = Shards.map((s) => ({
+  const ranges = (await listShards(kinesis, stream)).map((s) => ({
     id: s.ShardId!,
     lo: BigInt(s.HashKeyRange!.StartingHashKey!),
     hi: BigInt(s.HashKeyRange!.EndingHashKey!),

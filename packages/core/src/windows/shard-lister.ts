@@ -1,4 +1,5 @@
-import { ListShardsCommand, type KinesisClient, type Shard } from "@aws-sdk/client-kinesis";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import { listShards } from "../kinesis/shards.js";
 
 /**
  * The shards of the input stream the engine must wait for. A listed shard that has not
@@ -28,16 +29,8 @@ export class MemoryShardLister implements ShardLister {
 export function kinesisShardLister(kinesis: KinesisClient, streamName: string): ShardLister {
   return {
     async listShards() {
-      const ids: string[] = [];
-      let token: string | undefined;
-      do {
-        const out = await kinesis.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName }));
-        for (const shard of (out.Shards ?? []) as Shard[]) {
-          if (shard.ShardId && !shard.SequenceNumberRange?.EndingSequenceNumber) ids.push(shard.ShardId);
-        }
-        token = out.NextToken;
-      } while (token);
-      return ids;
+      const shards = await listShards(kinesis, streamName);
+      return shards.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).flatMap((s) => (s.ShardId ? [s.ShardId] : []));
     },
   };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { ListShardsCommand, type KinesisClient, type _Record } from "@aws-sdk/client-kinesis";
+import type { KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { listShards } from "@tickstream/core/kinesis/shards";
 import { ARCHIVE_PREFIXES } from "@tickstream/core/resources";
 import { CheckpointStore } from "../poller/checkpoint.js";
 import { ShardReader } from "../poller/shard-reader.js";
@@ -67,8 +68,9 @@ export class ArchiveDelivery {
 
   async start(): Promise<void> {
     const { kinesis, streamName, checkpoints } = this.options;
-    const res = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
-    const shardIds = (res.Shards ?? []).map((s) => s.ShardId!).filter(Boolean);
+    const shardIds = (await listShards(kinesis, streamName)).flatMap((s) =>
+      s.ShardId ? [s.ShardId] : [],
+    );
     this.readers = await Promise.all(
       shardIds.map(async (id) => ({
         reader: new ShardReader(kinesis, streamName, id, await checkpoints.get(id)),

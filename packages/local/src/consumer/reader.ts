@@ -11,11 +11,11 @@
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
-  ListShardsCommand,
   type GetRecordsCommandOutput,
   type Shard,
   type ShardIteratorType,
 } from "@aws-sdk/client-kinesis";
+import { listShards } from "@tickstream/core/kinesis/shards";
 import { sleep } from "../producer/rate.js";
 
 export type StartPosition =
@@ -296,20 +296,8 @@ export class StreamReader {
     return out.ShardIterator;
   }
 
-  private async listShards(): Promise<Shard[]> {
-    const shards: Shard[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = (await this.opts.client.send(
-        new ListShardsCommand(
-          nextToken ? { NextToken: nextToken } : { StreamName: this.opts.streamName },
-        ),
-        { abortSignal: this.opts.signal },
-      )) as { Shards?: Shard[]; NextToken?: string };
-      shards.push(...(out.Shards ?? []));
-      nextToken = out.NextToken;
-    } while (nextToken && !this.opts.signal.aborted);
-    return shards;
+  private listShards(): Promise<Shard[]> {
+    return listShards(this.opts.client, this.opts.streamName, this.opts.signal);
   }
 
   /** Retries throttling and transient errors with backoff; rethrows the rest. */

@@ -1,5 +1,6 @@
-import { ListShardsCommand, type KinesisClient, type _Record } from "@aws-sdk/client-kinesis";
+import type { KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { listShards } from "@tickstream/core/kinesis/shards";
 import type { ConsumerSpec } from "@tickstream/core/resources";
 import { lambdaContext, type LocalFunction } from "../lambda.js";
 import { Waker, errorMessage, waitUntil, type Log } from "../timing.js";
@@ -269,18 +270,10 @@ export class EventSourceMapping {
   }
 
   async start(): Promise<void> {
-    const shards: string[] = [];
-    let token: string | undefined;
-    do {
-      const res = await this.options.kinesis.send(
-        new ListShardsCommand(
-          token ? { NextToken: token } : { StreamName: this.options.streamName },
-        ),
-      );
-      for (const shard of res.Shards ?? []) if (shard.ShardId) shards.push(shard.ShardId);
-      token = res.NextToken;
-    } while (token);
-    this.pollers = shards.map((id) => new ShardPoller(this.options, id));
+    const shards = await listShards(this.options.kinesis, this.options.streamName);
+    this.pollers = shards.flatMap((s) =>
+      s.ShardId ? [new ShardPoller(this.options, s.ShardId)] : [],
+    );
     await Promise.all(this.pollers.map((p) => p.start()));
   }
 
