@@ -56,9 +56,12 @@ export async function processWindowsEvent(event: KinesisEventLike, engine: Windo
     if (!g) byShard.set(shardId, (g = { ticks: [], all: [] }));
     return g;
   };
-  for (const t of decoded.ticks) group(t.position.shardId).ticks.push(t);
+  for (const t of decoded.ticks) {
+    const g = group(t.position.shardId);
+    g.ticks.push(t);
+    g.all.push(t.position);
+  }
   for (const b of decoded.bad) group(b.position.shardId).all.push(b.position);
-  for (const t of decoded.ticks) group(t.position.shardId).all.push(t.position);
 
   const failed: StreamPosition[] = [];
   for (const [shardId, g] of byShard) {
