@@ -1,7 +1,9 @@
 import { table } from "../report.js";
+import type { LatencySummary } from "../stats.js";
 import type { Benchmark, Results, SectionResult } from "../types.js";
 import { measureFirstLoadJs, type BundleResult } from "../web-bundle.js";
 import { measureWebLatency, type WebLatencyResult } from "../web-latency.js";
+import type { PipelineData } from "./pipeline.js";
 
 /**
  * The dashboard: first-load JavaScript of its route (a production `next build`) and the time
@@ -17,9 +19,14 @@ export interface DashboardResult {
   latency: WebLatencyResult;
 }
 
-/** The part of the pipeline benchmark's result read here: put-to-API latency of the design. */
-interface PipelineShape {
-  variants?: { variant: string; latency?: { rate: number; api: { p95: number } | null }[] }[];
+/**
+ * The baseline of the tick-to-chart latency: put to API at 100 ticks/s, from the pipeline
+ * benchmark's run of this design, when there is one.
+ */
+export function putToApiLatency(all: Results): LatencySummary | undefined {
+  const pipeline = all.sections.pipeline?.data as PipelineData | undefined;
+  const design = pipeline?.variants.find((v) => v.variant === "design");
+  return design?.latency.find((l) => l.rate === 100)?.api ?? undefined;
 }
 
 export const AIMS = { firstLoadGzipBytes: 300_000, tickToChartP95Ms: 2500 };
@@ -41,9 +48,7 @@ export const dashboard: Benchmark<DashboardResult> & { skipInQuick: true } = {
   render(r: SectionResult<DashboardResult>, all: Results): string {
     if (!r.data) return `_Failed: ${r.error ?? "no data"}._`;
     const { bundle, latency } = r.data;
-    const pipeline = all.sections.pipeline?.data as PipelineShape | undefined;
-    const design = pipeline?.variants?.find((v) => v.variant === "design");
-    const apiP95 = design?.latency?.find((l) => l.rate === 100)?.api?.p95;
+    const apiP95 = putToApiLatency(all)?.p95;
     return [
       `Command: \`${r.meta.command}\` (or alone: \`npx tsx bench/web-bundle.ts\`, \`npx tsx bench/web-latency.ts --ticks 40\`), ${r.meta.ranAt}.`,
       "",
