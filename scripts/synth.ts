@@ -71,7 +71,7 @@ export async function synth(args: SynthArgs, root = process.cwd()): Promise<stri
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.mkdirSync(outdir, { recursive: true });
 
-  const { buildApp } = await import("../stacks/offline");
+  const { buildApp } = await import("./offline-synth/app");
   const app = await buildApp({
     stage: args.stage,
     region: args.region,

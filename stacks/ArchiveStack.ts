@@ -3,15 +3,11 @@ import { Duration, Size } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as firehose from "aws-cdk-lib/aws-kinesisfirehose";
 import * as logs from "aws-cdk-lib/aws-logs";
-import { ARCHIVE_BUFFERING, ARCHIVE_PREFIXES } from "@tickstream/core/resources";
+import { ARCHIVE_PREFIXES, FIREHOSE_ERROR_PREFIX, FIREHOSE_RAW_PREFIX } from "@tickstream/core/archive/keys";
+import { ARCHIVE_BUFFERING } from "@tickstream/core/resources";
 import { StorageStack } from "./StorageStack";
 import { StreamStack } from "./StreamStack";
 import { logRetentionOf, removalPolicyOf, stageConfig } from "./stage-config";
-
-/** Firehose `raw/` prefix: arrival hour in UTC. */
-export const RAW_PREFIX = `${ARCHIVE_PREFIXES.raw}!{timestamp:yyyy/MM/dd/HH}/`;
-/** Firehose `errors/` prefix: failure type, then arrival hour. */
-export const ERROR_PREFIX = `${ARCHIVE_PREFIXES.errors}!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/`;
 
 /**
  * Firehose reads `prices` and writes every raw record, bad ones included, to the archive
@@ -35,8 +31,8 @@ export function ArchiveStack({ stack, app }: StackContext) {
   const delivery = new firehose.DeliveryStream(stack, "ArchiveDelivery", {
     source: new firehose.KinesisStreamSource(prices.cdk.stream),
     destination: new firehose.S3Bucket(archive.cdk.bucket, {
-      dataOutputPrefix: RAW_PREFIX,
-      errorOutputPrefix: ERROR_PREFIX,
+      dataOutputPrefix: FIREHOSE_RAW_PREFIX,
+      errorOutputPrefix: FIREHOSE_ERROR_PREFIX,
       compression: firehose.Compression.GZIP,
       fileExtension: ".gz",
       bufferingInterval: Duration.seconds(ARCHIVE_BUFFERING.intervalSeconds),

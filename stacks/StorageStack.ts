@@ -2,12 +2,12 @@ import { Bucket, Table, type StackContext, type TableProps } from "sst/construct
 import { Duration } from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import {
-  ARCHIVE_PREFIXES,
   BUCKETS,
   TABLES,
   type KeyType,
   type TableSpec,
 } from "@tickstream/core/resources";
+import { ARCHIVE_PREFIXES } from "@tickstream/core/archive/keys";
 import { removalPolicyOf, stageConfig, type StageConfig } from "./stage-config";
 
 type FieldType = NonNullable<TableProps["fields"]>[string];

@@ -5,12 +5,12 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import {
-  ARCHIVE_PREFIXES,
   CONSUMERS,
   STREAMS,
   WINDOWS_TIMER,
   type ConsumerSpec,
 } from "@tickstream/core/resources";
+import { ARCHIVE_PREFIXES } from "@tickstream/core/archive/keys";
 import { listShardsOf, putToStream, readWriteTable, writeUnderPrefix } from "./access";
 import { StorageStack } from "./StorageStack";
 import { removalPolicyOf, stageConfig, windowEnvironment, type StageConfig } from "./stage-config";

@@ -12,7 +12,7 @@ import {
   synthStage,
   wildcardGrants,
   type Synthesized,
-} from "./testing";
+} from "../scripts/offline-synth/stage-templates";
 
 let s: Synthesized;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { STREAMS } from "@tickstream/core/resources";
 import { MonitoringStack } from "./MonitoringStack";
 import { StorageStack } from "./StorageStack";
 import { StreamStack } from "./StreamStack";
-import { resourceNamed, resourcesOf, synthStage, type Synthesized } from "./testing";
+import { resourceNamed, resourcesOf, synthStage, type Synthesized } from "../scripts/offline-synth/stage-templates";
 
 let s: Synthesized;
 beforeAll(async () => {

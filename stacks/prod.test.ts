@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Match } from "aws-cdk-lib/assertions";
 import { API, CONSUMERS, STREAMS, TABLES, WINDOWS_TIMER } from "@tickstream/core/resources";
 import { ApiStack } from "./ApiStack";
-import { ArchiveStack, ERROR_PREFIX, RAW_PREFIX } from "./ArchiveStack";
+import { FIREHOSE_ERROR_PREFIX as ERROR_PREFIX, FIREHOSE_RAW_PREFIX as RAW_PREFIX } from "@tickstream/core/archive/keys";
+import { ArchiveStack } from "./ArchiveStack";
 import { AuthStack } from "./AuthStack";
 import { MonitoringStack } from "./MonitoringStack";
 import { StorageStack } from "./StorageStack";
@@ -20,7 +21,7 @@ import {
   synthStage,
   wildcardGrants,
   type Synthesized,
-} from "./testing";
+} from "../scripts/offline-synth/stage-templates";
 
 let s: Synthesized;
 beforeAll(async () => {

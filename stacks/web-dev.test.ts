@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebStack, SITE_PATH } from "./WebStack";
-import { resourceNamed, synthStage, type Synthesized } from "./testing";
+import { resourceNamed, synthStage, type Synthesized } from "../scripts/offline-synth/stage-templates";
 
 const ROOT = join(__dirname, "..");
 const WEB = join(ROOT, SITE_PATH);

@@ -71,14 +71,6 @@ export const BUCKETS = {
   archive: { id: "Archive", localName: "tickstream-archive" },
 } as const;
 
-/** Object key prefixes in the archive bucket. */
-export const ARCHIVE_PREFIXES = {
-  raw: "raw/",
-  errors: "errors/",
-  deadLetters: "dead-letters/",
-  failedBatches: "failed-batches/",
-} as const;
-
 /** Firehose buffering; the local archive delivery buffers the same way. */
 export const ARCHIVE_BUFFERING = { sizeMiB: 5, intervalSeconds: 60 } as const;
 

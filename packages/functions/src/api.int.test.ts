@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { startLocalAws, localDynamo, type LocalAws } from "@tickstream/core/testing/local-aws";
-import { ensureTables, type TableNames } from "@tickstream/core/provision";
+import { startLocalAws, localDynamo, type LocalAws } from "@tickstream/testkit/local-aws";
+import { ensureTables, type TableNames } from "@tickstream/testkit/provision";
 import { ENV, WINDOW_DEFAULTS } from "@tickstream/core/config";
 import { toKinesisRecord } from "@tickstream/core/kinesis/records";
 import { decodeBatch } from "@tickstream/core/kinesis/batch";

@@ -1,4 +1,4 @@
-import type { TableNames } from "@tickstream/core/provision";
+import type { TableNames } from "@tickstream/testkit/provision";
 import { readJson, writeJsonAtomic } from "./files.js";
 import { isProcessAlive } from "./lock.js";
 import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";

@@ -16,7 +16,7 @@ import {
   ensureTables,
   type TableKey,
   type TableNames,
-} from "@tickstream/core/provision";
+} from "@tickstream/testkit/provision";
 import type { LocalClients } from "./clients.js";
 import { readJson, writeJsonAtomic } from "./files.js";
 

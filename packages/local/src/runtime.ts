@@ -15,8 +15,8 @@ import {
   readWindowConfig,
   type WindowConfig,
 } from "@tickstream/core/config";
-import { tableBindingEnv, type TableKey } from "@tickstream/core/provision";
-import type { LocalServer } from "@tickstream/core/testing/local-aws";
+import { tableBindingEnv, type TableKey } from "@tickstream/testkit/provision";
+import type { LocalServer } from "@tickstream/testkit/local-aws";
 import { createJwtAuthorizer } from "./api-host/auth.js";
 import { ApiHost } from "./api-host/server.js";
 import { ArchiveDelivery } from "./archive/delivery.js";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { BadRecord } from "../kinesis/batch.js";
-import { deadLetterKey, deadLetterObjects, s3DeadLetterWriter, type PutObjectClient } from "./deadletters.js";
+import { deadLetterKey } from "../archive/keys.js";
+import { deadLetterObjects, s3DeadLetterWriter, type PutObjectClient } from "./deadletters.js";
 
 const SHARD = "shardId-000000000001";
 const day1 = Date.UTC(2026, 10, 22, 23, 59, 59, 999);

@@ -1,7 +1,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { BadRecord } from "../kinesis/batch.js";
 import { compareSequenceNumbers } from "../kinesis/batch.js";
-import { ARCHIVE_PREFIXES } from "../resources.js";
+import { deadLetterKey, deadLetterPrefix } from "../archive/keys.js";
 
 /**
  * Dead letters: bad records (undecodable, or missing an instrument, a price or an event time)
@@ -45,19 +45,6 @@ export interface DeadLetterObject {
   records: BadRecord[];
 }
 
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, "0");
-}
-
-/** `dead-letters/YYYY/MM/DD/` of an arrival time (epoch ms), UTC. */
-export function deadLetterPrefix(arrivalTime: number): string {
-  const d = new Date(arrivalTime);
-  return `${ARCHIVE_PREFIXES.deadLetters}${pad(d.getUTCFullYear(), 4)}/${pad(d.getUTCMonth() + 1, 2)}/${pad(d.getUTCDate(), 2)}/`;
-}
-
-export function deadLetterKey(arrivalTime: number, shardId: string, firstSequenceNumber: string): string {
-  return `${deadLetterPrefix(arrivalTime)}${shardId}-${firstSequenceNumber}.jsonl`;
-}
 
 export function deadLetterLine(record: BadRecord, consumer: string): DeadLetterLine {
   return {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "../aws.js";
-import { localDynamo, startLocalAws, type LocalAws } from "../testing/local-aws.js";
+import { localDynamo, startLocalAws, type LocalAws } from "@tickstream/testkit/local-aws";
 import { DynamoWindowStore } from "./dynamo-store.js";
 import { MemoryWindowSink } from "./emitter.js";
 import { WindowEngine } from "./engine.js";
@@ -24,7 +24,7 @@ afterAll(async () => aws?.close());
 
 /** A fresh set of tables per store, so scenarios do not see each other. */
 async function freshStore(clock: () => number): Promise<DynamoWindowStore> {
-  const { ensureTables } = await import("../provision.js");
+  const { ensureTables } = await import("@tickstream/testkit/provision");
   const n = ++tableSet;
   const tables = { latest: `${aws.tables.latest}-${n}`, panes: `${aws.tables.panes}-${n}`, windows: `${aws.tables.windows}-${n}`, state: `${aws.tables.state}-${n}` };
   await ensureTables(localDynamo(aws.dynamo.endpoint), tables);

@@ -7,7 +7,7 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { startLocal, type LocalRuntime, type StartLocalOptions } from "../runtime.js";
-import { hourPrefix } from "./keys.js";
+import { hourPrefix } from "@tickstream/core/archive/keys";
 import { archivedLines, getObject, listKeys, multiset } from "../testing/archive.js";
 
 describe("local archive delivery", () => {

@@ -3,11 +3,10 @@ import { gzipSync } from "node:zlib";
 import type { KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { listShards } from "@tickstream/core/kinesis/shards";
-import { ARCHIVE_PREFIXES } from "@tickstream/core/resources";
 import { CheckpointStore } from "../poller/checkpoint.js";
 import { ShardReader } from "../poller/shard-reader.js";
 import { Mutex, Waker, errorMessage, waitUntil, type Log } from "../timing.js";
-import { archiveObjectKey, hourPrefix } from "./keys.js";
+import { ARCHIVE_PREFIXES, archiveObjectKey, hourPrefix } from "@tickstream/core/archive/keys";
 
 /**
  * The local stand-in for the Firehose delivery stream: its own reader of the prices stream (own

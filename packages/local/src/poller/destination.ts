@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { ARCHIVE_PREFIXES } from "@tickstream/core/resources";
+import { failedBatchKey as layoutKey } from "@tickstream/core/archive/keys";
 import type { OnFailureRecord } from "./events.js";
 
 /**
@@ -9,10 +9,7 @@ import type { OnFailureRecord } from "./events.js";
  * `failed-batches/<function>/<shardId>/YYYY/MM/DD/<time>-<uuid>.json`.
  */
 export function failedBatchKey(functionName: string, doc: OnFailureRecord): string {
-  const iso = doc.timestamp;
-  const day = iso.slice(0, 10).replace(/-/g, "/");
-  const time = iso.replace(/[:]/g, ".").replace(/Z$/, "");
-  return `${ARCHIVE_PREFIXES.failedBatches}${functionName}/${doc.KinesisBatchInfo.shardId}/${day}/${time}-${randomUUID()}.json`;
+  return layoutKey(functionName, doc.KinesisBatchInfo.shardId, doc.timestamp, randomUUID());
 }
 
 export function s3FailureDestination(s3: S3Client, bucket: string, functionName: string) {

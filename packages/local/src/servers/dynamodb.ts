@@ -1,5 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import { startDynalite, type LocalServer } from "@tickstream/core/testing/local-aws";
+import { startDynalite, type LocalServer } from "@tickstream/testkit/local-aws";
 import { PortInUseError } from "../ports.js";
 
 /** dynalite in this process, its tables kept in LevelDB under `path` (they survive restarts). */

@@ -1,5 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import { startKinesalite, type LocalServer } from "@tickstream/core/testing/local-aws";
+import { startKinesalite, type LocalServer } from "@tickstream/testkit/local-aws";
 import { PortInUseError } from "../ports.js";
 
 /** kinesalite in this process, its streams kept in LevelDB under `path` (they survive restarts). */

@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { Server } from "node:http";
-import type { LocalServer } from "@tickstream/core/testing/local-aws";
+import type { LocalServer } from "@tickstream/testkit/local-aws";
 import { PortInUseError } from "../ports.js";
 
 const require = createRequire(import.meta.url);

@@ -10,7 +10,7 @@ import {
   localKinesis,
   startKinesalite,
   type LocalServer,
-} from "@tickstream/core/testing/local-aws";
+} from "@tickstream/testkit/local-aws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream, type ReadRecord, type StartPosition } from "./reader.js";
 

@@ -21,8 +21,8 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "@tickstream/core/random";
-import { REPO_ROOT } from "../paths.js";
-import { startLocal, type LocalRuntime } from "../runtime.js";
+import { REPO_ROOT } from "@tickstream/local/paths";
+import { startLocal, type LocalRuntime } from "@tickstream/local/runtime";
 import type { ReplayReport } from "./replay.js";
 
 const SIZE = 4_000;
@@ -127,7 +127,7 @@ function runReplay(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "packages/local/src/cli/replay.ts", ...args],
+      ["--import", "tsx", "packages/tools/src/cli/replay.ts", ...args],
       {
         cwd: REPO_ROOT,
         env: { ...process.env, AWS_ACCESS_KEY_ID: undefined, AWS_PROFILE: undefined },

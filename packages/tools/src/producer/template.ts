@@ -11,7 +11,7 @@
  * line and column before anything is rendered.
  */
 import { Faker, base, en } from "@faker-js/faker";
-import { lookupHelper, type HelperContext } from "./helpers.js";
+import { lookupHelper, type ArgValue, type HelperContext } from "./helpers.js";
 import { makeRng, type Rng } from "./random.js";
 
 export class TemplateError extends Error {
@@ -26,9 +26,6 @@ export class TemplateError extends Error {
     this.name = "TemplateError";
   }
 }
-
-export type ArgValue =
-  string | number | boolean | null | undefined | ArgValue[] | { [key: string]: ArgValue };
 
 export interface CompileOptions {
   /** Random source for the built-in helpers (and the seed for faker). Default: Math.random. */

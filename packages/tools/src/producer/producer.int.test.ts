@@ -15,7 +15,7 @@ import {
   localKinesis,
   startKinesalite,
   type LocalServer,
-} from "@tickstream/core/testing/local-aws";
+} from "@tickstream/testkit/local-aws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream, type ReadRecord } from "../consumer/reader.js";
 
@@ -58,7 +58,7 @@ async function createStream(name: string, shards: number): Promise<string> {
 
 function produce(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(tsx, [resolve(root, "packages/local/src/cli/produce.ts"), ...args], {
+    const child = spawn(tsx, [resolve(root, "packages/tools/src/cli/produce.ts"), ...args], {
       cwd: root,
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
       stdio: ["ignore", "pipe", "pipe"],

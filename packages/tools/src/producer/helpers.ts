@@ -9,10 +9,13 @@ import dayjs from "dayjs";
 import advancedFormat from "dayjs/plugin/advancedFormat.js";
 import utc from "dayjs/plugin/utc.js";
 import type { Rng } from "./random.js";
-import type { ArgValue } from "./template.js";
 
 dayjs.extend(advancedFormat);
 dayjs.extend(utc);
+
+/** A helper argument as a template spells it: a literal, or a list or object of literals. */
+export type ArgValue =
+  string | number | boolean | null | undefined | ArgValue[] | { [key: string]: ArgValue };
 
 export interface HelperContext {
   rng: Rng;

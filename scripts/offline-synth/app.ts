@@ -11,8 +11,8 @@ import path from "node:path";
 import { App } from "sst/constructs";
 import { useDeferredTasks } from "sst/constructs/deferred_task.js";
 import { initProject, setProject, useProject } from "sst/project.js";
-import config, { DEFAULT_REGION } from "../sst.config";
-import { SITE_PATH } from "./WebStack";
+import config, { DEFAULT_REGION } from "../../sst.config";
+import { SITE_PATH } from "../../stacks/WebStack";
 
 /** Placeholder account for offline templates (ARNs that name the account use it). */
 export const OFFLINE_ACCOUNT = "123456789012";

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream } from "../consumer/reader.js";
-import { outputsPath } from "../outputs.js";
-import { startLocal, type LocalRuntime } from "../runtime.js";
+import { outputsPath } from "@tickstream/local/outputs";
+import { startLocal, type LocalRuntime } from "@tickstream/local/runtime";
 import { resolveTarget } from "../target.js";
 
 const root = resolve(__dirname, "../../../..");
@@ -33,7 +33,7 @@ interface Run {
 
 function run(tool: "produce" | "consume", args: string[], timeoutMs = 120_000): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(tsx, [resolve(root, `packages/local/src/cli/${tool}.ts`), ...args], {
+    const child = spawn(tsx, [resolve(root, `packages/tools/src/cli/${tool}.ts`), ...args], {
       cwd: root,
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -250,7 +250,7 @@ describe("produce and consume against the local runtime", () => {
   it("consume stops on SIGTERM and exits cleanly", async () => {
     const child = spawn(
       tsx,
-      [resolve(root, "packages/local/src/cli/consume.ts"), "--outputs", outputs, "--verbose"],
+      [resolve(root, "packages/tools/src/cli/consume.ts"), "--outputs", outputs, "--verbose"],
       {
         cwd: root,
         env: { ...process.env, NODE_NO_WARNINGS: "1" },

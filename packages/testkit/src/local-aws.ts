@@ -5,8 +5,8 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { TABLES, STREAMS } from "../resources.js";
-import { ensureStream, ensureTables, tableBindingEnv, type TableKey, type TableNames } from "../provision.js";
+import { TABLES, STREAMS } from "@tickstream/core/resources";
+import { ensureStream, ensureTables, tableBindingEnv, type TableKey, type TableNames } from "./provision.js";
 
 /**
  * Real local AWS servers for integration tests: dynalite (DynamoDB) and kinesalite (Kinesis)

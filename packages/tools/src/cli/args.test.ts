@@ -24,7 +24,7 @@ function run(
   cwd = root,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(tsx, [resolve(root, `packages/local/src/cli/${tool}.ts`), ...args], {
+    const child = spawn(tsx, [resolve(root, `packages/tools/src/cli/${tool}.ts`), ...args], {
       cwd,
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -6,7 +6,7 @@
 import { Template } from "aws-cdk-lib/assertions";
 import { getStack, type App } from "sst/constructs";
 import type { FunctionalStack } from "sst/constructs/FunctionalStack.js";
-import { buildApp, removeTemporaryDirs } from "./offline";
+import { buildApp, removeTemporaryDirs } from "./app";
 
 export interface Synthesized {
   app: App;

@@ -7,14 +7,8 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/
 import { afterAll, describe, expect, it } from "vitest";
 import type { PutRecordsFn, PutRecordsRequest } from "../producer/putter.js";
 import { findArchiveBucketOutput, resolveArchive } from "./archive-target.js";
-import {
-  archiveLines,
-  dayPrefixes,
-  deadLetterRecord,
-  hourPrefixes,
-  partitionKeyFor,
-  replay,
-} from "./replay.js";
+import { dayPrefixes } from "@tickstream/core/archive/keys";
+import { archiveLines, deadLetterRecord, partitionKeyFor, replay } from "./replay.js";
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0); // 2026-11-22T10:00:00Z
 const H = 3_600_000;
@@ -73,26 +67,6 @@ function recordingPut(
 const gz = (lines: string[]) => gzipSync(Buffer.from(lines.map((l) => `${l}\n`).join("")));
 const text = (d: Uint8Array) => Buffer.from(d).toString("utf8");
 const fastRetry = { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 2 };
-
-describe("hourPrefixes", () => {
-  it("lists every arrival hour that overlaps [from, to)", () => {
-    expect(hourPrefixes(T + 30 * 60_000, T + 2 * H)).toEqual([
-      "raw/2026/11/22/10/",
-      "raw/2026/11/22/11/",
-    ]);
-    expect(hourPrefixes(T, T + 1)).toEqual(["raw/2026/11/22/10/"]);
-    expect(hourPrefixes(T - 1, T + 1)).toEqual(["raw/2026/11/22/09/", "raw/2026/11/22/10/"]);
-    expect(hourPrefixes(Date.UTC(2026, 11, 31, 23, 30), Date.UTC(2027, 0, 1, 0, 30))).toEqual([
-      "raw/2026/12/31/23/",
-      "raw/2027/01/01/00/",
-    ]);
-  });
-
-  it("refuses an empty or inverted range", () => {
-    expect(() => hourPrefixes(T, T)).toThrow(/later/);
-    expect(() => hourPrefixes(T + 1, T)).toThrow(/later/);
-  });
-});
 
 describe("archiveLines", () => {
   it("reads gzip (several members too) and plain objects, one record per line", () => {
@@ -379,7 +353,7 @@ describe("archive target", () => {
 describe("npm run replay (command line)", { timeout: 60_000 }, () => {
   const root = path.resolve(import.meta.dirname, "../../../..");
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", "packages/local/src/cli/replay.ts", ...args], {
+    spawnSync(process.execPath, ["--import", "tsx", "packages/tools/src/cli/replay.ts", ...args], {
       cwd: root,
       encoding: "utf8",
       timeout: 60_000,

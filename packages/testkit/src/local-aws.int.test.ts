@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { ListShardsCommand } from "@aws-sdk/client-kinesis";
 import { localDynamo, localKinesis, startLocalAws, type LocalAws } from "./local-aws.js";
-import { TABLES } from "../resources.js";
+import { TABLES } from "@tickstream/core/resources";
 
 describe("local AWS servers for tests", () => {
   let aws: LocalAws;

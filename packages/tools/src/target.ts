@@ -18,7 +18,7 @@ import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kin
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { STREAMS } from "@tickstream/core/resources";
 import { TARGET_FLAGS } from "./cli/args.js";
-import { REPO_ROOT } from "./paths.js";
+import { REPO_ROOT } from "@tickstream/local/paths";
 
 // The tools' stderr is for their own messages; the SDK's Node-version notice is not one.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

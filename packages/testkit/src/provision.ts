@@ -12,7 +12,7 @@ import {
   ResourceInUseException as StreamInUseException,
   type KinesisClient,
 } from "@aws-sdk/client-kinesis";
-import { TABLES, type TableSpec } from "./resources.js";
+import { TABLES, type TableSpec } from "@tickstream/core/resources";
 
 /**
  * Creates resources from the shared description for runtimes that have no CloudFormation:

@@ -21,8 +21,7 @@ import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { decodeTick } from "@tickstream/core/ticks/index";
-import { ARCHIVE_PREFIXES } from "@tickstream/core/resources";
-import { hourPrefix } from "../archive/keys.js";
+import { dayPrefixes, hourPrefixes } from "@tickstream/core/archive/keys";
 import {
   DEFAULT_RETRY,
   PUT_LIMITS,
@@ -33,41 +32,6 @@ import {
   type RetryPolicy,
 } from "../producer/putter.js";
 import { sleep, TokenBucket } from "../producer/rate.js";
-
-const HOUR_MS = 3_600_000;
-
-/** The archive hour prefixes (`raw/YYYY/MM/DD/HH/`) whose hours overlap [fromMs, toMs). */
-export function hourPrefixes(
-  fromMs: number,
-  toMs: number,
-  rawPrefix: string = ARCHIVE_PREFIXES.raw,
-): string[] {
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs))
-    throw new Error("from and to must be times");
-  if (toMs <= fromMs) throw new Error("--to must be later than --from");
-  const out: string[] = [];
-  for (let h = Math.floor(fromMs / HOUR_MS) * HOUR_MS; h < toMs; h += HOUR_MS)
-    out.push(`${rawPrefix}${hourPrefix(h)}`);
-  return out;
-}
-
-const DAY_MS = 24 * HOUR_MS;
-
-/** The dead-letter day prefixes (`dead-letters/YYYY/MM/DD/`) whose UTC days overlap [fromMs, toMs). */
-export function dayPrefixes(
-  fromMs: number,
-  toMs: number,
-  prefix: string = ARCHIVE_PREFIXES.deadLetters,
-): string[] {
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs))
-    throw new Error("from and to must be times");
-  if (toMs <= fromMs) throw new Error("--to must be later than --from");
-  const out: string[] = [];
-  for (let d = Math.floor(fromMs / DAY_MS) * DAY_MS; d < toMs; d += DAY_MS) {
-    out.push(`${prefix}${hourPrefix(d).slice(0, "YYYY/MM/DD/".length)}`);
-  }
-  return out;
-}
 
 /**
  * The record of one dead-letter line (`{"raw": base64, "shardId", "sequenceNumber",
