@@ -1,14 +1,38 @@
+import { PUBLIC_ROUTE_KEYS, ROUTE_KEYS, type RouteKey } from "./api/routes.js";
+
 /**
  * The one description of Tickstream's resources. The SST stacks and the local runtime both
  * read it, so that what runs on a laptop and what is deployed cannot drift apart.
  *
- * `id` is the SST construct id; it decides the bound environment variable a handler reads
- * through `sst/node` (e.g. Table "Latest" -> SST_Table_tableName_Latest).
+ * `id` is the SST construct id; with `construct` it decides the bound environment variable a
+ * handler reads through `sst/node` (see `bindingEnv`).
  */
+
+/** The property SST v2 binds for each kind of construct a function can bind. */
+const BOUND_PROPERTY = {
+  Table: "tableName",
+  KinesisStream: "streamName",
+  Bucket: "bucketName",
+} as const;
+
+/** A resource a function binds: an SST construct of a kind, by construct id. */
+export interface Binding {
+  construct: keyof typeof BOUND_PROPERTY;
+  id: string;
+}
+
+/**
+ * The environment variable through which `sst/node` hands a bound resource to a handler:
+ * SST_<construct>_<property>_<id>, e.g. Table "Latest" -> SST_Table_tableName_Latest.
+ */
+export function bindingEnv(binding: Binding): string {
+  return `SST_${binding.construct}_${BOUND_PROPERTY[binding.construct]}_${binding.id}`;
+}
 
 export type KeyType = "string" | "number";
 
-export interface TableSpec {
+export interface TableSpec extends Binding {
+  construct: "Table";
   id: string;
   /** Name used by the local runtime (dynalite wants 3+ characters). */
   localName: string;
@@ -21,6 +45,7 @@ export interface TableSpec {
 export const TABLES = {
   /** Latest tick per instrument. pk = "latest#<0..LATEST_PARTITIONS-1>", sk = instrument. */
   latest: {
+    construct: "Table",
     id: "Latest",
     localName: "tickstream-latest",
     partitionKey: { name: "pk", type: "string" },
@@ -28,6 +53,7 @@ export const TABLES = {
   },
   /** Per-pane maxima. pk = instrument, sk = paneStart (epoch ms). */
   panes: {
+    construct: "Table",
     id: "Panes",
     localName: "tickstream-panes",
     partitionKey: { name: "pk", type: "string" },
@@ -36,6 +62,7 @@ export const TABLES = {
   },
   /** Emitted (closed) windows exactly as emitted. pk = instrument, sk = windowStart (epoch ms). */
   windows: {
+    construct: "Table",
     id: "Windows",
     localName: "tickstream-windows",
     partitionKey: { name: "pk", type: "string" },
@@ -44,6 +71,7 @@ export const TABLES = {
   },
   /** Consumer bookkeeping: shard watermarks, the index of windows still to close, emit claims. */
   state: {
+    construct: "Table",
     id: "State",
     localName: "tickstream-state",
     partitionKey: { name: "pk", type: "string" },
@@ -55,7 +83,8 @@ export const TABLES = {
 /** Write-sharded partitions of the latest table, so one hot partition key does not cap writes. */
 export const LATEST_PARTITIONS = 4;
 
-export interface StreamSpec {
+export interface StreamSpec extends Binding {
+  construct: "KinesisStream";
   id: string;
   localName: string;
   /** Shards the local runtime creates (AWS uses on-demand or the stage's shard count). */
@@ -63,22 +92,50 @@ export interface StreamSpec {
 }
 
 export const STREAMS = {
-  prices: { id: "Prices", localName: "tickstream-prices", localShards: 2 },
-  windows: { id: "Windows", localName: "tickstream-windows", localShards: 1 },
+  prices: {
+    construct: "KinesisStream",
+    id: "Prices",
+    localName: "tickstream-prices",
+    localShards: 2,
+  },
+  windows: {
+    construct: "KinesisStream",
+    id: "Windows",
+    localName: "tickstream-windows",
+    localShards: 1,
+  },
 } as const satisfies Record<string, StreamSpec>;
 
+export interface BucketSpec extends Binding {
+  construct: "Bucket";
+  id: string;
+  localName: string;
+}
+
 export const BUCKETS = {
-  archive: { id: "Archive", localName: "tickstream-archive" },
-} as const;
+  archive: { construct: "Bucket", id: "Archive", localName: "tickstream-archive" },
+} as const satisfies Record<string, BucketSpec>;
 
 /** Firehose buffering; the local archive delivery buffers the same way. */
 export const ARCHIVE_BUFFERING = { sizeMiB: 5, intervalSeconds: 60 } as const;
 
-/** Event source mapping settings shared by AWS (stacks) and the local poller. */
-export interface ConsumerSpec {
+/** What a function gets unless it sets its own (the app's default function props, sst.config.ts). */
+export const FUNCTION_DEFAULTS = { timeoutSeconds: 30, memorySizeMiB: 512 } as const;
+
+/** A function as both the stacks and the local runtime run it. */
+export interface FunctionSpec {
+  /** Resource id: names the function's construct (or its consumer or job) and its local stand-in. */
   id: string;
   /** Handler path as SST's Function `handler` takes it, relative to the repository root. */
   handler: string;
+  timeoutSeconds: number;
+  memorySizeMiB: number;
+  /** What the function binds: each gives it one `SST_*` variable (`bindingEnv`). */
+  bindings: readonly Binding[];
+}
+
+/** A consumer of `prices`, with its event source mapping settings (AWS and the local poller). */
+export interface ConsumerSpec extends FunctionSpec {
   batchSize: number;
   maxBatchingWindowSeconds: number;
   bisectBatchOnError: boolean;
@@ -88,10 +145,23 @@ export interface ConsumerSpec {
   reportBatchItemFailures: true;
 }
 
+/** The window engine's bindings, shared by the windows consumer and the windows timer. */
+const WINDOW_ENGINE_BINDINGS = [
+  TABLES.panes,
+  TABLES.windows,
+  TABLES.state,
+  STREAMS.windows,
+  // The shards of `prices` are listed to hold the watermark until each one is idle.
+  STREAMS.prices,
+] as const;
+
 export const CONSUMERS = {
   latest: {
     id: "LatestConsumer",
     handler: "packages/functions/src/latest.handler",
+    timeoutSeconds: 60,
+    memorySizeMiB: 1024,
+    bindings: [TABLES.latest, BUCKETS.archive],
     batchSize: 500,
     maxBatchingWindowSeconds: 1,
     bisectBatchOnError: true,
@@ -103,6 +173,9 @@ export const CONSUMERS = {
   windows: {
     id: "WindowsConsumer",
     handler: "packages/functions/src/windows.handler",
+    timeoutSeconds: 60,
+    memorySizeMiB: 1024,
+    bindings: [...WINDOW_ENGINE_BINDINGS, BUCKETS.archive],
     batchSize: 500,
     maxBatchingWindowSeconds: 1,
     bisectBatchOnError: true,
@@ -121,22 +194,38 @@ export const CONSUMERS = {
 export const WINDOWS_TIMER = {
   id: "WindowsTimer",
   handler: "packages/functions/src/windows-timer.handler",
+  // Under the one-minute period, so that one run ends before the next begins.
+  timeoutSeconds: 55,
+  memorySizeMiB: FUNCTION_DEFAULTS.memorySizeMiB,
+  bindings: WINDOW_ENGINE_BINDINGS,
   scheduleExpression: "rate(1 minute)",
   localIntervalMs: 1000,
-} as const;
+} as const satisfies FunctionSpec & { scheduleExpression: string; localIntervalMs: number };
 
+/** The HTTP API (routes in api/routes.ts), all served by one read-only function. */
 export const API = {
   id: "Api",
   handler: "packages/functions/src/api.handler",
+  // An HTTP API answers within seconds or not at all; API Gateway gives up at 30 s anyway.
+  timeoutSeconds: 10,
+  memorySizeMiB: 512,
+  bindings: [TABLES.latest, TABLES.panes, TABLES.windows, TABLES.state],
   /** Route keys as API Gateway v2 spells them. Only GET /health is open. */
-  routes: [
-    "GET /health",
-    "GET /instruments",
-    "GET /data",
-    "GET /instruments/{id}/windows",
-    "GET /instruments/{id}/series",
-  ],
-  publicRoutes: ["GET /health"],
-} as const;
+  routes: ROUTE_KEYS,
+  publicRoutes: PUBLIC_ROUTE_KEYS,
+} as const satisfies FunctionSpec & {
+  routes: readonly RouteKey[];
+  publicRoutes: readonly RouteKey[];
+};
 
-export type RouteKey = (typeof API.routes)[number];
+/** Every function, by the key the local runtime knows it by. */
+export const FUNCTIONS = {
+  latest: CONSUMERS.latest,
+  windows: CONSUMERS.windows,
+  windowsTimer: WINDOWS_TIMER,
+  api: API,
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionKey = keyof typeof FUNCTIONS;
+
+export type { RouteKey } from "./api/routes.js";

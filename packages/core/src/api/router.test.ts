@@ -127,5 +127,11 @@ describe("API router", () => {
     expect(matchRoute("get", "/health")).toEqual({ routeKey: "GET /health", pathParameters: {} });
     expect(matchRoute("GET", "/instruments/ES%3DF/series")).toEqual({ routeKey: "GET /instruments/{id}/series", pathParameters: { id: "ES=F" } });
     expect(matchRoute("GET", "/nope")).toBeNull();
+    // A catch-all route passes raw paths: one trailing slash is tolerated, nothing more.
+    expect(matchRoute("GET", "/instruments/3/series/")).toEqual({ routeKey: "GET /instruments/{id}/series", pathParameters: { id: "3" } });
+    expect(matchRoute("GET", "/health/")?.routeKey).toBe("GET /health");
+    expect(matchRoute("GET", "/health//")).toBeNull();
+    expect(matchRoute("GET", "/")).toBeNull();
+    expect(matchRoute("POST", "/health")).toBeNull();
   });
 });

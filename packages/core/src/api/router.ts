@@ -1,21 +1,22 @@
 import { z } from "zod";
-import { API, type RouteKey } from "../resources.js";
 import type { LatestItem, LatestReader } from "../latest/store.js";
 import { centsToNumber } from "../ticks/decimal.js";
 import { isValidInstrument } from "../ticks/instrument.js";
 import { MAX_EPOCH_MS } from "../ticks/time.js";
+import { compileRoutes, matchRoute as matchCompiled, routeNamed, type RouteBodies, type RouteKey, type RouteName } from "./routes.js";
+import type { ErrorBody, InstrumentItem, SeriesItem, WindowItem } from "./types.js";
 
 /**
  * The HTTP API's logic, independent of API Gateway: a request is a route key (as API Gateway
  * v2 spells it, e.g. "GET /instruments/{id}/windows"), path parameters and query parameters;
  * a response is a status code and a JSON value. The Lambda handler only translates events.
  *
- * Shapes (DESIGN.md "HTTP API"): prices are decimal numbers (cents / 100, exact), times epoch ms.
- * - GET /health -> {ok: true}
- * - GET /instruments (alias GET /data) -> [{instrument, price, prices, level, eventTime, receivedAt}]
- *   sorted by instrument id (numeric ids in numeric order: "2" before "10")
- * - GET /instruments/{id}/windows?from&to -> [{windowStart, windowEnd, max, final}], oldest first
- * - GET /instruments/{id}/series?from&to -> [{paneStart, max}], oldest first
+ * Routes in routes.ts, response shapes in types.ts (DESIGN.md "HTTP API"):
+ * - health -> {ok: true}
+ * - instruments (alias data) -> the latest tick of every instrument, sorted by instrument id
+ *   (numeric ids in numeric order: "2" before "10")
+ * - windows?from&to -> window maxima of one instrument, oldest first
+ * - series?from&to -> pane maxima of one instrument, oldest first
  * `from`/`to`: epoch ms integers selecting starts in [from, to); `to` defaults to now and `from`
  * to `to` minus one hour; from < to and to - from <= 24 h. Bad parameters -> 400 {message};
  * an instrument without a latest item -> 404 {message}; anything unexpected -> 500 with a
@@ -60,24 +61,15 @@ export interface ApiRequest {
   queryStringParameters?: Params;
 }
 
-export interface ApiResult {
+export interface ApiResult<Body = unknown> {
   statusCode: number;
-  body: unknown;
+  body: Body | ErrorBody;
 }
 
 export const HOUR_MS = 3_600_000;
 export const MAX_RANGE_MS = 24 * HOUR_MS;
 
-export interface InstrumentView {
-  instrument: string;
-  price: number;
-  prices: number[];
-  level: number | null;
-  eventTime: number;
-  receivedAt: number | null;
-}
-
-export function instrumentView(item: LatestItem): InstrumentView {
+export function instrumentItem(item: LatestItem): InstrumentItem {
   return {
     instrument: item.instrument,
     price: centsToNumber(item.priceCents),
@@ -120,52 +112,39 @@ export function parseRange(query: Params, now: number): RangeResult {
 
 const collator = new Intl.Collator("en", { numeric: true });
 
-function json(statusCode: number, body: unknown): ApiResult {
+function json<Body>(statusCode: number, body: Body): ApiResult<Body> {
   return { statusCode, body };
 }
 
-function message(statusCode: number, text: string): ApiResult {
-  return json(statusCode, { message: text });
+function message(statusCode: number, text: string): ApiResult<never> {
+  return { statusCode, body: { message: text } };
 }
 
-const ROUTE_PATTERNS: Array<{ routeKey: RouteKey; method: string; pattern: RegExp }> = API.routes.map((routeKey) => {
-  const [method, path] = routeKey.split(" ") as [string, string];
-  const pattern = new RegExp(`^${path.replace(/\{id\}/g, "(?<id>[^/]+)")}/?$`);
-  return { routeKey, method, pattern };
-});
+// A trailing slash is tolerated here (API Gateway would not route it; a catch-all route does).
+const ROUTES = compileRoutes();
 
 /**
  * Finds the route of a method and raw path, for callers that have no route key (a catch-all
  * route): "GET /instruments/3/windows" -> routeKey "GET /instruments/{id}/windows", id "3".
  */
 export function matchRoute(method: string, rawPath: string): { routeKey: RouteKey; pathParameters: Record<string, string> } | null {
-  for (const route of ROUTE_PATTERNS) {
-    if (route.method !== method.toUpperCase()) continue;
-    const m = route.pattern.exec(rawPath);
-    if (!m) continue;
-    const id = m.groups?.id;
-    let pathParameters: Record<string, string> = {};
-    if (id !== undefined) {
-      try {
-        pathParameters = { id: decodeURIComponent(id) };
-      } catch {
-        pathParameters = { id };
-      }
-    }
-    return { routeKey: route.routeKey, pathParameters };
-  }
-  return null;
+  const path = rawPath.length > 1 && rawPath.endsWith("/") ? rawPath.slice(0, -1) : rawPath;
+  const match = matchCompiled(ROUTES, method, path);
+  if (!match) return null;
+  return { routeKey: match.routeKey as RouteKey, pathParameters: match.pathParameters ?? {} };
 }
 
 export type ApiRouter = (request: ApiRequest) => Promise<ApiResult>;
 
+type RouteHandler<N extends RouteName> = (request: ApiRequest) => Promise<ApiResult<RouteBodies[N]>>;
+
 export function createApiRouter(deps: ApiDeps): ApiRouter {
   const now = deps.now ?? Date.now;
 
-  async function instrumentRange(
+  async function instrumentRange<Row>(
     request: ApiRequest,
-    query: (instrument: string, from: number, to: number) => Promise<unknown>,
-  ): Promise<ApiResult> {
+    query: (instrument: string, from: number, to: number) => Promise<Row[]>,
+  ): Promise<ApiResult<Row[]>> {
     const id = request.pathParameters?.id;
     if (id === undefined || !isValidInstrument(id)) return message(400, "invalid instrument id");
     const range = parseRange(request.queryStringParameters, now());
@@ -175,36 +154,35 @@ export function createApiRouter(deps: ApiDeps): ApiRouter {
     return json(200, rows);
   }
 
-  async function route(request: ApiRequest): Promise<ApiResult> {
-    switch (request.routeKey as RouteKey) {
-      case "GET /health":
-        return json(200, { ok: true });
-      case "GET /instruments":
-      case "GET /data": {
-        const items = await deps.latest.listLatest();
-        items.sort((a, b) => collator.compare(a.instrument, b.instrument) || (a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0));
-        return json(200, items.map(instrumentView));
-      }
-      case "GET /instruments/{id}/windows":
-        return instrumentRange(request, async (id, from, to) => {
-          const rows = await deps.windows.queryWindows(id, from, to);
-          return [...rows]
-            .sort((a, b) => a.windowStart - b.windowStart)
-            .map((w) => ({ windowStart: w.windowStart, windowEnd: w.windowEnd, max: centsToNumber(w.maxCents), final: w.final }));
-        });
-      case "GET /instruments/{id}/series":
-        return instrumentRange(request, async (id, from, to) => {
-          const rows = await deps.windows.querySeries(id, from, to);
-          return [...rows].sort((a, b) => a.paneStart - b.paneStart).map((p) => ({ paneStart: p.paneStart, max: centsToNumber(p.maxCents) }));
-        });
-      default:
-        return message(404, "not found");
-    }
+  async function instruments(): Promise<ApiResult<InstrumentItem[]>> {
+    const items = await deps.latest.listLatest();
+    items.sort((a, b) => collator.compare(a.instrument, b.instrument) || (a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0));
+    return json(200, items.map(instrumentItem));
   }
+
+  const handlers: { [N in RouteName]: RouteHandler<N> } = {
+    health: async () => json(200, { ok: true }),
+    instruments,
+    data: instruments,
+    windows: (request) =>
+      instrumentRange(request, async (id, from, to): Promise<WindowItem[]> => {
+        const rows = await deps.windows.queryWindows(id, from, to);
+        return [...rows]
+          .sort((a, b) => a.windowStart - b.windowStart)
+          .map((w) => ({ windowStart: w.windowStart, windowEnd: w.windowEnd, max: centsToNumber(w.maxCents), final: w.final }));
+      }),
+    series: (request) =>
+      instrumentRange(request, async (id, from, to): Promise<SeriesItem[]> => {
+        const rows = await deps.windows.querySeries(id, from, to);
+        return [...rows].sort((a, b) => a.paneStart - b.paneStart).map((p) => ({ paneStart: p.paneStart, max: centsToNumber(p.maxCents) }));
+      }),
+  };
 
   return async (request) => {
     try {
-      return await route(request);
+      const name = routeNamed(request.routeKey);
+      if (name === undefined) return message(404, "not found");
+      return await handlers[name](request);
     } catch (error) {
       deps.onError?.(error, request);
       return message(500, "internal error");

@@ -4,35 +4,18 @@ import { compileRoutes, matchRoute } from "./routes.js";
 import { requestTime, stringifyClaims } from "./event.js";
 
 describe("API Gateway route matching", () => {
-  const routes = compileRoutes(API.routes);
-
-  it("matches every route of the description on method and path template", () => {
-    expect(matchRoute(routes, "GET", "/health")).toEqual({
-      routeKey: "GET /health",
-      pathParameters: undefined,
-    });
-    expect(matchRoute(routes, "GET", "/instruments")?.routeKey).toBe("GET /instruments");
-    expect(matchRoute(routes, "GET", "/instruments/3/windows")).toEqual({
-      routeKey: "GET /instruments/{id}/windows",
-      pathParameters: { id: "3" },
-    });
-    expect(matchRoute(routes, "get", "/instruments/A%2FB/series")?.pathParameters).toEqual({
-      id: "A/B",
-    });
-  });
-
-  it("matches nothing else", () => {
+  it("matches a request to every route the stacks deploy, and to nothing else", () => {
+    const routes = compileRoutes(API.routes);
+    for (const key of API.routes) {
+      const [method, template] = key.split(" ") as [string, string];
+      const match = matchRoute(routes, method, template.replace("{id}", "A%2FB"));
+      expect(match?.routeKey, key).toBe(key);
+      expect(match?.pathParameters, key).toEqual(
+        template.includes("{id}") ? { id: "A/B" } : undefined,
+      );
+    }
     expect(matchRoute(routes, "POST", "/instruments")).toBeUndefined();
     expect(matchRoute(routes, "GET", "/instruments/")).toBeUndefined();
-    expect(matchRoute(routes, "GET", "/instruments/3/windows/x")).toBeUndefined();
-    expect(matchRoute(routes, "GET", "/")).toBeUndefined();
-  });
-
-  it("prefers literal segments and supports greedy parameters", () => {
-    const r = compileRoutes(["GET /a/{x}", "GET /a/b", "ANY /files/{path+}"]);
-    expect(matchRoute(r, "GET", "/a/b")?.routeKey).toBe("GET /a/b");
-    expect(matchRoute(r, "GET", "/a/c")?.pathParameters).toEqual({ x: "c" });
-    expect(matchRoute(r, "DELETE", "/files/x/y.txt")?.pathParameters).toEqual({ path: "x/y.txt" });
   });
 });
 

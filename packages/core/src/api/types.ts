@@ -1,0 +1,43 @@
+/**
+ * What the HTTP API answers with (DESIGN.md "HTTP API"): prices are decimal numbers (cents / 100,
+ * exact), times epoch milliseconds. The router produces these shapes and the dashboard reads
+ * them; both take them from here. No imports: the dashboard imports this file's types.
+ */
+
+/** GET /health */
+export interface HealthBody {
+  ok: true;
+}
+
+/** One element of GET /instruments: the latest tick of an instrument. */
+export interface InstrumentItem {
+  instrument: string;
+  /** Decimal price (price_0). */
+  price: number;
+  prices: number[];
+  level: number | null;
+  /** Epoch ms. */
+  eventTime: number;
+  /** Epoch ms, or null when the record did not say. */
+  receivedAt: number | null;
+}
+
+/** One element of GET /instruments/{id}/windows: the maximum of one sliding window. */
+export interface WindowItem {
+  windowStart: number;
+  windowEnd: number;
+  max: number;
+  /** True once the window has closed and was emitted; false while it is still open. */
+  final: boolean;
+}
+
+/** One element of GET /instruments/{id}/series: the maximum of one pane. */
+export interface SeriesItem {
+  paneStart: number;
+  max: number;
+}
+
+/** Body of every 4xx and 5xx answer. */
+export interface ErrorBody {
+  message: string;
+}
