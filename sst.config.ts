@@ -1,4 +1,5 @@
 import type { SSTConfig } from "sst";
+import { FUNCTION_DEFAULTS } from "@tickstream/core/resources";
 import { ApiStack } from "./stacks/ApiStack";
 import { ArchiveStack } from "./stacks/ArchiveStack";
 import { AuthStack } from "./stacks/AuthStack";
@@ -28,8 +29,8 @@ export default {
     app.setDefaultFunctionProps({
       runtime: "nodejs22.x",
       architecture: "arm_64",
-      memorySize: 512,
-      timeout: 30,
+      memorySize: FUNCTION_DEFAULTS.memorySizeMiB,
+      timeout: FUNCTION_DEFAULTS.timeoutSeconds,
       tracing: "active",
       logRetention: cfg.logRetention,
       environment: {

@@ -2,6 +2,7 @@ import { Api, Function, use, type ApiRouteProps, type StackContext } from "sst/c
 import { API } from "@tickstream/core/resources";
 import { readTable } from "./access";
 import { AuthStack } from "./AuthStack";
+import { describedFunction } from "./functions";
 import { StorageStack } from "./StorageStack";
 import { stageConfig, windowEnvironment, type StageConfig } from "./stage-config";
 
@@ -33,10 +34,8 @@ export function ApiStack({ stack, app }: StackContext) {
   const { auth } = use(AuthStack);
 
   const handler = new Function(stack, "ApiHandler", {
-    handler: API.handler,
+    ...describedFunction(API),
     description: "Tickstream HTTP API",
-    timeout: 10,
-    memorySize: 512,
     environment: { ...windowEnvironment(cfg), POWERTOOLS_SERVICE_NAME: "api" },
     // Read-only: GetItem, BatchGetItem, Query on the four tables.
     bind: [

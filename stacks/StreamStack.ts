@@ -12,6 +12,7 @@ import {
 } from "@tickstream/core/resources";
 import { ARCHIVE_PREFIXES } from "@tickstream/core/archive/keys";
 import { listShardsOf, putToStream, readWriteTable, writeUnderPrefix } from "./access";
+import { describedFunction } from "./functions";
 import { StorageStack } from "./StorageStack";
 import { removalPolicyOf, stageConfig, windowEnvironment, type StageConfig } from "./stage-config";
 
@@ -72,10 +73,8 @@ export function StreamStack({ stack, app }: StackContext) {
     consumers: {
       [CONSUMERS.latest.id]: {
         function: {
-          handler: CONSUMERS.latest.handler,
+          ...describedFunction(CONSUMERS.latest),
           description: "Keeps the newest tick per instrument",
-          timeout: 60,
-          memorySize: 1024,
           environment: { ...windowEnv, POWERTOOLS_SERVICE_NAME: "latest" },
           bind: [readWriteTable(tables.latest), deadLetters],
         },
@@ -83,10 +82,8 @@ export function StreamStack({ stack, app }: StackContext) {
       },
       [CONSUMERS.windows.id]: {
         function: {
-          handler: CONSUMERS.windows.handler,
+          ...describedFunction(CONSUMERS.windows),
           description: "Sliding-window maxima in event time",
-          timeout: 60,
-          memorySize: 1024,
           environment: { ...windowEnv, POWERTOOLS_SERVICE_NAME: "windows" },
           bind: [
             readWriteTable(tables.panes),
@@ -105,9 +102,8 @@ export function StreamStack({ stack, app }: StackContext) {
     schedule: WINDOWS_TIMER.scheduleExpression as `rate(${string})`,
     job: {
       function: {
-        handler: WINDOWS_TIMER.handler,
+        ...describedFunction(WINDOWS_TIMER),
         description: "Closes windows while every shard is idle",
-        timeout: 55,
         environment: { ...windowEnv, POWERTOOLS_SERVICE_NAME: "windows-timer" },
         bind: [
           readWriteTable(tables.panes),

@@ -1,7 +1,16 @@
 // Stage "prod": everything that must hold in production. One App per file (SST module state).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Match } from "aws-cdk-lib/assertions";
-import { API, CONSUMERS, STREAMS, TABLES, WINDOWS_TIMER } from "@tickstream/core/resources";
+import {
+  API,
+  CONSUMERS,
+  FUNCTIONS,
+  STREAMS,
+  TABLES,
+  WINDOWS_TIMER,
+  bindingEnv,
+  type FunctionKey,
+} from "@tickstream/core/resources";
 import { ApiStack } from "./ApiStack";
 import { FIREHOSE_ERROR_PREFIX as ERROR_PREFIX, FIREHOSE_RAW_PREFIX as RAW_PREFIX } from "@tickstream/core/archive/keys";
 import { ArchiveStack } from "./ArchiveStack";
@@ -269,6 +278,43 @@ describe("streams and consumers (prod)", () => {
       State: "ENABLED",
       Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [timerFnId, "Arn"] } })],
     });
+  });
+});
+
+describe("functions (prod)", () => {
+  /** Where each described function lands: its stack and the start of its logical id. */
+  const deployed: Record<FunctionKey, [typeof StreamStack | typeof ApiStack, string]> = {
+    latest: [StreamStack, "PricesConsumerPricesLatestConsumer"],
+    windows: [StreamStack, "PricesConsumerPricesWindowsConsumer"],
+    windowsTimer: [StreamStack, "WindowsTimerJob"],
+    api: [ApiStack, "ApiHandler"],
+  };
+
+  it("deploys every function with the timeout, memory and bindings of the resource description", () => {
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const spec = FUNCTIONS[key];
+      const [stack, prefix] = deployed[key];
+      const [, fn] = resourceNamed(s.template(stack), "AWS::Lambda::Function", prefix);
+      const p = fn.Properties!;
+      expect(p.Timeout, key).toBe(spec.timeoutSeconds);
+      expect(p.MemorySize, key).toBe(spec.memorySizeMiB);
+      const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+      const bound = Object.keys(env).filter((k) => /^SST_[A-Za-z]+_[A-Za-z]+_/.test(k));
+      expect(bound.sort(), key).toEqual(spec.bindings.map(bindingEnv).sort());
+    }
+  });
+
+  it("deploys no handler the resource description does not hold", () => {
+    const handlers = Object.values(s.all()).flatMap((t) =>
+      sstMetadata(t)
+        .filter((m) => m.type === "Function")
+        .map((m) => m.data.handler as string),
+    );
+    expect(handlers.filter((h) => h.startsWith("packages/functions/")).sort()).toEqual(
+      Object.values(FUNCTIONS)
+        .map((f) => f.handler)
+        .sort(),
+    );
   });
 });
 
