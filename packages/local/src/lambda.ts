@@ -3,6 +3,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
+import {
+  FUNCTIONS,
+  FUNCTION_DEFAULTS,
+  bindingEnv,
+  type FunctionSpec,
+} from "@tickstream/core/resources";
 import { REPO_ROOT } from "./paths.js";
 
 /** Account id the local runtime puts in ARNs. */
@@ -16,7 +22,32 @@ export interface LocalFunction {
   id: string;
   functionName: string;
   timeoutMs: number;
+  /** Reported to the handler as Lambda does; the app's default when not given. */
+  memorySizeMiB?: number;
   handler: LambdaHandler;
+}
+
+/** The local stand-in of a described function, but for its handler: name, time limit, memory. */
+export function localFunctionSettings(spec: FunctionSpec): Omit<LocalFunction, "handler"> {
+  return {
+    id: spec.id,
+    functionName: localFunctionName(spec.id),
+    timeoutMs: spec.timeoutSeconds * 1000,
+    memorySizeMiB: spec.memorySizeMiB,
+  };
+}
+
+/** Fails unless `env` points every binding of every described function at something. */
+export function assertBindings(env: Readonly<Record<string, string | undefined>>): void {
+  const missing = Object.values(FUNCTIONS).flatMap((spec) =>
+    spec.bindings
+      .filter((binding) => !env[bindingEnv(binding)])
+      .map(
+        (binding) => `${spec.id} binds ${binding.construct} ${binding.id} (${bindingEnv(binding)})`,
+      ),
+  );
+  if (missing.length > 0)
+    throw new Error(`No local resource for these bindings: ${[...new Set(missing)].join("; ")}`);
 }
 
 /**
@@ -47,7 +78,7 @@ export function localFunctionName(id: string): string {
 
 /** A context object shaped like the one Lambda passes. */
 export function lambdaContext(
-  fn: { functionName: string; timeoutMs: number },
+  fn: { functionName: string; timeoutMs: number; memorySizeMiB?: number },
   region: string,
 ): Context {
   const deadline = Date.now() + fn.timeoutMs;
@@ -58,7 +89,7 @@ export function lambdaContext(
     functionName: fn.functionName,
     functionVersion: "$LATEST",
     invokedFunctionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${fn.functionName}`,
-    memoryLimitInMB: "1024",
+    memoryLimitInMB: String(fn.memorySizeMiB ?? FUNCTION_DEFAULTS.memorySizeMiB),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${fn.functionName}`,
     logStreamName: `${day}/[$LATEST]${randomBytes(16).toString("hex")}`,

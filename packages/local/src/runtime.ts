@@ -4,10 +4,15 @@ import { resolve } from "node:path";
 import {
   API,
   ARCHIVE_BUFFERING,
+  BUCKETS,
   CONSUMERS,
+  FUNCTIONS,
   STREAMS,
+  TABLES,
   WINDOWS_TIMER,
+  bindingEnv,
   type ConsumerSpec,
+  type FunctionKey,
 } from "@tickstream/core/resources";
 import {
   DOWNTIME_THRESHOLD_ENV,
@@ -15,7 +20,7 @@ import {
   readWindowConfig,
   type WindowConfig,
 } from "@tickstream/core/config";
-import { tableBindingEnv, type TableKey } from "@tickstream/testkit/provision";
+import type { TableKey } from "@tickstream/testkit/provision";
 import type { LocalServer } from "@tickstream/testkit/local-aws";
 import { createJwtAuthorizer } from "./api-host/auth.js";
 import { ApiHost } from "./api-host/server.js";
@@ -23,8 +28,9 @@ import { ArchiveDelivery } from "./archive/delivery.js";
 import { LOCAL_CREDENTIALS, destroyClients, localClients, type LocalClients } from "./clients.js";
 import { TickGenerator, type GeneratorOptions } from "./generator/ticks.js";
 import {
+  assertBindings,
   loadHandler,
-  localFunctionName,
+  localFunctionSettings,
   type LambdaHandler,
   type LocalFunction,
 } from "./lambda.js";
@@ -57,7 +63,7 @@ import { startWeb, type WebServer } from "./web.js";
  * dashboard. `npm start` and every test, tool and benchmark that needs the back end use this.
  */
 
-export type FunctionKey = "latest" | "windows" | "windowsTimer" | "api";
+export type { FunctionKey };
 
 export interface StartLocalOptions {
   /** Everything persists under it. Default `<repo>/.local`. */
@@ -271,9 +277,9 @@ async function start(
     AWS_ENDPOINT_URL_KINESIS: endpoints.kinesisEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodbEndpoint,
     AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
-    [`SST_KinesisStream_streamName_${STREAMS.prices.id}`]: res.pricesStream,
-    [`SST_KinesisStream_streamName_${STREAMS.windows.id}`]: res.windowsStream,
-    SST_Bucket_bucketName_Archive: res.archiveBucket,
+    [bindingEnv(STREAMS.prices)]: res.pricesStream,
+    [bindingEnv(STREAMS.windows)]: res.windowsStream,
+    [bindingEnv(BUCKETS.archive)]: res.archiveBucket,
     [WINDOW_ENV.windowSizeMs]: String(window.windowSizeMs),
     [WINDOW_ENV.windowSlideMs]: String(window.windowSlideMs),
     [WINDOW_ENV.allowedLatenessMs]: String(window.allowedLatenessMs),
@@ -291,20 +297,16 @@ async function start(
     POWERTOOLS_METRICS_DISABLED: options.metrics ? "false" : "true",
   };
   for (const key of Object.keys(res.tableNames) as TableKey[])
-    env[tableBindingEnv(key)] = res.tableNames[key];
+    env[bindingEnv(TABLES[key])] = res.tableNames[key];
+  assertBindings(env);
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   Object.assign(process.env, env);
 
   progress("Loading the functions…");
   const fingerprint = JSON.stringify(env);
-  const specs: Record<FunctionKey, { id: string; handler: string; timeoutMs: number }> = {
-    latest: { id: CONSUMERS.latest.id, handler: CONSUMERS.latest.handler, timeoutMs: 60_000 },
-    windows: { id: CONSUMERS.windows.id, handler: CONSUMERS.windows.handler, timeoutMs: 60_000 },
-    windowsTimer: { id: WINDOWS_TIMER.id, handler: WINDOWS_TIMER.handler, timeoutMs: 60_000 },
-    api: { id: API.id, handler: API.handler, timeoutMs: 30_000 },
-  };
-  const usesModules = (Object.keys(specs) as FunctionKey[]).some(
+  const keys = Object.keys(FUNCTIONS) as FunctionKey[];
+  const usesModules = keys.some(
     (k) => typeof options.handlers?.[k] !== "function",
   );
   if (usesModules && loadedFor && loadedFor !== fingerprint) {
@@ -314,17 +316,12 @@ async function start(
     );
   }
   const fns = {} as Record<FunctionKey, LocalFunction>;
-  for (const key of Object.keys(specs) as FunctionKey[]) {
-    const spec = specs[key];
+  for (const key of keys) {
+    const spec = FUNCTIONS[key];
     const override = options.handlers?.[key];
     const handler =
       typeof override === "function" ? override : await loadHandler(override ?? spec.handler);
-    fns[key] = {
-      id: spec.id,
-      functionName: localFunctionName(spec.id),
-      timeoutMs: spec.timeoutMs,
-      handler,
-    };
+    fns[key] = { ...localFunctionSettings(spec), handler };
   }
   if (usesModules) loadedFor = fingerprint;
 

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { TABLES, STREAMS } from "@tickstream/core/resources";
+import { TABLES, STREAMS, bindingEnv } from "@tickstream/core/resources";
 import { ensureStream, ensureTables, tableBindingEnv, type TableKey, type TableNames } from "./provision.js";
 
 /**
@@ -106,8 +106,8 @@ export async function startLocalAws(options: { applyEnv?: boolean; pricesShards?
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
-    SST_KinesisStream_streamName_Windows: streams.windows,
-    SST_KinesisStream_streamName_Prices: streams.prices,
+    [bindingEnv(STREAMS.windows)]: streams.windows,
+    [bindingEnv(STREAMS.prices)]: streams.prices,
     POWERTOOLS_METRICS_NAMESPACE: "Tickstream",
     POWERTOOLS_SERVICE_NAME: "tickstream",
   };

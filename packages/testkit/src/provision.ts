@@ -12,7 +12,7 @@ import {
   ResourceInUseException as StreamInUseException,
   type KinesisClient,
 } from "@aws-sdk/client-kinesis";
-import { TABLES, type TableSpec } from "@tickstream/core/resources";
+import { TABLES, bindingEnv, type TableSpec } from "@tickstream/core/resources";
 
 /**
  * Creates resources from the shared description for runtimes that have no CloudFormation:
@@ -92,5 +92,5 @@ export async function ensureStream(kinesis: KinesisClient, streamName: string, s
 
 /** Environment variable through which `sst/node` hands a bound table's name to a handler. */
 export function tableBindingEnv(key: TableKey): string {
-  return `SST_Table_tableName_${TABLES[key].id}`;
+  return bindingEnv(TABLES[key]);
 }
