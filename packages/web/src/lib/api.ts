@@ -3,28 +3,35 @@
  * forced token refresh and one retry, and if that fails too the session is over.
  */
 
-export interface InstrumentTick {
-  instrument: string;
-  /** decimal price (price_0) */
-  price: number;
-  prices: number[];
-  level: number | null;
-  /** epoch ms */
-  eventTime: number;
-  /** epoch ms, or null when the record did not say */
-  receivedAt: number | null;
+// Type-only imports: the shapes and paths are core's, checked at compile time, and nothing of
+// core reaches the dashboard's bundle.
+import type { PathParams, RouteBodies, RoutePath } from "@tickstream/core/api/routes";
+import type { ErrorBody, InstrumentItem, SeriesItem, WindowItem } from "@tickstream/core/api/types";
+
+export type InstrumentTick = InstrumentItem;
+export type WindowMax = WindowItem;
+export type Pane = SeriesItem;
+
+type ClientRoute = "instruments" | "windows" | "series";
+
+/** The routes this client calls. Typed by the API's route table: a renamed route fails to compile. */
+const PATHS: { [N in ClientRoute]: RoutePath<N> } = {
+  instruments: "/instruments",
+  windows: "/instruments/{id}/windows",
+  series: "/instruments/{id}/series",
+};
+
+/** "GET /instruments/{id}/series", as error messages name a route. */
+function routeLabel(name: ClientRoute): string {
+  return `GET ${PATHS[name]}`;
 }
 
-export interface WindowMax {
-  windowStart: number;
-  windowEnd: number;
-  max: number;
-  final: boolean;
-}
-
-export interface Pane {
-  paneStart: number;
-  max: number;
+/** A route's path with its parameters filled in, URI-encoded. */
+function pathOf<N extends ClientRoute>(name: N, params: PathParams<RoutePath<N>>): string {
+  const values: Record<string, string> = params;
+  return PATHS[name].replace(/\{([^}]+)\}/g, (_, param: string) =>
+    encodeURIComponent(values[param] ?? ""),
+  );
 }
 
 /** The server answered with an error status (other than an unrecoverable 401). */
@@ -83,8 +90,9 @@ function isNum(v: unknown): v is number {
   return typeof v === "number" && Number.isFinite(v);
 }
 
-export function parseInstruments(body: unknown): InstrumentTick[] {
-  if (!Array.isArray(body)) throw new BadResponseError("GET /instruments did not return a list");
+export function parseInstruments(body: unknown): RouteBodies["instruments"] {
+  if (!Array.isArray(body))
+    throw new BadResponseError(`${routeLabel("instruments")} did not return a list`);
   const out: InstrumentTick[] = [];
   for (const item of body) {
     if (typeof item !== "object" || item === null) continue;
@@ -104,9 +112,9 @@ export function parseInstruments(body: unknown): InstrumentTick[] {
   return out;
 }
 
-export function parsePanes(body: unknown): Pane[] {
+export function parsePanes(body: unknown): RouteBodies["series"] {
   if (!Array.isArray(body))
-    throw new BadResponseError("GET /instruments/{id}/series did not return a list");
+    throw new BadResponseError(`${routeLabel("series")} did not return a list`);
   const out: Pane[] = [];
   for (const item of body) {
     const r = item as Record<string, unknown> | null;
@@ -115,9 +123,9 @@ export function parsePanes(body: unknown): Pane[] {
   return out;
 }
 
-export function parseWindows(body: unknown): WindowMax[] {
+export function parseWindows(body: unknown): RouteBodies["windows"] {
   if (!Array.isArray(body))
-    throw new BadResponseError("GET /instruments/{id}/windows did not return a list");
+    throw new BadResponseError(`${routeLabel("windows")} did not return a list`);
   const out: WindowMax[] = [];
   for (const item of body) {
     const r = item as Record<string, unknown> | null;
@@ -163,7 +171,7 @@ async function errorMessage(res: Response): Promise<string> {
   try {
     const text = await res.text();
     try {
-      const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+      const body = JSON.parse(text) as { [K in keyof ErrorBody]?: unknown } & { error?: unknown };
       const m = body.message ?? body.error;
       if (typeof m === "string" && m) return m;
     } catch {
@@ -240,23 +248,15 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   const range = (from: number, to: number) => `from=${Math.floor(from)}&to=${Math.ceil(to)}`;
   return {
     async instruments(signal) {
-      return parseInstruments(await getJson("/instruments", signal));
+      return parseInstruments(await getJson(pathOf("instruments", {}), signal));
     },
     async series(instrument, from, to, signal) {
-      return parsePanes(
-        await getJson(
-          `/instruments/${encodeURIComponent(instrument)}/series?${range(from, to)}`,
-          signal,
-        ),
-      );
+      const path = pathOf("series", { id: instrument });
+      return parsePanes(await getJson(`${path}?${range(from, to)}`, signal));
     },
     async windows(instrument, from, to, signal) {
-      return parseWindows(
-        await getJson(
-          `/instruments/${encodeURIComponent(instrument)}/windows?${range(from, to)}`,
-          signal,
-        ),
-      );
+      const path = pathOf("windows", { id: instrument });
+      return parseWindows(await getJson(`${path}?${range(from, to)}`, signal));
     },
   };
 }
