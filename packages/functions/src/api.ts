@@ -3,9 +3,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { Table } from "sst/node/table";
 import { documentClient } from "@tickstream/core/aws";
 import { createApiRouter, matchRoute } from "@tickstream/core/api/router";
+import { routeNamed } from "@tickstream/core/api/routes";
 import { readWindowConfig } from "@tickstream/core/config";
 import { createDynamoLatestStore } from "@tickstream/core/latest/store";
-import { API } from "@tickstream/core/resources";
 import { dynamoWindowQueries } from "@tickstream/core/windows/query";
 
 /**
@@ -29,12 +29,10 @@ const router = createApiRouter({
   onError: (error, request) => logger.error("request failed", { routeKey: request.routeKey, error: error as Error }),
 });
 
-const ROUTE_KEYS: ReadonlySet<string> = new Set(API.routes);
-
 export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
   if (context) logger.addContext(context);
   // A catch-all route ("$default") carries no route key of ours: match the raw path instead.
-  const matched = ROUTE_KEYS.has(event.routeKey) ? null : matchRoute(event.requestContext?.http?.method ?? "GET", event.rawPath ?? "");
+  const matched = routeNamed(event.routeKey) ? null : matchRoute(event.requestContext?.http?.method ?? "GET", event.rawPath ?? "");
   const result = await router({
     routeKey: matched?.routeKey ?? event.routeKey,
     pathParameters: matched?.pathParameters ?? event.pathParameters,
