@@ -1,5 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  STATUS_CODES,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { lambdaContext, type LocalFunction } from "../lambda.js";
 import { PortInUseError } from "../ports.js";
@@ -48,6 +55,60 @@ function readBody(req: IncomingMessage): Promise<Buffer | "too large"> {
   });
 }
 
+/**
+ * Status for a request Node's parser refused (its `clientError` codes): too large a header
+ * block is 431, a request that never completed in time 408, anything else malformed 400.
+ */
+export function clientErrorStatus(code: string | undefined): number {
+  if (code === "HPE_HEADER_OVERFLOW") return 431;
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return 408;
+  return 400;
+}
+
+/**
+ * A whole HTTP/1.1 response written straight on a socket, for requests that never became a
+ * request object (unparseable ones, CONNECT): JSON with a message, as API Gateway answers.
+ */
+export function rawJsonResponse(
+  status: number,
+  reqId: string,
+  extra: Record<string, string> = {},
+): string {
+  const body = JSON.stringify({ message: STATUS_CODES[status] ?? "Bad Request" });
+  const headers = {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    "apigw-requestid": reqId,
+    ...extra,
+    connection: "close",
+  };
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
+    Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("") +
+    `\r\n${body}`
+  );
+}
+
+/**
+ * Ends a connection with a raw JSON answer. A response still being made for an earlier request
+ * on the connection (pipelining) goes out first; one already half written cannot be followed.
+ */
+function answerRaw(socket: Duplex, status: number, extra?: Record<string, string>): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!socket.writable || (inFlight && inFlight.headersSent && !inFlight.writableFinished)) {
+    socket.destroy();
+    return;
+  }
+  const answer = () => {
+    if (socket.writable) socket.end(rawJsonResponse(status, requestId(), extra));
+    else socket.destroy();
+  };
+  if (inFlight && !inFlight.writableFinished) inFlight.once("finish", answer);
+  else answer();
+}
+
 export class ApiHost {
   private server: Server | undefined;
   private readonly routes;
@@ -69,7 +130,8 @@ export class ApiHost {
 
   async start(): Promise<void> {
     if (this.server?.listening) return;
-    const server = createServer((req, res) => {
+    // The Host check is ours (handle), so that its answer is JSON like every other.
+    const server = createServer({ requireHostHeader: false }, (req, res) => {
       this.handle(req, res).catch((err) => {
         this.options.log.error(`api: ${errorMessage(err)}`);
         if (!res.headersSent)
@@ -78,6 +140,21 @@ export class ApiHost {
       });
     });
     server.keepAliveTimeout = 5000;
+    // What Node's parser refuses (an unknown or lower-case method, a garbled request line, a
+    // bad Content-Length, headers over its 16 KB limit) would get a bare 400/431.
+    server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === "ECONNRESET") {
+        socket.destroy();
+        return;
+      }
+      answerRaw(socket, clientErrorStatus(err.code));
+    });
+    // CONNECT asks for a tunnel, which an API does not give; without a listener Node would
+    // drop the connection without a word.
+    server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+      socket.on("error", () => socket.destroy());
+      answerRaw(socket, 405, { allow: this.options.cors.allowMethods.join(", ") });
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err: NodeJS.ErrnoException) =>
         reject(err.code === "EADDRINUSE" ? new PortInUseError("api", this.options.port) : err),
@@ -129,7 +206,19 @@ export class ApiHost {
     const now = Date.now();
     const reqId = requestId();
     const method = (req.method ?? "GET").toUpperCase();
-    const path = new URL(req.url ?? "/", "http://local").pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? "/", "http://local").pathname;
+    } catch {
+      path = "";
+    }
+    // HTTP/1.1 requires Host; API Gateway refuses a request without one, or with a target it
+    // cannot read.
+    if (!path || (req.httpVersion === "1.1" && !req.headers.host)) {
+      await readBody(req);
+      this.send(res, req, 400, { message: "Bad Request" }, reqId, { connection: "close" });
+      return;
+    }
 
     // CORS preflight: answered by API Gateway itself, before routes and authorizers.
     if (
