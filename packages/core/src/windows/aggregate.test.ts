@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Tick } from "../tick.js";
-import { aggregateBatch, LATE, mergeMax, UNUSABLE } from "./aggregate.js";
+import { aggregateBatch, LATE, mergeMax, UNUSABLE, windowMaxOfPanes } from "./aggregate.js";
 import { NO_WATERMARK } from "./trigger.js";
 
 const shape = { sizeMs: 60, slideMs: 10 };
@@ -53,5 +53,20 @@ describe("max aggregate", () => {
     const agg = aggregateBatch([{ ...tick("a", 1, 1), pricesCents: [] }, tick("a", -5, 1), tick("a", 1.5, 1)], NO_WATERMARK, shape);
     expect([...agg.groupOf]).toEqual([UNUSABLE, UNUSABLE, UNUSABLE]);
     expect(agg.maxEventTime).toBeUndefined();
+  });
+
+  it("a window's max is the max over its own panes only", () => {
+    const panes = [
+      { paneStart: 0, maxCents: 9 },
+      { paneStart: 10, maxCents: 4 },
+      { paneStart: 50, maxCents: 6 },
+      { paneStart: 60, maxCents: 8 },
+    ];
+    expect(windowMaxOfPanes(panes, 0, shape)).toBe(9); // [0, 60): panes 0 … 50
+    expect(windowMaxOfPanes(panes, 10, shape)).toBe(8); // [10, 70): pane 0 left out, 60 in
+    expect(windowMaxOfPanes(panes, 20, shape)).toBe(8);
+    expect(windowMaxOfPanes(panes, 70, shape)).toBeUndefined();
+    expect(windowMaxOfPanes([], 0, shape)).toBeUndefined();
+    expect(windowMaxOfPanes(panes, -50, shape)).toBe(9); // [-50, 10): pane 0 only
   });
 });

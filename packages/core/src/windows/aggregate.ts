@@ -1,5 +1,7 @@
 import type { Tick } from "../tick.js";
-import type { WindowShape } from "./assigner.js";
+import { paneStartOf, windowEndOf, type WindowShape } from "./assigner.js";
+import type { PaneMax } from "./store.js";
+import { lastSealedPaneStart } from "./trigger.js";
 
 /**
  * The aggregate: maximum price per pane. Max is commutative, associative and idempotent, so
@@ -8,7 +10,8 @@ import type { WindowShape } from "./assigner.js";
  *
  * `aggregateBatch` folds one batch in memory before anything is written: one pane group per
  * (instrument, pane), holding the batch's max for it. It is a pure function, callable without
- * AWS, and allocates per group, not per tick.
+ * AWS, and allocates per group, not per tick. `windowMaxOfPanes` folds stored pane maxima into
+ * one window's max, for the finalization and for the API's view of open windows.
  */
 
 /** max(a, b) where an absent stored value loses. */
@@ -46,9 +49,9 @@ export interface BatchAggregate {
 export const MAX_EVENT_TIME = 253_402_300_799_999;
 
 /**
- * Folds a batch against the watermark as it stood before the batch: a tick whose latest window
- * has closed (paneStart + size <= watermark) is late and left out; every other tick is folded
- * into its pane. Late ticks still count for `maxEventTime` (the shard did deliver them).
+ * Folds a batch against the watermark as it stood before the batch: a tick whose pane is sealed
+ * (its latest window has closed) is late and left out; every other tick is folded into its
+ * pane. Late ticks still count for `maxEventTime` (the shard did deliver them).
  */
 export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape: WindowShape): BatchAggregate {
   const { slideMs } = shape;
@@ -58,8 +61,8 @@ export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape:
   let lateCount = 0;
   let unusableCount = 0;
   let maxEventTime = Number.NEGATIVE_INFINITY;
-  // A pane is sealed (all its windows closed) once paneStart + size <= watermark.
-  const sealedThrough = watermark - shape.sizeMs;
+  // The trigger's bound once per batch rather than a call per tick: this is the hot loop.
+  const sealedThrough = lastSealedPaneStart(watermark, shape);
   for (let i = 0; i < ticks.length; i++) {
     const tick = ticks[i]!;
     const t = tick.eventTime;
@@ -70,7 +73,7 @@ export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape:
       continue;
     }
     if (t > maxEventTime) maxEventTime = t;
-    const pane = t - (t % slideMs);
+    const pane = paneStartOf(t, slideMs);
     if (pane <= sealedThrough) {
       groupOf[i] = LATE;
       lateCount++;
@@ -100,4 +103,23 @@ export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape:
     unusableCount,
     maxEventTime: maxEventTime === Number.NEGATIVE_INFINITY ? undefined : maxEventTime,
   };
+}
+
+/**
+ * Max over the panes of the window starting at `windowStart`; undefined when none of them holds
+ * a tick. `panes` ascending by paneStart, as the stores return them; panes outside the window
+ * are skipped, so one read can serve many windows.
+ */
+export function windowMaxOfPanes(panes: readonly PaneMax[], windowStart: number, shape: WindowShape): number | undefined {
+  const end = windowEndOf(windowStart, shape);
+  let lo = 0;
+  let hi = panes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (panes[mid]!.paneStart < windowStart) lo = mid + 1;
+    else hi = mid;
+  }
+  let max: number | undefined;
+  for (let i = lo; i < panes.length && panes[i]!.paneStart < end; i++) max = mergeMax(max, panes[i]!.maxCents);
+  return max;
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   alignedStartsIn,
+  paneRangeOfWindows,
   panesOfWindow,
   paneStartOf,
+  windowEndOf,
   windowShape,
   windowStartsOf,
   windowStartsOfPane,
@@ -39,6 +41,13 @@ describe("assigner", () => {
       for (const s of windowStartsOfPane(p, sliding)) expect(panesOfWindow(s, sliding)).toContain(p);
     }
     expect(panesOfWindow(0, sliding)).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000]);
+  });
+
+  it("the pane range of a run of windows spans the first pane of the first to the last pane of the last", () => {
+    expect(paneRangeOfWindows(10_000, 30_000, sliding)).toEqual([10_000, 80_000]);
+    expect(paneRangeOfWindows(20_000, 20_000, sliding)).toEqual([panesOfWindow(20_000, sliding)[0], panesOfWindow(20_000, sliding).at(-1)]);
+    expect(paneRangeOfWindows(20_000, 20_000, { sizeMs: 10_000, slideMs: 10_000 })).toEqual([20_000, 20_000]);
+    expect(windowEndOf(20_000, sliding)).toBe(80_000);
   });
 
   it("floors to the slide, also below zero", () => {

@@ -64,12 +64,22 @@ export function windowStartsOfPane(paneStart: number, shape: WindowShape): numbe
 /** Pane starts of the window starting at `windowStart`, oldest first. */
 export function panesOfWindow(windowStart: number, shape: WindowShape): number[] {
   const out: number[] = [];
-  for (let p = windowStart; p < windowStart + shape.sizeMs; p += shape.slideMs) out.push(p);
+  const end = windowEndOf(windowStart, shape);
+  for (let p = windowStart; p < end; p += shape.slideMs) out.push(p);
   return out;
 }
 
+/** End (exclusive) of the window starting at `windowStart`. */
 export function windowEndOf(windowStart: number, shape: WindowShape): number {
   return windowStart + shape.sizeMs;
+}
+
+/**
+ * First and last pane start (both inclusive) covered by the windows starting from
+ * `firstWindowStart` through `lastWindowStart`: the pane range to read for them.
+ */
+export function paneRangeOfWindows(firstWindowStart: number, lastWindowStart: number, shape: WindowShape): [number, number] {
+  return [firstWindowStart, windowEndOf(lastWindowStart, shape) - shape.slideMs];
 }
 
 /** Aligned window (or pane) starts in [from, to), oldest first. */

@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { defaultDowntimeThresholdMs, type WindowConfig } from "../config.js";
 import type { Tick } from "../tick.js";
-import { aggregateBatch, LATE, UNUSABLE, type BatchAggregate } from "./aggregate.js";
-import { panesOfWindow, windowShape, type WindowShape } from "./assigner.js";
+import { aggregateBatch, LATE, UNUSABLE, windowMaxOfPanes, type BatchAggregate } from "./aggregate.js";
+import { paneRangeOfWindows, panesOfWindow, windowEndOf, windowShape, type WindowShape } from "./assigner.js";
 import { forEachBounded, mapBounded } from "./bounded.js";
 import { sinkRecordOf, type WindowSink } from "./emitter.js";
 import type { WindowResult } from "./result.js";
 import { windowKey } from "./state-keys.js";
 import type { ShardLister } from "./shard-lister.js";
 import type { GlobalWatermark, MergeOutcome, OpenWindow, ShardState, WindowStore } from "./store.js";
-import { openWindowStartsOfPane } from "./trigger.js";
+import { isWindowClosed, openWindowStartsOfPane } from "./trigger.js";
 import { deriveWatermark } from "./watermark.js";
 
 /**
@@ -416,12 +416,11 @@ export class WindowEngine {
 
     const computed: WindowResult[] = [];
     await mapBounded([...byInstrument], this.concurrency, async ([instrument, windows]) => {
-      const from = Math.min(...windows.map((w) => w.windowStart));
-      const to = Math.max(...windows.map((w) => w.windowEnd)) - this.shape.slideMs;
-      const panes = await this.store.readPanes(instrument, from, to);
+      const starts = windows.map((w) => w.windowStart);
+      const [fromPane, toPane] = paneRangeOfWindows(Math.min(...starts), Math.max(...starts), this.shape);
+      const panes = await this.store.readPanes(instrument, fromPane, toPane);
       for (const w of windows) {
-        let max: number | undefined;
-        for (const p of panes) if (p.paneStart >= w.windowStart && p.paneStart < w.windowEnd) max = maxOf(max, p.maxCents);
+        const max = windowMaxOfPanes(panes, w.windowStart, this.shape);
         if (max !== undefined) computed.push({ instrument, windowStart: w.windowStart, windowEnd: w.windowEnd, maxCents: max });
       }
     });
@@ -429,7 +428,7 @@ export class WindowEngine {
     // A window whose end another invocation has already taken the watermark past was stored
     // by it (or held no tick); its panes may since hold ticks late for it, so do not compute it.
     const { watermark } = await this.store.readGlobal();
-    const toStore = computed.filter((r) => r.windowEnd > watermark);
+    const toStore = computed.filter((r) => !isWindowClosed(r.windowEnd, watermark));
     await mapBounded(toStore, this.concurrency, (r) => this.store.putFinal(r));
     return { through, finalized: toStore.length };
   }
@@ -439,7 +438,7 @@ export class WindowEngine {
     const fresh = new Map<string, OpenWindow>();
     for (const g of agg.groups) {
       for (const s of openWindowStartsOfPane(g.paneStart, placedAt, this.shape)) {
-        const end = s + this.shape.sizeMs;
+        const end = windowEndOf(s, this.shape);
         const key = windowKey(end, g.instrument);
         if (!this.indexed.has(key) && !fresh.has(key)) fresh.set(key, { instrument: g.instrument, windowStart: s, windowEnd: end });
       }

@@ -1,9 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { WindowConfig } from "../config.js";
-import { alignedStartsIn, windowShape, type WindowShape } from "./assigner.js";
+import { windowMaxOfPanes } from "./aggregate.js";
+import { alignedStartsIn, paneRangeOfWindows, windowEndOf, windowShape, type WindowShape } from "./assigner.js";
 import { DynamoWindowStore, type WindowTables } from "./dynamo-store.js";
 import type { WindowReadStore } from "./store.js";
-import { NO_WATERMARK } from "./trigger.js";
+import { isWindowClosed, NO_WATERMARK } from "./trigger.js";
 
 /**
  * Reads for the HTTP API.
@@ -84,22 +85,20 @@ export async function queryWindows(
   if (starts.length === 0) return [];
   const first = starts[0]!;
   const last = starts[starts.length - 1]!;
-  const panes = await store.readPanes(instrument, first, last + shape.sizeMs - shape.slideMs);
+  const [fromPane, toPane] = paneRangeOfWindows(first, last, shape);
+  const panes = await store.readPanes(instrument, fromPane, toPane);
   const { watermark } = await store.readGlobal();
   const finals = new Map((await store.readFinals(instrument, first, last)).map((r) => [r.windowStart, r]));
   const out: WindowView[] = [];
-  let lo = 0; // first pane with paneStart >= s
   for (const s of starts) {
-    const end = s + shape.sizeMs;
     const stored = finals.get(s);
     if (stored) {
       out.push({ windowStart: s, windowEnd: stored.windowEnd, maxCents: stored.maxCents, final: true });
       continue;
     }
-    if (end <= watermark) continue;
-    while (lo < panes.length && panes[lo]!.paneStart < s) lo++;
-    let max: number | undefined;
-    for (let i = lo; i < panes.length && panes[i]!.paneStart < end; i++) if (max === undefined || panes[i]!.maxCents > max) max = panes[i]!.maxCents;
+    const end = windowEndOf(s, shape);
+    if (isWindowClosed(end, watermark)) continue;
+    const max = windowMaxOfPanes(panes, s, shape);
     if (max !== undefined) out.push({ windowStart: s, windowEnd: end, maxCents: max, final: false });
   }
   return out;

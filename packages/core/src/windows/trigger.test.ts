@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLate, isWindowClosed, openWindowStartsOfPane } from "./trigger.js";
+import { isLate, isPaneSealed, isWindowClosed, lastSealedPaneStart, openWindowStartsOfPane } from "./trigger.js";
 
 const shape = { sizeMs: 60, slideMs: 10 };
 
@@ -37,5 +37,18 @@ describe("event-time trigger", () => {
 
   it("every window is open before any watermark", () => {
     expect(openWindowStartsOfPane(50, Number.MIN_SAFE_INTEGER, shape)).toEqual([0, 10, 20, 30, 40, 50]);
+  });
+
+  it("a pane is sealed exactly when it has no open window, and the bound for loops agrees", () => {
+    for (const s of [shape, { sizeMs: 10, slideMs: 10 }]) {
+      for (let wm = 40; wm <= 130; wm += 5) {
+        for (let p = 0; p <= 120; p += 10) {
+          const sealed = isPaneSealed(p, wm, s);
+          expect(sealed).toBe(openWindowStartsOfPane(p, wm, s).length === 0);
+          expect(sealed).toBe(p <= lastSealedPaneStart(wm, s));
+        }
+      }
+    }
+    expect(isPaneSealed(0, Number.MIN_SAFE_INTEGER, shape)).toBe(false);
   });
 });
