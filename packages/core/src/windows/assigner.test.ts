@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InvalidWindowShapeError } from "./errors.js";
 import {
   alignedStartsIn,
   paneRangeOfWindows,
@@ -64,6 +65,7 @@ describe("assigner", () => {
 
   it("refuses a size that is not a whole number of slides", () => {
     expect(() => windowShape({ windowSizeMs: 25_000, windowSlideMs: 10_000 })).toThrow(/whole number of slides/);
+    expect(() => windowShape({ windowSizeMs: 0, windowSlideMs: 10_000 })).toThrow(InvalidWindowShapeError);
     expect(windowShape({ windowSizeMs: 30_000, windowSlideMs: 10_000 })).toEqual({ sizeMs: 30_000, slideMs: 10_000 });
   });
 });

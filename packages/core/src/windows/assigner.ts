@@ -1,4 +1,5 @@
 import type { WindowConfig } from "../config.js";
+import { InvalidWindowShapeError } from "./errors.js";
 
 /**
  * Sliding event-time windows, as Flink's `SlidingEventTimeWindows` assigns them.
@@ -24,7 +25,7 @@ export function windowShape(config: Pick<WindowConfig, "windowSizeMs" | "windowS
 export function assertShape(shape: WindowShape): void {
   const { sizeMs, slideMs } = shape;
   if (!Number.isSafeInteger(sizeMs) || !Number.isSafeInteger(slideMs) || slideMs <= 0 || sizeMs <= 0 || sizeMs % slideMs !== 0) {
-    throw new Error(`invalid window shape: size ${sizeMs} ms must be a positive whole number of slides of ${slideMs} ms`);
+    throw new InvalidWindowShapeError(sizeMs, slideMs);
   }
 }
 

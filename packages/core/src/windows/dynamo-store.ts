@@ -8,6 +8,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { StoreConflictError } from "./errors.js";
 import type { WindowResult } from "./result.js";
 import { GLOBAL_KEY, STATE_KINDS, windowKey, windowKeyRange } from "./state-keys.js";
 import type {
@@ -370,7 +371,9 @@ export class DynamoWindowStore implements WindowStore {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tables.windows, Key: { pk: result.instrument, sk: result.windowStart }, ConsistentRead: true }),
     );
-    if (!Item) throw new Error(`window ${result.instrument}@${result.windowStart} neither stored nor readable`);
+    if (!Item) {
+      throw new StoreConflictError(`window ${result.instrument}@${result.windowStart}: its put was refused as already stored, yet no stored result can be read`);
+    }
     return { instrument: result.instrument, windowStart: result.windowStart, windowEnd: Number(Item.windowEnd), maxCents: Number(Item.maxCents) };
   }
 

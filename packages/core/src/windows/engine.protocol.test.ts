@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { WindowConfig } from "../config.js";
 import { MemoryWindowSink } from "./emitter.js";
-import { WindowEngine } from "./engine.js";
+import { WindowEngine, type WindowEngineOptions } from "./engine.js";
+import { CloseBudgetExceededError, WatermarkMovedError } from "./errors.js";
 import { MemoryWindowStore } from "./memory-store.js";
 import type { WindowStore } from "./store.js";
 import { tick } from "./testing/scenarios.js";
@@ -53,8 +54,8 @@ function failing(inner: WindowStore, match: (op: string, args: unknown[]) => boo
 const tumbling: WindowConfig = { windowSizeMs: 10, windowSlideMs: 10, allowedLatenessMs: 0, idleTimeoutMs: 1_000_000, paneRetentionHours: 1 };
 const sliding: WindowConfig = { ...tumbling, windowSizeMs: 20 };
 
-function engine(store: WindowStore, config: WindowConfig, clock: () => number = () => 0) {
-  return new WindowEngine({ store, sink: new MemoryWindowSink(), config, clock });
+function engine(store: WindowStore, config: WindowConfig, clock: () => number = () => 0, options: Partial<WindowEngineOptions> = {}) {
+  return new WindowEngine({ store, sink: new MemoryWindowSink(), config, clock, ...options });
 }
 
 describe("window protocol", () => {
@@ -90,6 +91,39 @@ describe("window protocol", () => {
     // The entry it wrote is dropped by the next emit (its window holds no tick).
     await engine(memory, tumbling).closeDue();
     expect(memory.snapshot().open.filter((w) => w.instrument === "x")).toEqual([]);
+  });
+
+  it("a batch that races advances more often than it may start again fails whole, saying why", async () => {
+    const memory = new MemoryWindowStore();
+    await engine(memory, tumbling).processBatch("B", [tick("y", 5, 1)]);
+    await engine(memory, tumbling).processBatch("A", [tick("y", 50, 1)]);
+    const a = pausable(memory, (op, args) => op === "putOpenWindow" && (args[0] as { instrument: string }).instrument === "x");
+    const slow = engine(a.store, tumbling, () => 0, { maxRestarts: 0 }).processBatch("A", [tick("x", 8, 7)]);
+    await a.arrived;
+    await engine(memory, tumbling).processBatch("B", [tick("y", 20, 1)]);
+    a.release();
+    const out = await slow;
+    expect(out.retryWholeBatch).toBe(true);
+    expect(out.failed).toEqual([0]);
+    expect(out.error).toBeInstanceOf(WatermarkMovedError);
+    expect(out.error).toMatchObject({ name: "WatermarkMovedError", placedAt: 5, target: 20 });
+    expect(memory.snapshot().panes.filter((p) => p.instrument === "x")).toEqual([]);
+  });
+
+  it("a batch is not placed against a watermark whose closing outlasted the budget", async () => {
+    const memory = new MemoryWindowStore();
+    const hurried = (): WindowEngine => engine(memory, tumbling, () => 0, { budgetMs: -1 });
+    const first = await hurried().processBatch("A", [tick("y", 50, 1)]);
+    expect(first.failed).toEqual([]);
+    expect(first.watermark).toBe(Number.MIN_SAFE_INTEGER); // closing left to the next run
+    const out = await hurried().processBatch("A", [tick("y", 51, 1)]);
+    expect(out.retryWholeBatch).toBe(true);
+    expect(out.error).toBeInstanceOf(CloseBudgetExceededError);
+    expect(out.error).toMatchObject({ target: 50, reached: Number.MIN_SAFE_INTEGER });
+    // Given the time, the same engine closes and places it.
+    const retry = await engine(memory, tumbling).processBatch("A", [tick("y", 51, 1)]);
+    expect(retry.failed).toEqual([]);
+    expect(retry.placedAt).toBe(50);
   });
 
   it("a slow finalizer does not store a window another one already closed (its panes may now hold late ticks)", async () => {

@@ -5,6 +5,7 @@ import { aggregateBatch, LATE, UNUSABLE, windowMaxOfPanes, type BatchAggregate }
 import { paneRangeOfWindows, panesOfWindow, windowEndOf, windowShape, type WindowShape } from "./assigner.js";
 import { forEachBounded, mapBounded } from "./bounded.js";
 import { sinkRecordOf, type WindowSink } from "./emitter.js";
+import { CloseBudgetExceededError, WatermarkMovedError } from "./errors.js";
 import type { WindowResult } from "./result.js";
 import { windowKey } from "./state-keys.js";
 import type { ShardLister } from "./shard-lister.js";
@@ -156,8 +157,6 @@ interface Advance {
 const DEFAULTS = { concurrency: 24, leaseMs: 60_000, maxRestarts: 3, windowsPerRound: 1000, recordsPerRound: 500, budgetMs: 10_000 } as const;
 const INDEX_CACHE_MAX = 200_000;
 
-class Restart extends Error {}
-
 export class WindowEngine {
   readonly shape: WindowShape;
   private readonly store: WindowStore;
@@ -239,7 +238,7 @@ export class WindowEngine {
           await this.indexOpenWindows(agg, adv.watermark);
           merges = await this.mergeGroups(agg, adv.watermark);
         } catch (err) {
-          if (err instanceof Restart && attempt < this.maxRestarts) continue;
+          if (err instanceof WatermarkMovedError && attempt < this.maxRestarts) continue;
           throw err;
         }
         if (attempt < this.maxRestarts && merges.some((m) => m === "fenced")) continue;
@@ -346,7 +345,7 @@ export class WindowEngine {
     let finalized = 0;
     while (watermark < target) {
       if (Date.now() > deadline) {
-        if (complete) throw new Error(`closing windows up to ${target} outlasted the budget at ${watermark}; the next run continues`);
+        if (complete) throw new CloseBudgetExceededError(target, watermark);
         this.logger?.warn("closing windows continues in the next run", { target, watermark });
         return { watermark, shards, finalized, raised: watermark > global.watermark };
       }
@@ -433,7 +432,7 @@ export class WindowEngine {
     return { through, finalized: toStore.length };
   }
 
-  /** B3. Throws Restart when an advance may have missed the new entries. */
+  /** B3. Throws WatermarkMovedError when an advance may have missed the new entries. */
   private async indexOpenWindows(agg: BatchAggregate, placedAt: number): Promise<void> {
     const fresh = new Map<string, OpenWindow>();
     for (const g of agg.groups) {
@@ -446,7 +445,7 @@ export class WindowEngine {
     if (fresh.size === 0) return;
     await mapBounded([...fresh.values()], this.concurrency, (w) => this.store.putOpenWindow(w));
     const { target, epoch } = await this.store.readGlobal();
-    if (target > placedAt) throw new Restart("the watermark advanced while windows were being indexed");
+    if (target > placedAt) throw new WatermarkMovedError(placedAt, target);
     // Cache only what was written within the epoch the cache belongs to: if the State table
     // was emptied meanwhile, the entries may be gone and must be written again next time.
     if (epoch === undefined || epoch !== this.indexedEpoch) {

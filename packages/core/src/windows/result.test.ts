@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { InvalidCentsError, MalformedWindowRecordError, WindowError } from "./errors.js";
 import { centsToDecimalText, parseWindowRecord, windowRecordJson } from "./result.js";
 
 describe("window records", () => {
@@ -16,6 +17,15 @@ describe("window records", () => {
     const json = windowRecordJson({ instrument: "3", windowStart: 0, windowEnd: 60_000, maxCents: 12345 });
     expect(json).toBe('{"instrument":"3","windowStart":0,"windowEnd":60000,"max":123.45}');
     expect(parseWindowRecord(json)).toEqual({ instrument: "3", windowStart: 0, windowEnd: 60_000, max: 123.45 });
+  });
+
+  it("refuses what is not a window record, and cents without an exact decimal, with named errors", () => {
+    for (const text of ["", "null", "[]", '{"instrument":3,"windowStart":0,"windowEnd":1,"max":1}', '{"instrument":"3","windowStart":0.5,"windowEnd":1,"max":1}']) {
+      expect(() => parseWindowRecord(text), text).toThrow(MalformedWindowRecordError);
+    }
+    expect(() => parseWindowRecord("{")).toThrow(/not a window record: \{/);
+    expect(() => centsToDecimalText(1.5)).toThrow(InvalidCentsError);
+    expect(() => centsToDecimalText(2 ** 53)).toThrow(WindowError);
   });
 
   it("the decimal equals cents / 100 as a JSON number, for every amount", () => {

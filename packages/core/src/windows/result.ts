@@ -1,3 +1,5 @@
+import { InvalidCentsError, MalformedWindowRecordError } from "./errors.js";
+
 /**
  * A closed window's result and its one byte-exact JSON form on the `windows` stream:
  *
@@ -17,7 +19,7 @@ export interface WindowResult {
 
 /** Integer cents as the shortest exact decimal: 12345 -> "123.45", 12000 -> "120". */
 export function centsToDecimalText(cents: number): string {
-  if (!Number.isSafeInteger(cents)) throw new Error(`cents must be a safe integer, got ${cents}`);
+  if (!Number.isSafeInteger(cents)) throw new InvalidCentsError(cents);
   const negative = cents < 0;
   const abs = negative ? -cents : cents;
   const whole = Math.floor(abs / 100);
@@ -44,14 +46,21 @@ export interface WindowRecord {
 
 /** Parses a record of the `windows` stream (for readers and tests); throws on a malformed one. */
 export function parseWindowRecord(text: string): WindowRecord {
-  const value = JSON.parse(text) as Partial<WindowRecord>;
+  let value: Partial<WindowRecord>;
+  try {
+    value = JSON.parse(text) as Partial<WindowRecord>;
+  } catch (error) {
+    throw new MalformedWindowRecordError(text, { cause: error });
+  }
   if (
+    typeof value !== "object" ||
+    value === null ||
     typeof value.instrument !== "string" ||
     !Number.isSafeInteger(value.windowStart) ||
     !Number.isSafeInteger(value.windowEnd) ||
     typeof value.max !== "number"
   ) {
-    throw new Error(`not a window record: ${text}`);
+    throw new MalformedWindowRecordError(text);
   }
   return value as WindowRecord;
 }

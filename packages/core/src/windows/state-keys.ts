@@ -1,3 +1,5 @@
+import { KeyTimeOutOfRangeError } from "./errors.js";
+
 /**
  * Keys of the State table (pk = kind, sk = key, both strings) owned by the window consumer.
  *
@@ -23,7 +25,7 @@ export const GLOBAL_KEY = "global";
 const WIDTH = 16;
 
 export function padTime(ms: number): string {
-  if (!Number.isSafeInteger(ms) || ms < 0 || ms >= 10 ** WIDTH) throw new Error(`time out of range for a key: ${ms}`);
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms >= 10 ** WIDTH) throw new KeyTimeOutOfRangeError(ms);
   return String(ms).padStart(WIDTH, "0");
 }
 
