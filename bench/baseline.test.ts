@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { seedParse, seedWrites } from "./baseline.js";
-import { genTicks, kinesisEvents, pipeLine } from "./records.js";
+import { encodePipe } from "../packages/core/src/ticks/encode.js";
+import { genTicks, kinesisEvents } from "./records.js";
 
 describe("baseline (the seed's consumer)", () => {
   it("drops every field of three characters or fewer, as the seed did", () => {
@@ -26,7 +27,7 @@ describe("baseline (the seed's consumer)", () => {
     const writes = seedWrites("t", event!.Records);
     expect(writes).toHaveLength(250);
     expect(writes[0]!.Key).toEqual({ instrument: { N: ticks[0]!.instrument } });
-    expect(pipeLine(ticks[0]!)).toContain(`instrument=${ticks[0]!.instrument}|`);
+    expect(encodePipe(ticks[0]!)).toContain(`instrument=${ticks[0]!.instrument}|`);
   });
 
   it("reads JSON stock trades one write per record too", () => {

@@ -1,5 +1,6 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { seededRandom } from "../packages/core/src/random.js";
+import { encodeTick, type RecordFormat } from "../packages/core/src/ticks/encode.js";
 
 /**
  * Benchmark inputs: ticks in the two input formats, pre-encoded as Kinesis records exactly as a
@@ -51,29 +52,7 @@ export function genTicks(o: GenOptions): TickSpec[] {
   return out;
 }
 
-/** `session=…|sequence=…|reception=…|instrument=…|l=…|price_0=…|…|price_8=…|` */
-export function pipeLine(t: TickSpec): string {
-  const d = new Date(t.eventTime);
-  const session = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
-  let s = `session=${session}|sequence=${t.eventTime}|reception=${t.receivedAt}|instrument=${t.instrument}|l=${t.level}|`;
-  t.pricesCents.forEach((p, i) => {
-    s += `price_${i}=${p}|`;
-  });
-  return s;
-}
-
-/** `{"EVENT_TIME": "2026-11-22T10:00:00.123000", "TICKER": "…", "PRICE": 84.51}` */
-export function tradeJson(t: TickSpec): string {
-  const iso = new Date(t.eventTime).toISOString().replace("Z", "000");
-  const cents = t.pricesCents[0] as number;
-  return `{"EVENT_TIME": "${iso}", "TICKER": "${t.instrument}", "PRICE": ${(cents / 100).toFixed(2)}}`;
-}
-
-export type Format = "pipe" | "json";
-
-export function encode(t: TickSpec, format: Format): string {
-  return format === "pipe" ? pipeLine(t) : tradeJson(t);
-}
+export type Format = RecordFormat;
 
 /** Kinesis sequence numbers are 56-digit decimals that grow along the shard. */
 export function sequenceNumber(shard: number, n: number): string {
@@ -106,7 +85,7 @@ export function kinesisEvents(ticks: readonly TickSpec[], format: Format, batchS
   const events: KinesisStreamEvent[] = [];
   for (let i = 0; i < ticks.length; i += batchSize) {
     const Records = ticks.slice(i, i + batchSize).map((t, j) =>
-      kinesisRecord(encode(t, format), shard, firstSeq + i + j, t.receivedAt, t.instrument),
+      kinesisRecord(encodeTick(t, format), shard, firstSeq + i + j, t.receivedAt, t.instrument),
     );
     events.push({ Records });
   }

@@ -16,6 +16,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { encodePipe } from "../packages/core/src/ticks/encode.js";
 import { startLocal, type StartLocalOptions } from "../packages/local/src/runtime.js";
 import { launchChromium } from "../packages/web/e2e/chromium.js";
 import { percentile } from "./stats.js";
@@ -35,7 +36,7 @@ export interface WebLatencyResult {
 
 const cents = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, "0")}`;
 const record = (instrument: string, c: number, t: number) =>
-  `session=20261122|sequence=${t}|reception=${t}|instrument=${instrument}|l=1|price_0=${c}|`;
+  encodePipe({ instrument, eventTime: t, receivedAt: t, level: 1, pricesCents: [c] });
 
 export async function measureWebLatency(
   opts: { ticks?: number; log?: (m: string) => void; runtime?: Partial<StartLocalOptions> } = {},

@@ -3,7 +3,8 @@ import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { costSvg, costTable, lineItemTable, monthlyCost, perMillionTicks, type DesignCost, type DesignInput } from "../cost.js";
 import { PRICES } from "../prices.js";
-import { genTicks, pipeLine } from "../records.js";
+import { encodePipe } from "../../packages/core/src/ticks/encode.js";
+import { genTicks } from "../records.js";
 import type { Benchmark, SectionResult } from "../types.js";
 import type { WriteRow, WritesData } from "./writes.js";
 
@@ -28,7 +29,7 @@ const SVG_PATH = fileURLToPath(new URL("../cost.svg", import.meta.url));
 
 /** Average record size and gzip ratio of the generator's ticks, measured here. */
 export function tickSizeAndRatio(): { tickBytes: number; gzipRatio: number } {
-  const lines = genTicks({ count: 20_000, instruments: 10, stepMs: 1, seed: 5 }).map((t) => `${pipeLine(t)}\n`);
+  const lines = genTicks({ count: 20_000, instruments: 10, stepMs: 1, seed: 5 }).map((t) => `${encodePipe(t)}\n`);
   const text = lines.join("");
   const bytes = Buffer.byteLength(text);
   return { tickBytes: bytes / lines.length - 1, gzipRatio: bytes / gzipSync(text).length };

@@ -1,5 +1,6 @@
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { listShards } from "../../packages/core/src/kinesis/shards.js";
+import { encodePipe } from "../../packages/core/src/ticks/encode.js";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { LocalOutputsLike } from "../types.js";
 
@@ -42,9 +43,6 @@ export async function putLines(kin: KinesisClient, stream: string, lines: { data
 
 /** One tick in the pipe format of the Kinesis Data Generator template. */
 export function pipeTick(instrument: string, eventTime: number, priceCents: number, level = 5): string {
-  const d = new Date(eventTime);
-  const session = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
-  let s = `session=${session}|sequence=${eventTime}|reception=${eventTime}|instrument=${instrument}|l=${level}|price_0=${priceCents}|`;
-  for (let p = 1; p < 9; p++) s += `price_${p}=${priceCents + p}|`;
-  return s;
+  const pricesCents = Array.from({ length: 9 }, (_, p) => priceCents + p);
+  return encodePipe({ instrument, eventTime, receivedAt: eventTime, level, pricesCents });
 }

@@ -12,7 +12,8 @@ import { pathToFileURL, fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { seedHandler } from "../baseline.js";
 import { RequestCounter, type RequestCounts } from "../counting.js";
-import { genTicks, kinesisRecord, pipeLine } from "../records.js";
+import { encodePipe } from "../../packages/core/src/ticks/encode.js";
+import { genTicks, kinesisRecord } from "../records.js";
 
 export interface WorkerArgs {
   consumer: "latest" | "windows" | "baseline";
@@ -70,7 +71,7 @@ export function scenarioEvents(a: Pick<WorkerArgs, "instruments" | "batchSize" |
   const perShard: ReturnType<typeof kinesisRecord>[][] = Array.from({ length: a.shards }, () => []);
   ticks.forEach((t, i) => {
     const shard = i % a.shards;
-    perShard[shard]!.push(kinesisRecord(pipeLine(t), shard, perShard[shard]!.length + 1, t.receivedAt, t.instrument));
+    perShard[shard]!.push(kinesisRecord(encodePipe(t), shard, perShard[shard]!.length + 1, t.receivedAt, t.instrument));
   });
   const events: KinesisStreamEvent[] = [];
   const cursors = perShard.map(() => 0);

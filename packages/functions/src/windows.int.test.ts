@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { startLocalAws, localDynamo, localKinesis, type LocalAws } from "@tickstream/testkit/local-aws";
 import { ensureStream, ensureTables } from "@tickstream/testkit/provision";
 import { toKinesisRecord } from "@tickstream/core/kinesis/records";
+import { encodePipe } from "@tickstream/core/ticks/encode";
 import type { KinesisRecordLike } from "@tickstream/core/kinesis/batch";
 import type { Tick } from "@tickstream/core/tick";
 import { dynamoWindowQueries } from "@tickstream/core/windows/query";
@@ -56,8 +57,8 @@ function batch(shardId: string, ticks: [instrument: string, offsetMs: number, ce
     seq += 11n;
     const t = T0 + offset;
     const position = { shardId, sequenceNumber: `4959033827149025660855969253836157109592157598913${seq}`, arrivalTime: t };
-    const text = `session=20261122|sequence=${t}|reception=${t + 3}|instrument=${instrument}|l=1|price_0=${cents}|price_1=1|`;
-    return { record: toKinesisRecord(text, position), tick: { instrument, eventTime: t, receivedAt: t + 3, level: 1, pricesCents: [cents, 1] } };
+    const tick: Tick = { instrument, eventTime: t, receivedAt: t + 3, level: 1, pricesCents: [cents, 1] };
+    return { record: toKinesisRecord(encodePipe(tick), position), tick };
   });
 }
 

@@ -7,6 +7,7 @@ import { ensureTable } from "@tickstream/testkit/provision";
 import { TABLES } from "../resources.js";
 import { decodeBatch } from "../kinesis/batch.js";
 import { toKinesisRecord } from "../kinesis/records.js";
+import { encodePipe } from "../ticks/encode.js";
 import { coalesceLatest } from "./coalesce.js";
 import { createDynamoLatestStore, latestPartition } from "./store.js";
 import { bruteForceLatest, cutBatches, prng, shardStreamsArb, type StreamRecord } from "./test-support.js";
@@ -70,7 +71,7 @@ describe("DynamoDB latest store (dynalite)", () => {
   it("applies the condition's tie-breaks: event time, then shard id, then sequence number as a number", async () => {
     const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
     const write = async (instrument: string, eventTime: number, shardId: string, seq: string, cents: number) => {
-      const rec = toKinesisRecord(`sequence=${eventTime}|instrument=${instrument}|price_0=${cents}`, { shardId, sequenceNumber: seq, arrivalTime: 1 });
+      const rec = toKinesisRecord(encodePipe({ instrument, eventTime, pricesCents: [cents] }), { shardId, sequenceNumber: seq, arrivalTime: 1 });
       const [result] = await store.writeLatest(decodeBatch([rec]).ticks);
       return result!.status;
     };
@@ -100,7 +101,7 @@ describe("DynamoDB latest store (dynalite)", () => {
     const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
     const ids = Array.from({ length: 40 }, (_, i) => `I${i}`);
     expect(new Set(ids.map(latestPartition)).size).toBe(4);
-    const records = ids.map((id, i) => toKinesisRecord(`sequence=${1000 + i}|instrument=${id}|l=1|price_0=${i}`, { shardId: "shardId-000000000000", sequenceNumber: String(10 + i), arrivalTime: 5 }));
+    const records = ids.map((id, i) => toKinesisRecord(encodePipe({ instrument: id, eventTime: 1000 + i, level: 1, pricesCents: [i] }), { shardId: "shardId-000000000000", sequenceNumber: String(10 + i), arrivalTime: 5 }));
     const results = await store.writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
     expect(results.every((r) => r.status === "written")).toBe(true);
     const listed = await store.listLatest();

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { StreamPosition } from "../tick.js";
 import { decodeTick } from "../ticks/decode.js";
-import { formatCents } from "../ticks/decimal.js";
+import { encodeJson, encodePipe } from "../ticks/encode.js";
 import type { KinesisRecordLike } from "../kinesis/batch.js";
 import { toKinesisRecord } from "../kinesis/records.js";
 import { compareLatestOrder } from "./order.js";
@@ -50,14 +50,20 @@ export function renderRecord(spec: RecordSpec): string {
   const eventTime = BASE_TIME + spec.t;
   if (spec.kind === "bad") return spec.badText;
   if (spec.kind === "json") {
-    const iso = new Date(eventTime).toISOString().replace("Z", "456");
-    return JSON.stringify({
-      EVENT_TIME: iso,
-      TICKER: spec.instrument,
-      PRICE: Number(formatCents(spec.cents)),
-    });
+    return encodeJson(
+      { instrument: spec.instrument, eventTime, pricesCents: [spec.cents] },
+      { microseconds: 456 },
+    );
   }
-  return `session=20261122|sequence=${eventTime}|reception=${eventTime + 7}|instrument=${spec.instrument}|l=${spec.level}|price_0=${spec.cents}|price_1=${spec.cents + 1}|\n`;
+  const tick = {
+    instrument: spec.instrument,
+    eventTime,
+    receivedAt: eventTime + 7,
+    level: spec.level,
+    pricesCents: [spec.cents, spec.cents + 1],
+  };
+  // with the line break a producer writing lines leaves at the end
+  return `${encodePipe(tick)}\n`;
 }
 
 export const recordSpecArb: fc.Arbitrary<RecordSpec> = fc.record({

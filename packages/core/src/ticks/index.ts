@@ -2,3 +2,4 @@ export { decodeTick, decodeTickText, MAX_RECORD_BYTES, MAX_PRICE_LEVELS, MAX_LEV
 export { decimalToCents, numberToCents, centsToNumber, formatCents, MAX_CENTS } from "./decimal.js";
 export { isValidInstrument, instrumentHash, MAX_INSTRUMENT_LENGTH } from "./instrument.js";
 export { parseIsoUtc, MAX_EPOCH_MS } from "./time.js";
+export { encodePipe, encodeJson, encodeTick, type PipeTick, type TradeTick, type RecordFormat } from "./encode.js";

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { decodeTickText } from "@tickstream/core/ticks/decode";
-import { TickSource, pipeRecord } from "./ticks.js";
+import { encodePipe } from "@tickstream/core/ticks/encode";
+import { TickSource } from "./ticks.js";
 
 describe("tick generator", () => {
   it("writes the Kinesis Data Generator's pipe format", () => {
-    const line = pipeRecord({
+    const line = encodePipe({
       instrument: "3",
       eventTime: Date.UTC(2026, 10, 22, 10),
       receivedAt: Date.UTC(2026, 10, 22, 10) + 5,
@@ -32,7 +33,7 @@ describe("tick generator", () => {
       expect(t.instrument).toBe(String((i % 10) + 1));
       expect(t.pricesCents).toHaveLength(9);
       for (const p of t.pricesCents) expect(Number.isInteger(p) && p > 0).toBe(true);
-      expect(decodeTickText(pipeRecord(t)).ok).toBe(true);
+      expect(decodeTickText(encodePipe(t)).ok).toBe(true);
       expect(t.eventTime).toBeLessThanOrEqual(now + i);
     }
   });

@@ -1,5 +1,6 @@
 import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { seededRandom } from "@tickstream/core/random";
+import { encodePipe } from "@tickstream/core/ticks/encode";
 import { Waker, errorMessage, type Log } from "../timing.js";
 
 /**
@@ -25,13 +26,6 @@ export interface Tick {
   receivedAt: number;
   level: number;
   pricesCents: number[];
-}
-
-export function pipeRecord(tick: Tick): string {
-  const d = new Date(tick.eventTime);
-  const session = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
-  const prices = tick.pricesCents.map((p, i) => `price_${i}=${p}|`).join("");
-  return `session=${session}|sequence=${tick.eventTime}|reception=${tick.receivedAt}|instrument=${tick.instrument}|l=${tick.level}|${prices}`;
 }
 
 /** Produces ticks for a set of instruments; each call to `next` advances one instrument's walk. */
@@ -111,7 +105,7 @@ export class TickGenerator {
       for (let k = 0; k < perInstrument; k++) {
         for (let i = 0; i < this.source.instruments; i++) {
           const tick = this.source.next(i, Date.now());
-          records.push({ Data: Buffer.from(pipeRecord(tick)), PartitionKey: tick.instrument });
+          records.push({ Data: Buffer.from(encodePipe(tick)), PartitionKey: tick.instrument });
         }
       }
       for (let i = 0; i < records.length && !this.stopping; i += 500) {

@@ -2,6 +2,7 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { encodePipe } from "@tickstream/core/ticks/encode";
 import type { LocalOutputs } from "../outputs.js";
 import type { PortMap } from "../ports.js";
 import { signIn } from "./tokens.js";
@@ -35,7 +36,13 @@ export function makeTicks(options: {
     const instrument = options.instruments[i % options.instruments.length]!;
     const eventTime = options.startTime + i * options.stepMs;
     const priceCents = 1000 + Math.floor(rand() * 99_000);
-    const data = `session=20261122|sequence=${eventTime}|reception=${eventTime + 7}|instrument=${instrument}|l=${i % 10}|price_0=${priceCents}|price_1=${priceCents + 3}|`;
+    const data = encodePipe({
+      instrument,
+      eventTime,
+      receivedAt: eventTime + 7,
+      level: i % 10,
+      pricesCents: [priceCents, priceCents + 3],
+    });
     return { instrument, eventTime, priceCents, data };
   });
 }

@@ -241,6 +241,12 @@ describe("records", () => {
     expect(templated(Date.now()).partitionKey).toMatch(/^key-[012]$/);
   });
 
+  it("refuses a ticker that is not an instrument id before anything is made", () => {
+    expect(() =>
+      createSource({ format: "stock", partitionKey: "instrument", rng: seededRng(1), stock: { tickers: ["AAPL", "BRK B"] } }),
+    ).toThrow(/ticker "BRK B" is not a valid instrument id/);
+  });
+
   it("stock-trade JSON as in the Kinesis Data Analytics tutorials", () => {
     const source = createSource({ format: "stock", partitionKey: "instrument", rng: seededRng(4) });
     const now = Date.UTC(2026, 10, 22, 10, 0, 0, 123);

@@ -2,8 +2,10 @@
  * The stock-trade records of the Kinesis Data Analytics tutorials' Python producer:
  *   {"EVENT_TIME": "2026-11-22T10:00:00.123456", "TICKER": "AAPL", "PRICE": 84.51}
  * EVENT_TIME is UTC with microseconds, PRICE is random in [0, 100) rounded to 2 decimals,
- * formatted the way Python's json.dumps writes it.
+ * formatted the way Python's json.dumps writes it (core's `encodeJson`).
  */
+import { encodeJson } from "@tickstream/core/ticks/encode";
+import { isValidInstrument } from "@tickstream/core/ticks/instrument";
 import type { Rng } from "./random.js";
 
 export const DEFAULT_TICKERS = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"] as const;
@@ -20,17 +22,15 @@ export function stockTradeGenerator(rng: Rng, options: StockOptions = {}): (now:
   const min = options.minPrice ?? 0;
   const max = options.maxPrice ?? 100;
   if (!(max > min)) throw new Error(`the price range is empty (${min} .. ${max})`);
-  const encoded = tickers.map((t) => JSON.stringify(t));
+  if (min < 0) throw new Error(`the price range starts below zero (${min}); prices are never negative`);
+  const invalid = tickers.find((t) => !isValidInstrument(t));
+  if (invalid !== undefined) {
+    throw new Error(`ticker ${JSON.stringify(invalid)} is not a valid instrument id (1-64 of A-Z a-z 0-9 . _ - ~ : ^ = + @ !)`);
+  }
   return (now) => {
-    const price = Math.round((min + rng.next() * (max - min)) * 100) / 100;
-    const micros = String(rng.int(0, 999)).padStart(3, "0");
-    const time = new Date(now).toISOString().slice(0, 23) + micros;
-    return `{"EVENT_TIME": "${time}", "TICKER": ${encoded[rng.int(0, encoded.length - 1)]}, "PRICE": ${pythonFloat(price)}}`;
+    const priceCents = Math.round((min + rng.next() * (max - min)) * 100);
+    const microseconds = rng.int(0, 999);
+    const instrument = tickers[rng.int(0, tickers.length - 1)]!;
+    return encodeJson({ instrument, eventTime: now, pricesCents: [priceCents] }, { microseconds });
   };
-}
-
-/** Python's repr of a float: always a decimal point (84.0, not 84). */
-function pythonFloat(value: number): string {
-  const text = String(value);
-  return /[.e]/.test(text) ? text : `${text}.0`;
 }

@@ -21,6 +21,7 @@ import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "@tickstream/core/random";
+import { encodeJson, encodePipe } from "@tickstream/core/ticks/encode";
 import { REPO_ROOT } from "@tickstream/local/paths";
 import { startLocal, type LocalRuntime } from "@tickstream/local/runtime";
 import type { ReplayReport } from "./replay.js";
@@ -210,18 +211,17 @@ describe("npm run replay against the local runtime", () => {
         instrument,
         eventTime,
         cents,
-        data: `session=20261122|sequence=${eventTime}|reception=${eventTime + 7}|instrument=${instrument}|l=${i % 9}|price_0=${cents}|price_1=${cents + 5}|`,
+        data: encodePipe({ instrument, eventTime, receivedAt: eventTime + 7, level: i % 9, pricesCents: [cents, cents + 5] }),
       });
     }
     for (let i = 0; i < 24; i++) {
       const eventTime = base + i * 500 + 13;
       const cents = 8_000 + Math.floor(random() * 900);
-      const iso = new Date(eventTime).toISOString().replace("Z", "");
       ticks.push({
         instrument: "AAPL",
         eventTime,
         cents,
-        data: JSON.stringify({ EVENT_TIME: `${iso}000`, TICKER: "AAPL", PRICE: cents / 100 }),
+        data: encodeJson({ instrument: "AAPL", eventTime, pricesCents: [cents] }),
       });
     }
     ticks.sort((a, b) => a.eventTime - b.eventTime);

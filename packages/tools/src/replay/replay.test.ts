@@ -8,13 +8,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { PutRecordsFn, PutRecordsRequest } from "../producer/putter.js";
 import { findArchiveBucketOutput, resolveArchive } from "./archive-target.js";
 import { dayPrefixes } from "@tickstream/core/archive/keys";
+import { encodePipe } from "@tickstream/core/ticks/encode";
 import { archiveLines, deadLetterRecord, partitionKeyFor, replay } from "./replay.js";
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0); // 2026-11-22T10:00:00Z
 const H = 3_600_000;
 
 const pipe = (instrument: number, seq: number, price: number) =>
-  `session=20261122|sequence=${seq}|reception=${seq + 10}|instrument=${instrument}|l=1|price_0=${price}|`;
+  encodePipe({ instrument: String(instrument), eventTime: seq, receivedAt: seq + 10, level: 1, pricesCents: [price] });
 
 /** An S3 stand-in holding objects in memory; lists are paginated by 2 to exercise paging. */
 function fakeS3(objects: Record<string, Uint8Array>): S3Client {
