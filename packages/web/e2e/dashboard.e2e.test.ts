@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocal, type LocalRuntime } from "../../local/src/runtime.js";
+import { seriousViolationsInBothSchemes } from "./axe.js";
 import { launchChromium } from "./chromium.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -54,6 +55,13 @@ const price = (cents: number) =>
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Instruments whose rows are in the page, in order. */
+async function renderedInstruments(): Promise<string[]> {
+  return page
+    .locator("button[data-instrument]")
+    .evaluateAll((buttons) => buttons.map((b) => b.getAttribute("data-instrument") ?? ""));
 }
 
 async function signIn(password: string): Promise<void> {
@@ -99,11 +107,13 @@ describe("dashboard", () => {
   it("a wrong password shows an error and no dashboard", async () => {
     await page.goto(rt.outputs.webUrl!);
     await page.getByTestId("signin-form").waitFor({ timeout: 120_000 });
+    expect(await seriousViolationsInBothSchemes(page)).toEqual([]);
     await signIn("not-the-password");
     const error = page.getByTestId("signin-error");
     await error.waitFor();
     expect(await error.textContent()).toBe("Incorrect email or password.");
     expect(await page.getByTestId("instrument-list").count()).toBe(0);
+    expect(await seriousViolationsInBothSchemes(page)).toEqual([]);
     await shot("01-wrong-password");
   });
 
@@ -120,6 +130,8 @@ describe("dashboard", () => {
       INSTRUMENTS.length,
     );
     expect(await page.getByTestId("user").textContent()).toBe(rt.outputs.demoUser.username);
+    await page.locator(".recharts-surface").waitFor({ timeout: 30_000 });
+    expect(await seriousViolationsInBothSchemes(page)).toEqual([]);
     await shot("02-signed-in");
   });
 
@@ -148,9 +160,50 @@ describe("dashboard", () => {
     await expect
       .poll(() => page.getByTestId("detail-window-max").textContent(), { timeout: 20_000 })
       .toBe("125.00");
-    await page.getByTestId("range-15m").click();
-    expect(await page.getByTestId("range-15m").getAttribute("aria-pressed")).toBe("true");
+    await page.getByTestId("range-1h").click();
+    expect(await page.getByTestId("range-1h").getAttribute("aria-pressed")).toBe("true");
+    expect(await page.getByTestId("range-15m").getAttribute("aria-pressed")).toBe("false");
     await shot("03-chart-after-ticks");
+  });
+
+  it("search narrows the list", async () => {
+    const search = page.getByRole("searchbox", { name: "Search instruments" });
+    await search.fill("03");
+    await expect.poll(() => renderedInstruments()).toEqual(["103"]);
+    expect(await page.getByTestId("instrument-count").textContent()).toBe("1 of 3 instruments");
+    await search.fill("nothing like it");
+    await page.getByTestId("instruments-no-match").waitFor();
+    await shot("04-search");
+    await search.fill("");
+    await expect.poll(() => renderedInstruments()).toEqual(INSTRUMENTS);
+  });
+
+  it("the address bar keeps the selection and range; a watchlist star survives a reload", async () => {
+    await page.getByTestId("instrument-103").click();
+    await page.getByTestId("range-6h").click();
+    await expect.poll(() => new URL(page.url()).search).toBe("?instrument=103&range=6h");
+    await page.getByTestId("watch-101").click();
+    expect(await page.getByTestId("watch-101").getAttribute("aria-pressed")).toBe("true");
+
+    await page.reload();
+    const chart = page.getByTestId("price-chart");
+    await page.getByTestId("instrument-list").waitFor({ timeout: 30_000 });
+    await expect.poll(() => chart.getAttribute("data-instrument")).toBe("103");
+    expect(await page.getByTestId("instrument-103").getAttribute("aria-pressed")).toBe("true");
+    expect(await page.getByTestId("range-6h").getAttribute("aria-pressed")).toBe("true");
+    await page.locator(".recharts-surface").waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("watch-101").getAttribute("aria-pressed")).toBe("true");
+    expect(await page.getByTestId("watch-102").getAttribute("aria-pressed")).toBe("false");
+    await page.getByTestId("show-watchlist").click();
+    await expect.poll(() => renderedInstruments()).toEqual(["101"]);
+    await shot("05-watchlist");
+    await page.getByTestId("show-all").click();
+
+    // a shared link opens on its instrument and range
+    await page.goto(`${rt.outputs.webUrl!}/?instrument=102&range=1h`);
+    await page.getByTestId("instrument-list").waitFor({ timeout: 30_000 });
+    await expect.poll(() => chart.getAttribute("data-instrument")).toBe("102");
+    expect(await page.getByTestId("range-1h").getAttribute("aria-pressed")).toBe("true");
   });
 
   it("keeps the session across a reload", async () => {
@@ -169,7 +222,7 @@ describe("dashboard", () => {
     expect(await page.getByTestId("instrument-101").getByTestId("price").textContent()).toBe(
       price(11_111),
     );
-    await shot("04-api-down");
+    await shot("06-api-down");
 
     await rt.startApi();
     await banner.waitFor({ state: "detached", timeout: 30_000 });
@@ -181,7 +234,7 @@ describe("dashboard", () => {
       })
       .toBe(price(11_500));
     expect(await page.getByTestId("status").getAttribute("data-status")).toBe("live");
-    await shot("05-api-back");
+    await shot("07-api-back");
   });
 
   it("lays out for a phone", async () => {
@@ -191,7 +244,8 @@ describe("dashboard", () => {
       "document.documentElement.scrollWidth - document.documentElement.clientWidth",
     );
     expect(overflow).toBe(0);
-    await shot("06-phone");
+    expect(await seriousViolationsInBothSchemes(page)).toEqual([]);
+    await shot("08-phone");
     await page.setViewportSize({ width: 1360, height: 900 });
   });
 
@@ -201,7 +255,7 @@ describe("dashboard", () => {
     expect(await page.getByTestId("signin-notice").textContent()).toMatch(/signed out/);
     await page.reload();
     await page.getByTestId("signin-form").waitFor({ timeout: 30_000 });
-    await shot("07-signed-out");
+    await shot("09-signed-out");
   });
 
   it("a session the user pool no longer honours returns to sign-in with a message", async () => {
@@ -217,6 +271,6 @@ describe("dashboard", () => {
     const notice = page.getByTestId("signin-notice");
     await notice.waitFor({ timeout: 20_000 });
     expect(await notice.textContent()).toMatch(/sign in again/i);
-    await shot("08-session-ended");
+    await shot("10-session-ended");
   });
 });

@@ -7,16 +7,10 @@ import { useRecentWindows } from "../hooks/useWindows";
 import { useDataSettings } from "../lib/data";
 import { describeChange, formatAge, formatCents, formatClock, formatPrice } from "../lib/format";
 import { describeError } from "../lib/polling";
+import { chartHistoryMs, RANGE_KEYS, RANGES, rangeSpan, type RangeKey } from "../lib/ranges";
 import { buildChartData, currentWindowMax } from "../lib/series";
 import type { InstrumentView, SeenTick } from "../lib/ticks";
 import { ErrorBanner } from "./ErrorBanner";
-
-export const RANGES = {
-  "5m": { label: "5 min", ms: 5 * 60_000 },
-  "15m": { label: "15 min", ms: 15 * 60_000 },
-  "1h": { label: "1 h", ms: 60 * 60_000 },
-} as const;
-export type RangeKey = keyof typeof RANGES;
 
 export const CHART_HEIGHT = 320;
 
@@ -50,12 +44,10 @@ export function ChartPanel({
 }) {
   const { windowMs, paneMs } = useDataSettings();
   const instrument = view?.instrument;
-  const series = useSeries(instrument, true);
+  const series = useSeries(instrument, true, chartHistoryMs(range, windowMs));
   const windows = useRecentWindows(instrument);
 
-  // Anchor on the newest tick too, so that a producer clock slightly ahead stays on screen.
-  const to = Math.max(now, view?.current.eventTime ?? 0);
-  const from = to - RANGES[range].ms;
+  const { from, to } = rangeSpan(range, now, view?.current.eventTime);
   const panes = series.data?.panes;
   const data = useMemo(
     () =>
@@ -83,7 +75,7 @@ export function ChartPanel({
       <div className="panel-head">
         <h2 id="detail-title">{instrument !== undefined ? `Instrument ${instrument}` : "Chart"}</h2>
         <div className="range-picker" role="group" aria-label="Time range">
-          {(Object.keys(RANGES) as RangeKey[]).map((key) => (
+          {RANGE_KEYS.map((key) => (
             <button
               key={key}
               type="button"

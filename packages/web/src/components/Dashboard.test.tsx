@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import "../test/jsx";
+import { stubListViewport } from "../test/layout";
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApiClient } from "../lib/api";
@@ -57,9 +58,16 @@ function renderDashboard(handler: (url: URL) => Response) {
   return calls;
 }
 
-beforeEach(() => vi.useFakeTimers({ now: T0 }));
+let unstubViewport: () => void;
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 });
+  unstubViewport = stubListViewport(500);
+});
 afterEach(() => {
   cleanup();
+  unstubViewport();
+  window.history.replaceState(null, "", "/");
+  localStorage.clear();
   vi.useRealTimers();
 });
 
@@ -165,5 +173,54 @@ describe("dashboard", () => {
     expect(screen.getByTestId("instruments-empty").textContent).toMatch(
       /No prices have arrived yet/,
     );
+  });
+
+  it("restores the instrument and range from the address bar, and writes them back", async () => {
+    window.history.replaceState(null, "", "/?instrument=2&range=6h");
+    const calls = renderDashboard((url) => {
+      if (url.pathname === "/instruments")
+        return json(
+          ["1", "2", "3"].map((instrument) => ({
+            instrument,
+            price: 10,
+            prices: [],
+            level: 1,
+            eventTime: T0,
+            receivedAt: T0,
+          })),
+        );
+      return json([]);
+    });
+    await advance(100);
+    expect(screen.getByTestId("instrument-2").getAttribute("aria-pressed")).toBe("true");
+    expect(screen.getByTestId("instrument-1").getAttribute("aria-pressed")).toBe("false");
+    expect(screen.getByTestId("range-6h").getAttribute("aria-pressed")).toBe("true");
+    expect(screen.getByTestId("price-chart").getAttribute("data-instrument")).toBe("2");
+    // the chart asks for six hours and a window of panes
+    const chartCall = calls.find(
+      (c) =>
+        c.pathname === "/instruments/2/series" &&
+        Number(c.searchParams.get("to")) - Number(c.searchParams.get("from")) > 6 * 3_600_000,
+    );
+    expect(chartCall).toBeDefined();
+
+    fireEvent.click(screen.getByTestId("instrument-3"));
+    fireEvent.click(screen.getByTestId("range-24h"));
+    expect(window.location.search).toBe("?instrument=3&range=24h");
+    expect(screen.getByTestId("price-chart").getAttribute("data-instrument")).toBe("3");
+  });
+
+  it("shows the first instrument when the one in the address bar has no price", async () => {
+    window.history.replaceState(null, "", "/?instrument=NOPE&range=1h");
+    renderDashboard((url) =>
+      json(
+        url.pathname === "/instruments"
+          ? [{ instrument: "7", price: 1, prices: [], level: 1, eventTime: T0, receivedAt: T0 }]
+          : [],
+      ),
+    );
+    await advance(100);
+    expect(screen.getByTestId("price-chart").getAttribute("data-instrument")).toBe("7");
+    expect(screen.getByTestId("range-1h").getAttribute("aria-pressed")).toBe("true");
   });
 });

@@ -1,13 +1,17 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useState } from "react";
+import { useCallback } from "react";
+import { useDashboardQuery } from "../hooks/useDashboardQuery";
 import { useInstruments } from "../hooks/useInstruments";
 import { useNow } from "../hooks/useNow";
+import { useWatchlist } from "../hooks/useWatchlist";
 import { useAuth } from "../lib/auth";
+import { useDataSettings } from "../lib/data";
 import { formatAge } from "../lib/format";
 import { STALE_AFTER_MS } from "../lib/polling";
-import { ChartPanel, type RangeKey } from "./ChartPanel";
+import { chartHistoryMs, type RangeKey } from "../lib/ranges";
+import { ChartPanel } from "./ChartPanel";
 import { ErrorBanner } from "./ErrorBanner";
 import { InstrumentList } from "./InstrumentList";
 
@@ -16,11 +20,15 @@ export function Dashboard({ username, region }: { username: string; region: stri
   const queryClient = useQueryClient();
   const now = useNow(1000);
   const instruments = useInstruments();
-  const [selected, setSelected] = useState<string | undefined>(undefined);
-  const [range, setRange] = useState<RangeKey>("5m");
+  const { windowMs } = useDataSettings();
+  const [{ instrument: selected, range }, updateQuery] = useDashboardQuery();
+  const watchlist = useWatchlist(username);
+  const select = useCallback((instrument: string) => updateQuery({ instrument }), [updateQuery]);
+  const setRange = useCallback((r: RangeKey) => updateQuery({ range: r }), [updateQuery]);
 
   const state = instruments.data;
   const list = state?.list ?? [];
+  // An instrument named in the address bar that has no price (yet) leaves the first one shown.
   const current = list.find((v) => v.instrument === selected) ?? list[0];
   const failing = instruments.failureCount > 0 || instruments.isError;
   const failure = failing ? (instruments.failureReason ?? instruments.error) : null;
@@ -86,16 +94,15 @@ export function Dashboard({ username, region }: { username: string; region: stri
         <section className="panel overview" aria-labelledby="overview-title">
           <div className="panel-head">
             <h2 id="overview-title">Instruments</h2>
-            <span className="muted small">
-              {state ? `${list.length} instrument${list.length === 1 ? "" : "s"}` : "\u00a0"}
-            </span>
           </div>
           <InstrumentList
             list={state ? list : undefined}
             selected={current?.instrument}
-            onSelect={setSelected}
+            onSelect={select}
             now={now}
             loadFailed={failing && !state}
+            watchlist={watchlist}
+            selectedHistoryMs={chartHistoryMs(range, windowMs)}
           />
         </section>
 

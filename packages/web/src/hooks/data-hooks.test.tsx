@@ -7,9 +7,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApiClient } from "../lib/api";
 import { DataProvider, createQueryClient } from "../lib/data";
 import { useInstruments } from "./useInstruments";
-import { MAX_RANGE_MS, useSeries } from "./useSeries";
+import { MAX_REQUEST_SPAN_MS, useSeries } from "./useSeries";
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 3);
+const HOUR = 3_600_000;
 
 type Handler = (url: URL) => Response | Promise<Response>;
 
@@ -173,14 +174,14 @@ describe("useSeries", () => {
         { paneStart: T0 + 7000, max: 100.25 },
       ]);
     });
-    const { result } = renderHook(() => useSeries("3", true), { wrapper });
+    const { result } = renderHook(() => useSeries("3", true, HOUR + 60_000), { wrapper });
     await advance(10);
     expect(calls).toHaveLength(1);
     const first = calls[0]!;
     expect(first.pathname).toBe("/instruments/3/series");
     expect(
       Number(first.searchParams.get("to")) - Number(first.searchParams.get("from")),
-    ).toBeGreaterThanOrEqual(MAX_RANGE_MS);
+    ).toBeGreaterThanOrEqual(HOUR + 60_000);
 
     await advance(10_000);
     expect(calls.length).toBeGreaterThanOrEqual(10);
@@ -198,9 +199,44 @@ describe("useSeries", () => {
 
   it("polls rows every 5 s and the charted instrument every second", async () => {
     const { calls, wrapper } = setup(() => json([]));
-    renderHook(() => useSeries("1", false), { wrapper });
+    renderHook(() => useSeries("1", false, 60_000), { wrapper });
     await advance(10);
     await advance(10_000);
     expect(calls).toHaveLength(3);
+  });
+
+  it("asks for a day and a window in requests of at most 24 hours, covering it without gaps", async () => {
+    const { calls, wrapper } = setup(() => json([]));
+    const historyMs = 24 * HOUR + 60_000;
+    renderHook(() => useSeries("1", true, historyMs), { wrapper });
+    await advance(10);
+    expect(calls.length).toBe(2);
+    const spans = calls.map((c) => ({
+      from: Number(c.searchParams.get("from")),
+      to: Number(c.searchParams.get("to")),
+    }));
+    for (const s of spans) expect(s.to - s.from).toBeLessThanOrEqual(MAX_REQUEST_SPAN_MS);
+    expect(spans[1]!.from).toBe(spans[0]!.to);
+    expect(spans[0]!.from).toBeLessThanOrEqual(T0 - historyMs);
+    expect(spans[1]!.to).toBeGreaterThan(T0);
+  });
+
+  it("keeps one history per length: the rows' single window and the chart's range apart", async () => {
+    const { calls, wrapper } = setup(() => json([]));
+    renderHook(
+      () => {
+        useSeries("1", false, 60_000);
+        useSeries("1", true, HOUR + 60_000);
+      },
+      { wrapper },
+    );
+    await advance(10);
+    const spans = calls.map(
+      (c) => Number(c.searchParams.get("to")) - Number(c.searchParams.get("from")),
+    );
+    spans.sort((a, b) => a - b);
+    expect(spans).toHaveLength(2);
+    expect(spans[0]).toBeLessThan(3 * 60_000);
+    expect(spans[1]).toBeGreaterThanOrEqual(HOUR + 60_000);
   });
 });

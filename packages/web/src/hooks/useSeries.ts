@@ -5,27 +5,28 @@ import { useDataSettings } from "../lib/data";
 import { BACKGROUND_POLL_MS, POLL_MS, pollEvery } from "../lib/polling";
 import { applySeriesFetch, planSeriesFetch, type SeriesState } from "../lib/series";
 
-/** The longest range the chart offers. */
-export const MAX_RANGE_MS = 60 * 60_000;
 /** Panes up to this far past the browser clock are asked for too (producer clocks may run ahead). */
 const FUTURE_MS = 60_000;
 /** Panes re-read on every poll before the last sync: the open panes and panes of late ticks. */
 const LATE_MARGIN_MS = 30_000;
+/** The API answers at most 24 hours per request. */
+export const MAX_REQUEST_SPAN_MS = 24 * 60 * 60_000;
 
-export const seriesKey = (instrument: string) => ["series", instrument] as const;
+/** One cache entry per instrument and length of history: the chart's and the rows' differ. */
+export const seriesKey = (instrument: string, historyMs: number) =>
+  ["series", instrument, historyMs] as const;
 
 /**
- * Per-pane maxima of one instrument over the last hour (plus one window, for the sliding maximum
- * at the left edge). The hour is fetched once; every later poll asks only for the tail since the
- * last sync minus a margin, and merges by paneStart.
+ * Per-pane maxima of one instrument over the last `historyMs`. The history is fetched once
+ * (in pieces of at most a day); every later poll asks only for the tail since the last sync
+ * minus a margin, and merges by paneStart.
  *
  * `detailed`: polled every second (the chart); otherwise every 5 s (overview rows).
  */
-export function useSeries(instrument: string | undefined, detailed: boolean) {
+export function useSeries(instrument: string | undefined, detailed: boolean, historyMs: number) {
   const { api, now, windowMs, paneMs } = useDataSettings();
-  const historyMs = MAX_RANGE_MS + windowMs;
   return useQuery({
-    queryKey: seriesKey(instrument ?? ""),
+    queryKey: seriesKey(instrument ?? "", historyMs),
     enabled: instrument !== undefined,
     queryFn: async ({ client, signal, queryKey }) => {
       const plannedAt = now();
@@ -35,6 +36,7 @@ export function useSeries(instrument: string | undefined, detailed: boolean) {
         paneMs,
         overlapMs: windowMs + LATE_MARGIN_MS,
         futureMs: FUTURE_MS,
+        maxSpanMs: MAX_REQUEST_SPAN_MS,
       });
       const results = await Promise.all(
         ranges.map(async (range) => ({
@@ -44,6 +46,9 @@ export function useSeries(instrument: string | undefined, detailed: boolean) {
       );
       return applySeriesFetch(prev, results, plannedAt, historyMs + paneMs);
     },
+    // While another range of the same instrument loads, its panes stay on screen.
+    placeholderData: (previous, previousQuery) =>
+      previousQuery?.queryKey[1] === instrument ? previous : undefined,
     refetchInterval: pollEvery(detailed ? POLL_MS : BACKGROUND_POLL_MS),
   });
 }

@@ -6,6 +6,7 @@ import {
   mergePanes,
   niceDomain,
   planSeriesFetch,
+  splitRange,
   timeTicks,
   windowMaxEndingWith,
   type SeriesState,
@@ -48,6 +49,27 @@ describe("incremental pane fetch", () => {
     const plan = planSeriesFetch(s, t0, opts);
     expect(plan[0]).toEqual({ from: t0 - HOUR, to: t0 - 5 * 60_000, kind: "history" });
     expect(plan[1]!.kind).toBe("tail");
+  });
+
+  it("splits a history longer than one request may ask for into adjacent pieces", () => {
+    const t0 = 1_000_000_000_000;
+    const DAY = 24 * HOUR;
+    const plan = planSeriesFetch(undefined, t0, {
+      ...opts,
+      historyMs: DAY + WINDOW,
+      maxSpanMs: DAY,
+    });
+    expect(plan).toEqual([
+      { from: t0 - DAY - WINDOW, to: t0 - WINDOW, kind: "history" },
+      { from: t0 - WINDOW, to: t0 + 60_000, kind: "history" },
+    ]);
+    expect(splitRange({ from: 0, to: 25, kind: "tail" }, 10)).toEqual([
+      { from: 0, to: 10, kind: "tail" },
+      { from: 10, to: 20, kind: "tail" },
+      { from: 20, to: 25, kind: "tail" },
+    ]);
+    expect(splitRange({ from: 0, to: 10, kind: "tail" }, 10)).toHaveLength(1);
+    expect(() => splitRange({ from: 0, to: 10, kind: "tail" }, 0)).toThrow(/positive/);
   });
 
   it("merges by paneStart, newer answers win, and old panes are forgotten", () => {

@@ -29,6 +29,8 @@ export interface SeriesPlanOptions {
   overlapMs: number;
   /** Ask for panes up to this far past the browser's clock (producer clocks may run ahead). */
   futureMs: number;
+  /** The longest span one request may ask for (the API's limit); longer ranges are split. */
+  maxSpanMs?: number;
 }
 
 export function alignDown(t: number, step: number): number {
@@ -43,16 +45,27 @@ export function planSeriesFetch(
 ): FetchRange[] {
   const wantFrom = alignDown(now - o.historyMs, o.paneMs);
   const to = now + o.futureMs;
-  if (!prev) return [{ from: wantFrom, to, kind: "history" }];
+  if (!prev) return splitRange({ from: wantFrom, to, kind: "history" }, o.maxSpanMs);
   const ranges: FetchRange[] = [];
   if (wantFrom < prev.coveredFrom)
-    ranges.push({ from: wantFrom, to: prev.coveredFrom, kind: "history" });
+    ranges.push(
+      ...splitRange({ from: wantFrom, to: prev.coveredFrom, kind: "history" }, o.maxSpanMs),
+    );
   const tailFrom = Math.max(
     wantFrom,
     alignDown(Math.min(prev.syncedAt, now) - o.overlapMs, o.paneMs),
   );
-  ranges.push({ from: tailFrom, to, kind: "tail" });
+  ranges.push(...splitRange({ from: tailFrom, to, kind: "tail" }, o.maxSpanMs));
   return ranges;
+}
+
+/** Consecutive pieces of `range`, none longer than `maxSpanMs`, oldest first. */
+export function splitRange(range: FetchRange, maxSpanMs = Infinity): FetchRange[] {
+  if (!(maxSpanMs > 0)) throw new Error(`maxSpanMs must be positive, not ${maxSpanMs}`);
+  const out: FetchRange[] = [];
+  for (let from = range.from; from < range.to; from += maxSpanMs)
+    out.push({ from, to: Math.min(from + maxSpanMs, range.to), kind: range.kind });
+  return out.length > 0 ? out : [range];
 }
 
 /** Merges pane lists by paneStart; on a clash the later list wins (the server's newer answer). Oldest first. */
@@ -238,10 +251,10 @@ export function niceDomain(values: readonly number[]): [number, number] | undefi
 export function timeTicks(from: number, to: number): number[] {
   const steps = [
     5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 180_000, 300_000, 600_000, 900_000, 1_800_000,
-    3_600_000,
+    3_600_000, 7_200_000, 10_800_000, 14_400_000, 21_600_000, 43_200_000,
   ];
   const span = to - from;
-  const step = steps.find((s) => span / s <= 7) ?? 3_600_000;
+  const step = steps.find((s) => span / s <= 7) ?? 43_200_000;
   const offset = new Date(from).getTimezoneOffset() * 60_000; // align to local minutes/hours
   const out: number[] = [];
   for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to; t += step) {
