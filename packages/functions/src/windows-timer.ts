@@ -7,7 +7,7 @@ import { boundWindowEngine } from "./window-engine.js";
  * Windows timer (schedule: every minute in AWS, every second locally): advances the watermark
  * by wall clock when shards go idle, finalizes and emits the windows that are due, and finishes
  * any close or emit another invocation left half done. The rules live in
- * packages/core/src/windows/engine.ts.
+ * packages/core/src/windows/closer.ts.
  */
 
 const logger = new Logger({ serviceName: "windows-timer" });

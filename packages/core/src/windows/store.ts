@@ -5,7 +5,7 @@ import type { WindowResult } from "./result.js";
  * What the window engine needs from storage, as small conditional operations. Two
  * implementations keep exactly the same semantics: dynamo-store.ts (Panes, Windows and State
  * tables) and memory-store.ts (tests, benchmarks). The conditions are what make retries,
- * replays and racing invocations safe; engine.ts documents the protocol that uses them.
+ * replays and racing invocations safe; closer.ts and engine.ts document the protocol that uses them.
  */
 
 /** The global watermark item (State: pk "watermark", sk "global"). */
@@ -27,7 +27,7 @@ export interface GlobalWatermark {
   epoch?: string;
   /** Wall clock of the consumer's last activity (a batch or a timer run). */
   lastActivityAt?: number;
-  /** Wall clock at which the consumer last resumed after not running (see engine.ts). */
+  /** Wall clock at which the consumer last resumed after not running (see closer.ts). */
   resumedAt?: number;
 }
 

@@ -20,7 +20,7 @@ import { NO_WATERMARK } from "./trigger.js";
  * consumer first saw them (`firstSeenAt`).
  *
  * The idle clock only runs while the consumer runs: after a period in which it did not run at
- * all (`resumedAt`, see engine.ts), every shard counts as active again for an idle timeout, so
+ * all (`resumedAt`, see closer.ts), every shard counts as active again for an idle timeout, so
  * that a shard with a backlog is not taken for a caught-up one. A shard's activity starts at
  * max(lastBatchAt, firstSeenAt, resumedAt).
  *
