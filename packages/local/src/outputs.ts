@@ -1,6 +1,6 @@
 import type { TableNames } from "@tickstream/testkit/provision";
 import { readJson, writeJsonAtomic } from "./files.js";
-import { isProcessAlive } from "./lock.js";
+import { runningOwner } from "./lock.js";
 import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";
 
 /**
@@ -46,7 +46,9 @@ export async function writeOutputs(dataDir: string, outputs: LocalOutputs): Prom
 /** The outputs of the runtime running on that data directory, or undefined if none is running. */
 export async function readOutputs(dataDir = DEFAULT_DATA_DIR): Promise<LocalOutputs | undefined> {
   const outputs = await readJson<LocalOutputs>(outputsPath(dataDir));
-  // Left behind by a runtime that was killed: it describes nothing that runs.
-  if (outputs && !isProcessAlive(outputs.pid)) return undefined;
-  return outputs;
+  if (!outputs) return undefined;
+  // Left behind by a runtime that was killed: it describes nothing that runs (and its pid may
+  // belong to another process by now; the lock tells the owner apart).
+  const owner = await runningOwner(dataDir);
+  return owner?.pid === outputs.pid ? outputs : undefined;
 }

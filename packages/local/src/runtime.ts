@@ -47,6 +47,7 @@ import {
 } from "./poller/mapping.js";
 import { Schedule } from "./poller/schedule.js";
 import { resolvePorts, type PortMap, type PortName } from "./ports.js";
+import { settleEmitClaims } from "./settle-claims.js";
 import { provisionLocal } from "./provision.js";
 import { startCognitoServer, type CognitoServer } from "./servers/cognito.js";
 import { startDynamoServer } from "./servers/dynamodb.js";
@@ -211,8 +212,8 @@ async function start(
   const window = windowConfig(options.window);
 
   await mkdir(dataDir, { recursive: true });
-  const unlock = await acquireLock(dataDir, randomUUID());
-  cleanups.push(unlock);
+  const lock = await acquireLock(dataDir, randomUUID());
+  cleanups.push(lock.release);
   // outputs.json means "running": a stale one from a crashed run must not mislead anyone.
   await rm(layout.outputs, { force: true });
   cleanups.push(() => rm(layout.outputs, { force: true }));
@@ -264,6 +265,20 @@ async function start(
     pricesShards: options.pricesShards,
     demoPassword: options.demoPassword,
   });
+  if (lock.previous) {
+    // The last run was killed: finish what it left half done before any function runs.
+    const settled = await settleEmitClaims({
+      dynamodb: clients.dynamodb,
+      kinesis: clients.kinesis,
+      stateTable: res.tableNames.state,
+      windowsStream: res.windowsStream,
+    });
+    progress(
+      `The last run (pid ${lock.previous.pid}) did not stop cleanly: ` +
+        `${lock.reaped.length} process(es) it left running stopped, ` +
+        `${settled.marked + settled.released} window emission(s) it had begun settled.`,
+    );
+  }
 
   // The functions' environment: what SST binds and sets in AWS, pointed at the local servers.
   const env: Record<string, string> = {

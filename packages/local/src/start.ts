@@ -175,6 +175,9 @@ function watchLauncher(onGone: () => void): void {
   timer.unref();
 }
 
+/** Signals closer together than this are one and the same Ctrl-C. */
+const SAME_SIGNAL_MS = 1000;
+
 async function main(): Promise<number> {
   let args: StartArgs;
   try {
@@ -193,10 +196,15 @@ async function main(): Promise<number> {
 
   let rt: LocalRuntime | undefined;
   let stopping: Promise<void> | undefined;
+  let firstSignalAt = 0;
   /** A signal stops everything; a second signal (or one while starting) leaves at once. */
   const shutdown = (signal: NodeJS.Signals, insist = true) => {
     if (stopping) {
-      if (insist) process.exit(signal === "SIGINT" ? 130 : 143);
+      // One Ctrl-C can arrive twice: once from the terminal, and again relayed by tsx, which
+      // passes it on when it has not seen this process take it within 30 ms. Only a second
+      // press means "leave now".
+      if (insist && Date.now() - firstSignalAt > SAME_SIGNAL_MS)
+        process.exit(signal === "SIGINT" ? 130 : 143);
       return;
     }
     if (!rt) {
@@ -204,6 +212,7 @@ async function main(): Promise<number> {
       // in-process servers end with it, and the next start takes over the stale lock.
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
+    firstSignalAt = Date.now();
     console.log("\nStopping…");
     stopping = rt.stop().then(
       () => {

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { openSync, closeSync, readFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { heldOutputFiles } from "../lock.js";
 
 const GUARD = fileURLToPath(new URL("./guard.mjs", import.meta.url));
 
@@ -17,6 +18,11 @@ export interface ChildOptions {
   /** Resolves true once the child answers. */
   ready: () => Promise<boolean>;
   readyTimeoutMs: number;
+  /**
+   * Names the guard and the command while they run, so that a start after a crash can reap
+   * them (reap.ts). Default: the log file's name with `.pid`.
+   */
+  pidFile?: string;
 }
 
 export interface SupervisedChild {
@@ -45,20 +51,36 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
+/** `logs/cognito.log` -> `logs/cognito.pid`. */
+export function pidFileOf(logFile: string): string {
+  return `${logFile.replace(/\.log$/, "")}.pid`;
+}
+
 /**
  * Starts a child process under guard.mjs, which keeps it in a process group of its own and kills
- * that group when this process stops it or dies. Resolves once `ready` answers true.
+ * that group when this process stops it or dies. The guard runs in a group of its own as well,
+ * so that a SIGKILL of this process's group (a closed terminal, the OOM killer's `kill -9` of a
+ * whole job) does not take the guard down before it has done that. Resolves once `ready`
+ * answers true.
  */
 export async function startChild(options: ChildOptions): Promise<SupervisedChild> {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const fd = openSync(options.logFile, "a");
   let guard: ChildProcess;
   try {
-    guard = fork(GUARD, [options.command, ...options.args], {
+    const guardArgs = [
+      "--pid-file",
+      options.pidFile ?? pidFileOf(options.logFile),
+      // outputs.json says "running": the guard removes it should this process die.
+      ...heldOutputFiles().flatMap((file) => ["--owner-file", file]),
+      "--",
+    ];
+    guard = fork(GUARD, [...guardArgs, options.command, ...options.args], {
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", fd, fd, "ipc"],
       execArgv: [],
+      detached: true,
     });
   } finally {
     closeSync(fd);

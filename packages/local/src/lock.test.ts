@@ -1,0 +1,128 @@
+import { fork, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { acquireLock, readLock, runningOwner, type LockInfo } from "./lock.js";
+import { readOutputs } from "./outputs.js";
+import { isProcessAlive, processStart } from "./servers/processes.js";
+import { waitUntil } from "./timing.js";
+
+const GUARD = fileURLToPath(new URL("./servers/guard.mjs", import.meta.url));
+
+/** A pid that no process has any more. */
+function deadPid(): number {
+  const { pid } = spawnSync(process.execPath, ["-e", ""]);
+  return pid!;
+}
+
+describe("runtime lock", () => {
+  const dirs: string[] = [];
+  const pids: number[] = [];
+  afterEach(async () => {
+    for (const pid of pids.splice(0)) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+  const dataDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tickstream-lock-"));
+    dirs.push(dir);
+    return dir;
+  };
+  const writeLock = (dir: string, lock: LockInfo) =>
+    writeFile(join(dir, "runtime.lock"), JSON.stringify(lock));
+
+  it("tells a live owner from a dead one, and from another process that got its pid", async () => {
+    const dir = await dataDir();
+    const startedAt = new Date().toISOString();
+    await writeLock(dir, {
+      pid: process.pid,
+      pidStart: processStart(process.pid),
+      startedAt,
+      token: "t",
+    });
+    expect((await runningOwner(dir))?.pid).toBe(process.pid);
+
+    await writeLock(dir, { pid: deadPid(), startedAt, token: "t" });
+    expect(await runningOwner(dir)).toBeUndefined();
+
+    // The pid is alive, but it is not the process that wrote the lock.
+    if (processStart(process.pid) !== null) {
+      await writeLock(dir, { pid: process.pid, pidStart: "1", startedAt, token: "t" });
+      expect(await runningOwner(dir)).toBeUndefined();
+    }
+  });
+
+  it("refuses a directory a live runtime holds", async () => {
+    const dir = await dataDir();
+    const lock = await acquireLock(dir, "first");
+    await expect(acquireLock(dir, "second")).rejects.toThrow(/already using/);
+    await lock.release();
+    expect(await readLock(dir)).toBeUndefined();
+  });
+
+  it("ignores outputs.json left by a runtime that is gone", async () => {
+    const dir = await dataDir();
+    const pid = deadPid();
+    await writeLock(dir, { pid, startedAt: new Date().toISOString(), token: "t" });
+    await writeFile(join(dir, "outputs.json"), JSON.stringify({ pid }));
+    expect(await readOutputs(dir)).toBeUndefined();
+  });
+
+  it("takes over a stale lock after stopping what the dead runtime left running", async () => {
+    const dir = await dataDir();
+    const logs = join(dir, "logs");
+    await mkdir(logs, { recursive: true });
+    const stale: LockInfo = { pid: deadPid(), startedAt: new Date().toISOString(), token: "old" };
+    await writeLock(dir, stale);
+
+    // A guard and its command, as a runtime starts them, whose runtime is this test process.
+    const pidFile = join(logs, "worker.pid");
+    const guard = fork(
+      GUARD,
+      ["--pid-file", pidFile, "--", process.execPath, "-e", "setInterval(() => {}, 1000)"],
+      { detached: true, stdio: "ignore" },
+    );
+    pids.push(guard.pid!);
+    await waitUntil(() => existsSync(pidFile), "the guard's pid file", 10_000);
+    const named = JSON.parse(readFileSync(pidFile, "utf8")) as {
+      guard: { pid: number };
+      command: { pid: number };
+    };
+    pids.push(named.command.pid);
+    expect(named.guard.pid).toBe(guard.pid);
+    expect(isProcessAlive(named.command.pid)).toBe(true);
+
+    const lock = await acquireLock(dir, "new");
+    expect(lock.previous).toEqual(stale);
+    expect(lock.reaped.map((r) => r.pids)).toEqual([[named.guard.pid, named.command.pid]]);
+    expect(isProcessAlive(named.guard.pid)).toBe(false);
+    expect(isProcessAlive(named.command.pid)).toBe(false);
+    expect(existsSync(pidFile)).toBe(false);
+    expect((await readLock(dir))?.token).toBe("new");
+    await lock.release();
+  });
+
+  it.skipIf(processStart(process.pid) === null)(
+    "leaves alone a process that merely has a recorded pid",
+    async () => {
+      const dir = await dataDir();
+      const logs = join(dir, "logs");
+      await mkdir(logs, { recursive: true });
+      // This test process is alive but is neither a guard nor the recorded command.
+      await writeFile(
+        join(logs, "other.pid"),
+        JSON.stringify({
+          guard: { pid: process.pid, start: "1" },
+          command: { pid: process.pid, start: "1", pgid: process.pid, line: "x" },
+          owner: deadPid(),
+        }),
+      );
+      const lock = await acquireLock(dir, "t");
+      expect(lock.reaped).toEqual([]);
+      expect(isProcessAlive(process.pid)).toBe(true);
+      await lock.release();
+    },
+  );
+});

@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  PutRecordsCommand,
+  type KinesisClient,
+  type _Record,
+} from "@aws-sdk/client-kinesis";
+import { listShards } from "@tickstream/core/kinesis/shards";
+
+/** Test helpers for reading and writing the local streams. */
+
+/** The shard a partition key lands on (Kinesis: MD5 of the key as a 128-bit number). */
+export async function shardOfKey(kinesis: KinesisClient, stream: string) {
+  const ranges = (await listShards(kinesis, stream))
+    .filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber)
+    .map((s) => ({
+      id: s.ShardId!,
+      lo: BigInt(s.HashKeyRange!.StartingHashKey!),
+      hi: BigInt(s.HashKeyRange!.EndingHashKey!),
+    }));
+  return (key: string) => {
+    const h = BigInt(`0x${createHash("md5").update(key).digest("hex")}`);
+    return ranges.find((r) => h >= r.lo && h <= r.hi)!.id;
+  };
+}
+
+/** Puts records in order, 500 at a time; returns the last sequence number put to each shard. */
+export async function putInOrder(
+  kinesis: KinesisClient,
+  stream: string,
+  items: { data: string; key: string }[],
+): Promise<Map<string, string>> {
+  const last = new Map<string, string>();
+  for (let i = 0; i < items.length; i += 500) {
+    const chunk = items.slice(i, i + 500);
+    const res = await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: stream,
+        Records: chunk.map((r) => ({ Data: Buffer.from(r.data), PartitionKey: r.key })),
+      }),
+    );
+    if ((res.FailedRecordCount ?? 0) > 0)
+      throw new Error(`${res.FailedRecordCount} records failed to put`);
+    for (const r of res.Records ?? []) last.set(r.ShardId!, r.SequenceNumber!);
+  }
+  return last;
+}
+
+/**
+ * Reads every shard of a stream from its oldest record on, a little more at each `poll()`.
+ * It keeps sequence numbers, not iterators, so it carries on across a restart of the server.
+ */
+export class StreamTail {
+  readonly records: _Record[] = [];
+  private readonly last = new Map<string, string>();
+
+  constructor(readonly stream: string) {}
+
+  async poll(kinesis: KinesisClient): Promise<_Record[]> {
+    const fresh: _Record[] = [];
+    for (const shard of await listShards(kinesis, this.stream)) {
+      const id = shard.ShardId!;
+      const after = this.last.get(id);
+      let iterator = (
+        await kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName: this.stream,
+            ShardId: id,
+            ...(after
+              ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: after }
+              : { ShardIteratorType: "TRIM_HORIZON" }),
+          }),
+        )
+      ).ShardIterator;
+      while (iterator) {
+        const out = await kinesis.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
+        );
+        const records = out.Records ?? [];
+        if (records.length === 0) break;
+        fresh.push(...records);
+        this.last.set(id, records[records.length - 1]!.SequenceNumber!);
+        iterator = out.NextShardIterator;
+      }
+    }
+    this.records.push(...fresh);
+    return fresh;
+  }
+}
