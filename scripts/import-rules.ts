@@ -83,6 +83,8 @@ export const FORBIDDEN: IForbiddenRuleType[] = [
 export interface ImportCheck {
   modules: number;
   violations: IViolation[];
+  /** Imports that resolved to no file: a rule cannot judge what it cannot see. */
+  unresolved: string[];
 }
 
 /** Cruises `roots` (relative to `baseDir`) and returns every broken rule. */
@@ -98,9 +100,7 @@ export async function checkImports(roots: string[], baseDir: string, tsConfig = 
       // Type-only imports count too: a circle of types is still a circle for the reader.
       tsPreCompilationDeps: true,
       tsConfig: { fileName: tsConfig },
-      // Sources import `./x.js` for `./x.ts` (TypeScript's NodeNext spelling).
       enhancedResolveOptions: {
-        extensionAlias: { ".js": [".ts", ".tsx", ".js"] },
         exportsFields: ["exports"],
         conditionNames: ["import", "require", "node", "default", "types"],
       },
@@ -109,7 +109,11 @@ export async function checkImports(roots: string[], baseDir: string, tsConfig = 
     undefined,
   );
   if (typeof result.output === "string") throw new Error("dependency-cruiser returned text, not a result");
-  return { modules: result.output.modules.length, violations: result.output.summary.violations };
+  const { modules, summary } = result.output;
+  const unresolved = modules.flatMap((m) =>
+    m.dependencies.filter((d) => d.couldNotResolve && !d.coreModule).map((d) => `${m.source} -> ${d.module}`),
+  );
+  return { modules: modules.length, violations: summary.violations, unresolved };
 }
 
 export function describeViolation(v: IViolation): string {
