@@ -3,3 +3,14 @@ export { decimalToCents, numberToCents, centsToNumber, formatCents, MAX_CENTS } 
 export { isValidInstrument, instrumentHash, MAX_INSTRUMENT_LENGTH } from "./instrument.js";
 export { parseIsoUtc, MAX_EPOCH_MS } from "./time.js";
 export { encodePipe, encodeJson, encodeTick, type PipeTick, type TradeTick, type RecordFormat } from "./encode.js";
+export {
+  encodeAggregated,
+  decodeAggregated,
+  isAggregated,
+  AggregateBuilder,
+  MAX_SUB_RECORDS,
+  MAX_PARTITION_KEY_LENGTH,
+  type AggregateInput,
+  type AggregateResult,
+  type SubRecord,
+} from "./kpl.js";
