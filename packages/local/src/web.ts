@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { PortInUseError } from "./ports.js";
 import { REPO_ROOT } from "./paths.js";
-import { answersHttp, childEnv, startChild, type SupervisedChild } from "./servers/child.js";
+import { childEnv, startChild, type SupervisedChild } from "./servers/child.js";
 
 /**
  * The dashboard in development mode: `next dev` in packages/web on the web port, configured
@@ -73,12 +73,57 @@ export async function startWeb(options: {
     cwd: WEB_DIR,
     env,
     logFile: join(options.logDir, "web.log"),
-    // The first request compiles the page: waiting for it means the dashboard opens fast.
-    ready: () => answersHttp(url, 120_000),
+    // next dev compiles the page, and then the icon it links, on their first request: asking
+    // for them before saying "ready" means the dashboard opens at once.
+    ready: () => warmDashboard(url, 120_000),
     readyTimeoutMs: options.readyTimeoutMs ?? 240_000,
   }).catch((err: Error) => {
     if (err.message.includes("EADDRINUSE")) throw new PortInUseError("web", options.port);
     throw err;
   });
   return { url, child, close: () => child.stop() };
+}
+
+/**
+ * Same-origin files a page links from its `<script src>` and `<link href>` (scripts, styles,
+ * the icon), as absolute URLs, each once.
+ */
+export function linkedAssets(html: string, pageUrl: string): string[] {
+  const origin = new URL(pageUrl).origin;
+  const found = new Set<string>();
+  for (const tag of html.matchAll(/<(?:script|link)\b[^>]*>/gi)) {
+    for (const attr of tag[0].matchAll(/\b(?:src|href)\s*=\s*"([^"]*)"/gi)) {
+      const raw = attr[1]!.replaceAll("&amp;", "&");
+      if (!raw) continue;
+      let url: URL;
+      try {
+        url = new URL(raw, pageUrl);
+      } catch {
+        continue;
+      }
+      if (url.origin === origin && url.href !== new URL(pageUrl).href) found.add(url.href);
+    }
+  }
+  return [...found];
+}
+
+async function fetchText(url: string, timeoutMs: number): Promise<string | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    return await res.text();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Asks for the dashboard and every file it links, as a browser would on its first visit. True
+ * once all of them answered (whatever the status: an error page is compiled too); false while
+ * the server is not up yet or a compile outlasts `timeoutMs`, to be asked again.
+ */
+export async function warmDashboard(url: string, timeoutMs: number): Promise<boolean> {
+  const html = await fetchText(url, timeoutMs);
+  if (html === null) return false;
+  const answers = await Promise.all(linkedAssets(html, url).map((a) => fetchText(a, timeoutMs)));
+  return answers.every((a) => a !== null);
 }

@@ -5,6 +5,8 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: "Tickstream",
   description: "Live prices and one-minute sliding maxima",
+  // A static file, not an app/icon.svg route: next dev would compile that route on first use.
+  icons: { icon: { url: "/icon.svg", type: "image/svg+xml" } },
 };
 
 export const viewport: Viewport = {
