@@ -99,3 +99,37 @@ export function lambdaContext(
     succeed: noop,
   };
 }
+
+/** What Lambda reports for an invocation that ran past the function's time limit. */
+export class FunctionTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+    this.name = "FunctionTimeoutError";
+  }
+}
+
+/**
+ * Invokes a function as Lambda does, within its time limit: past `timeoutMs` the invocation
+ * fails with FunctionTimeoutError, whatever the handler is doing. Lambda would stop the
+ * sandbox; here the handler shares this process and cannot be stopped, so its promise is
+ * abandoned (what it does afterwards still happens, as a handler that ignores the remaining
+ * time would do in a reused sandbox).
+ */
+export async function invokeFunction(
+  fn: LocalFunction,
+  event: unknown,
+  region: string,
+): Promise<unknown> {
+  const context = lambdaContext(fn, region);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve().then(() => fn.handler(event, context)),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new FunctionTimeoutError(fn.timeoutMs)), fn.timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -8,8 +8,14 @@ import { readJson, writeJsonAtomic } from "../files.js";
  * batch in flight at a crash is read again.
  */
 export interface Checkpoint {
-  sequenceNumber: string;
+  /** Absent for a shard that ended before anything was read from it. */
+  sequenceNumber?: string;
   updatedAt: string;
+  /**
+   * The shard was closed (resharding) and everything in it has been dealt with: its children
+   * may be read, and it need not be read again.
+   */
+  finished?: boolean;
 }
 
 export class CheckpointStore {
@@ -31,6 +37,19 @@ export class CheckpointStore {
     await writeJsonAtomic(this.path(shardId), {
       sequenceNumber,
       updatedAt: new Date().toISOString(),
+    } satisfies Checkpoint);
+  }
+
+  async isFinished(shardId: string): Promise<boolean> {
+    return (await readJson<Checkpoint>(this.path(shardId)))?.finished === true;
+  }
+
+  /** Records that a closed shard has been read to its end and dealt with. */
+  async finish(shardId: string, sequenceNumber: string | undefined): Promise<void> {
+    await writeJsonAtomic(this.path(shardId), {
+      ...(sequenceNumber ? { sequenceNumber } : {}),
+      updatedAt: new Date().toISOString(),
+      finished: true,
     } satisfies Checkpoint);
   }
 }

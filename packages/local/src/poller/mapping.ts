@@ -2,8 +2,8 @@ import type { KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { listShards } from "@tickstream/core/kinesis/shards";
 import type { ConsumerSpec } from "@tickstream/core/resources";
-import { lambdaContext, type LocalFunction } from "../lambda.js";
-import { Waker, errorMessage, waitUntil, type Log } from "../timing.js";
+import { invokeFunction, lambdaContext, type LocalFunction } from "../lambda.js";
+import { Mutex, Waker, errorMessage, waitUntil, type Log } from "../timing.js";
 import { processBatch, type BatchSettings, type InvokeResult } from "./batch.js";
 import { CheckpointStore, compareSequence } from "./checkpoint.js";
 import {
@@ -17,8 +17,12 @@ import { ShardReader } from "./shard-reader.js";
 /**
  * A local stand-in for a Kinesis event source mapping: one poller per shard reads records in
  * order, gathers batches (batch size, batching window, payload limit), invokes the function
- * in this process with a Lambda-shaped event, and handles the response as Lambda does
- * (batch.ts). Progress is checkpointed per shard in the data directory.
+ * in this process with a Lambda-shaped event, within the function's time limit, and handles
+ * the response as Lambda does (batch.ts). Progress is checkpointed per shard in the data
+ * directory. Resharding is followed as Lambda follows it: a shard closed by SplitShard or
+ * MergeShards is read to its end, and its children are read only once it (both parents, for a
+ * merge) has been dealt with entirely, so that the records of a partition key reach the
+ * function in order.
  */
 
 export interface MappingSettings extends BatchSettings {
@@ -28,6 +32,8 @@ export interface MappingSettings extends BatchSettings {
   maxPayloadBytes: number;
   /** Pause between reads once a shard is caught up. */
   idlePollMs: number;
+  /** How often the stream's shards are listed, to find the children of a reshard. */
+  shardSyncMs: number;
 }
 
 export function settingsFromSpec(
@@ -43,6 +49,7 @@ export function settingsFromSpec(
     reportBatchItemFailures: spec.reportBatchItemFailures,
     maxPayloadBytes: 6 * 1024 * 1024 - 64 * 1024,
     idlePollMs: 200,
+    shardSyncMs: 1000,
     retryDelayMs: (retry) => Math.min(100 * 2 ** (retry - 1), 5000),
     ...overrides,
   };
@@ -57,6 +64,7 @@ export interface ShardStatus {
   lastEmptyReadAt: number | undefined;
   invocations: number;
   failedRecords: number;
+  /** Closed by a reshard, read to its end, and every record dealt with. */
   closed: boolean;
 }
 
@@ -88,6 +96,7 @@ class ShardPoller {
   constructor(
     private readonly options: MappingOptions,
     shardId: string,
+    private readonly onFinished: () => void,
   ) {
     this.status = {
       shardId,
@@ -131,7 +140,7 @@ class ShardPoller {
     const { fn, region } = this.options;
     const event: KinesisStreamEvent = { Records: records };
     try {
-      const response = await fn.handler(event, lambdaContext(fn, region));
+      const response = await invokeFunction(fn, event, region);
       return { ok: true, response };
     } catch (error) {
       this.options.log.warn(
@@ -181,10 +190,7 @@ class ShardPoller {
           this.status.caughtUp = true;
           this.status.lastEmptyReadAt = readAt;
         }
-        if (this.reader.closed) {
-          this.status.closed = true;
-          break;
-        }
+        if (this.reader.closed) break;
         await this.waker.sleep(Math.min(idlePollMs, remaining));
         continue;
       }
@@ -210,7 +216,7 @@ class ShardPoller {
     while (!this.stopping) {
       const raw = await this.gather();
       if (raw.length === 0) {
-        if (this.status.closed) return;
+        if (this.reader.closed && !this.stopping) return this.finish();
         continue;
       }
       const records = raw.map((r) => toLambdaRecord(r, this.source));
@@ -231,6 +237,23 @@ class ShardPoller {
       this.status.invocations += outcome.invocations;
       this.status.failedRecords += outcome.failedRecords;
       if (!outcome.completed) return;
+    }
+  }
+
+  /** The shard is closed and everything in it is done: its children may be read. */
+  private async finish(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.options.checkpoints.finish(this.status.shardId, this.status.checkpoint);
+        this.status.closed = true;
+        this.onFinished();
+        return;
+      } catch (err) {
+        this.options.log.warn(
+          `${this.options.fn.id} ${this.status.shardId}: cannot record the end of the shard, retrying: ${errorMessage(err)}`,
+        );
+        await this.waker.sleep(1000);
+      }
     }
   }
 
@@ -261,7 +284,16 @@ class ShardPoller {
 }
 
 export class EventSourceMapping {
-  private pollers: ShardPoller[] = [];
+  private readonly pollers = new Map<string, ShardPoller>();
+  /** Shards closed by a reshard and dealt with entirely (in this run or an earlier one). */
+  private readonly finished = new Set<string>();
+  /** The shards of the last listing. */
+  private listed: string[] = [];
+  private listedAt = 0;
+  private stopping = false;
+  private readonly waker = new Waker();
+  private readonly syncs = new Mutex();
+  private watching: Promise<void> | undefined;
 
   constructor(readonly options: MappingOptions) {}
 
@@ -270,31 +302,86 @@ export class EventSourceMapping {
   }
 
   async start(): Promise<void> {
-    const shards = await listShards(this.options.kinesis, this.options.streamName);
-    this.pollers = shards.flatMap((s) =>
-      s.ShardId ? [new ShardPoller(this.options, s.ShardId)] : [],
-    );
-    await Promise.all(this.pollers.map((p) => p.start()));
+    await this.sync();
+    this.watching = this.watch();
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.pollers.map((p) => p.stop()));
+    this.stopping = true;
+    this.waker.wake();
+    await this.watching;
+    await this.syncs.run(async () => undefined);
+    await Promise.all([...this.pollers.values()].map((p) => p.stop()));
   }
 
-  status(): ShardStatus[] {
-    return this.pollers.map((p) => ({ ...p.status }));
+  /** Lists the shards again and again: a reshard adds children, which get pollers in turn. */
+  private async watch(): Promise<void> {
+    let errorStreak = 0;
+    while (!this.stopping) {
+      await this.waker.sleep(this.options.settings.shardSyncMs);
+      if (this.stopping) break;
+      try {
+        await this.sync();
+        errorStreak = 0;
+      } catch (err) {
+        if (errorStreak++ === 0)
+          this.options.log.warn(`${this.id}: cannot list the shards: ${errorMessage(err)}`);
+      }
+    }
   }
 
   /**
-   * Resolves once every shard has come back empty from a read issued at or after `since`:
-   * everything put before `since` has been dealt with.
+   * Starts a poller for every listed shard that has none, is not finished, and whose parents
+   * (if still listed) are finished.
+   */
+  private sync(): Promise<void> {
+    return this.syncs.run(async () => {
+      const at = Date.now();
+      const shards = await listShards(this.options.kinesis, this.options.streamName);
+      const ids = new Set(shards.flatMap((s) => (s.ShardId ? [s.ShardId] : [])));
+      for (const shard of shards) {
+        const id = shard.ShardId;
+        if (!id || this.stopping || this.pollers.has(id) || this.finished.has(id)) continue;
+        if (await this.options.checkpoints.isFinished(id)) {
+          this.finished.add(id);
+          continue;
+        }
+        // A parent no longer listed has aged out of the stream: nothing of it is left to read.
+        const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+          (p): p is string => !!p && ids.has(p),
+        );
+        if (!parents.every((p) => this.finished.has(p))) continue;
+        const poller = new ShardPoller(this.options, id, () => {
+          this.finished.add(id);
+          // Its children may start now rather than at the next listing.
+          this.waker.wake();
+        });
+        this.pollers.set(id, poller);
+        await poller.start();
+      }
+      this.listed = [...ids];
+      this.listedAt = at;
+    });
+  }
+
+  status(): ShardStatus[] {
+    return [...this.pollers.values()].map((p) => ({ ...p.status }));
+  }
+
+  /**
+   * Resolves once every shard listed after `since` has come back empty from a read issued at or
+   * after `since`, or is finished: everything put before `since` has been dealt with.
    */
   async waitCaughtUp(since = Date.now(), timeoutMs = 60_000): Promise<void> {
+    if (!this.stopping) await this.sync().catch(() => undefined);
     await waitUntil(
       () =>
-        this.pollers.every(
-          (p) => p.status.closed || (p.status.caughtUp && (p.status.lastEmptyReadAt ?? 0) >= since),
-        ),
+        this.listedAt >= since &&
+        this.listed.every((id) => {
+          if (this.finished.has(id)) return true;
+          const p = this.pollers.get(id)?.status;
+          return !!p && p.caughtUp && (p.lastEmptyReadAt ?? 0) >= since;
+        }),
       `${this.id} to catch up`,
       timeoutMs,
     );

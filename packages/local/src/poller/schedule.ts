@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { ScheduledEvent } from "aws-lambda";
-import { LOCAL_ACCOUNT, lambdaContext, type LocalFunction } from "../lambda.js";
+import { LOCAL_ACCOUNT, invokeFunction, type LocalFunction } from "../lambda.js";
 import { Waker, errorMessage, type Log } from "../timing.js";
 
 /**
  * Invokes a function on a fixed interval with an EventBridge "Scheduled Event", as a schedule
- * rule does in AWS. Invocations never overlap: the next one waits for the previous to finish.
+ * rule does in AWS. Invocations never overlap: the next one waits for the previous to finish,
+ * or for the function's time limit.
  */
 export class Schedule {
   private stopping = false;
@@ -46,7 +47,7 @@ export class Schedule {
     while (!this.stopping) {
       const started = Date.now();
       try {
-        await this.fn.handler(this.event(), lambdaContext(this.fn, this.region));
+        await invokeFunction(this.fn, this.event(), this.region);
         errorStreak = 0;
       } catch (err) {
         this.errors += 1;
