@@ -8,7 +8,7 @@ import {
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { lambdaContext, type LocalFunction } from "../lambda.js";
+import { invokeFunction, type LocalFunction } from "../lambda.js";
 import { PortInUseError } from "../ports.js";
 import { errorMessage, type Log } from "../timing.js";
 import type { AuthResult } from "./auth.js";
@@ -38,7 +38,13 @@ export interface ApiHostOptions {
   authorize: (authorization: string | undefined) => Promise<AuthResult>;
   cors: CorsConfig;
   log: Log;
+  /** API Gateway's integration timeout (HTTP APIs: 30 s). */
+  integrationTimeoutMs?: number;
 }
+
+const INTEGRATION_TIMEOUT_MS = 30_000;
+
+class IntegrationTimeout extends Error {}
 
 const MAX_BODY = 10 * 1024 * 1024;
 
@@ -281,20 +287,25 @@ export class ApiHost {
       now,
     });
 
+    // The function fails on its own time limit (a function error: 500); API Gateway gives up
+    // on the integration after its own (503), whichever comes first.
     const { fn } = this.options;
     let timer: NodeJS.Timeout | undefined;
     let result: unknown;
     try {
       result = await Promise.race([
-        Promise.resolve(fn.handler(event, lambdaContext(fn, this.options.region))),
+        invokeFunction(fn, event, this.options.region),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error("integration timeout")), fn.timeoutMs);
+          timer = setTimeout(
+            () => reject(new IntegrationTimeout()),
+            this.options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
+          );
         }),
       ]);
     } catch (err) {
-      const timedOut = err instanceof Error && err.message === "integration timeout";
+      const timedOut = err instanceof IntegrationTimeout;
       this.options.log.warn(
-        `api: ${match.routeKey}: ${timedOut ? "timed out" : `function error: ${errorMessage(err)}`}`,
+        `api: ${match.routeKey}: ${timedOut ? "integration timed out" : `function error: ${errorMessage(err)}`}`,
       );
       this.send(
         res,
