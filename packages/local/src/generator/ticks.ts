@@ -1,12 +1,16 @@
 import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { listShards } from "@tickstream/core/kinesis/shards";
 import { seededRandom } from "@tickstream/core/random";
 import { encodePipe } from "@tickstream/core/ticks/encode";
 import { Waker, errorMessage, type Log } from "../timing.js";
+import { KPL_DEFAULT_MAX_BYTES, packAll, type AggregateMode, type PackItem } from "./pack.js";
+import { shardOfKey, type ShardRange } from "./shard-map.js";
 
 /**
  * A tick generator for the local runtime: a handful of instruments whose prices take a random
  * walk in integer cents, written in the Kinesis Data Generator's pipe format and put with
- * PutRecords a few times a second.
+ * PutRecords a few times a second. By default each put carries KPL aggregated records, packed
+ * as the KPL packs them: per shard the partition keys map to, each tick keyed by its instrument.
  */
 
 export interface GeneratorOptions {
@@ -18,6 +22,10 @@ export interface GeneratorOptions {
   levels?: number;
   /** Deterministic runs: a seed for the random walk. */
   seed?: number;
+  /** How ticks are put: KPL aggregated records (default), lines, or one per record. */
+  aggregate?: AggregateMode;
+  /** Most bytes of data per packed record. Default: the KPL's 51,200. */
+  aggregateMaxBytes?: number;
 }
 
 export interface Tick {
@@ -76,7 +84,14 @@ export class TickGenerator {
   private stopping = false;
   private running: Promise<void> | undefined;
   private readonly ticksPerSecond: number;
+  private readonly aggregate: AggregateMode;
+  private readonly maxBytes: number;
+  /** Open shards of the stream, for packing per shard; null until listed (or if listing fails). */
+  private shards: ShardRange[] | null = null;
+  /** Ticks delivered. */
   sent = 0;
+  /** Kinesis records delivered. */
+  records = 0;
 
   constructor(
     private readonly kinesis: KinesisClient,
@@ -86,6 +101,8 @@ export class TickGenerator {
   ) {
     this.source = new TickSource(options);
     this.ticksPerSecond = options.ticksPerSecond ?? 3;
+    this.aggregate = options.aggregate ?? "kpl";
+    this.maxBytes = options.aggregateMaxBytes ?? KPL_DEFAULT_MAX_BYTES;
   }
 
   start(): void {
@@ -101,20 +118,40 @@ export class TickGenerator {
       credit += (this.ticksPerSecond * periodMs) / 1000;
       const perInstrument = Math.floor(credit);
       credit -= perInstrument;
-      const records = [];
+      const ticks: PackItem[] = [];
       for (let k = 0; k < perInstrument; k++) {
         for (let i = 0; i < this.source.instruments; i++) {
           const tick = this.source.next(i, Date.now());
-          records.push({ Data: Buffer.from(encodePipe(tick)), PartitionKey: tick.instrument });
+          ticks.push({ data: Buffer.from(encodePipe(tick)), partitionKey: tick.instrument });
         }
       }
+      if (ticks.length > 0 && this.aggregate !== "none" && this.shards === null) {
+        this.shards = await this.listOpenShards();
+      }
+      const shards = this.shards;
+      const records = packAll(ticks, {
+        mode: this.aggregate,
+        maxBytes: this.maxBytes,
+        // As the KPL: ticks bound for one shard share a record (keyed by the first tick's key,
+        // which maps to that shard); without the shard map, ticks of one key do.
+        groupOf: (t) => (shards?.length ? shardOfKey(t.partitionKey, shards) : t.partitionKey),
+      });
       for (let i = 0; i < records.length && !this.stopping; i += 500) {
         try {
           const chunk = records.slice(i, i + 500);
           const res = await this.kinesis.send(
-            new PutRecordsCommand({ StreamName: this.streamName, Records: chunk }),
+            new PutRecordsCommand({
+              StreamName: this.streamName,
+              Records: chunk.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
+            }),
           );
-          this.sent += chunk.length - (res.FailedRecordCount ?? 0);
+          const results = res.Records ?? [];
+          chunk.forEach((r, j) => {
+            if (results[j]?.ErrorCode === undefined) {
+              this.sent += r.items.length;
+              this.records++;
+            }
+          });
           errorStreak = 0;
         } catch (err) {
           if (!this.stopping && errorStreak++ % 40 === 0)
@@ -122,6 +159,21 @@ export class TickGenerator {
         }
       }
       await this.waker.sleep(periodMs - (Date.now() - started));
+    }
+  }
+
+  private async listOpenShards(): Promise<ShardRange[] | null> {
+    try {
+      return (await listShards(this.kinesis, this.streamName))
+        .filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber && s.HashKeyRange)
+        .map((s) => ({
+          shardId: s.ShardId!,
+          start: BigInt(s.HashKeyRange!.StartingHashKey!),
+          end: BigInt(s.HashKeyRange!.EndingHashKey!),
+        }));
+    } catch (err) {
+      this.log.warn(`generator: cannot list shards, packing per instrument: ${errorMessage(err)}`);
+      return [];
     }
   }
 

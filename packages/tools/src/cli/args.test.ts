@@ -7,6 +7,7 @@ import {
   defineCommand,
   editDistance,
   formatUsage,
+  parseByteSize,
   parseDuration,
   parseIntFlag,
   parseNumberFlag,
@@ -90,6 +91,19 @@ describe("value parsers", () => {
       expect(() => parseDuration("duration", bad)).toThrow(/--duration must be a duration/);
   });
 
+  it("byte sizes", () => {
+    expect(parseByteSize("b", "51200")).toBe(51_200);
+    expect(parseByteSize("b", "50KiB")).toBe(51_200);
+    expect(parseByteSize("b", "64kb")).toBe(64_000);
+    expect(parseByteSize("b", "1 MiB")).toBe(1_048_576);
+    expect(parseByteSize("b", "1.5KiB")).toBe(1_536);
+    expect(parseByteSize("b", "1MiB", { max: 1_048_576 })).toBe(1_048_576);
+    for (const bad of ["", "0", "1.5", "1GiB", "-5", "2MiB", "KiB"])
+      expect(() => parseByteSize("size", bad, { max: 1_048_576 })).toThrow(
+        /--size must be a whole number of bytes/,
+      );
+  });
+
   it("numbers", () => {
     expect(parseIntFlag("count", "12")).toBe(12);
     expect(() => parseIntFlag("count", "1.5")).toThrow(/--count must be a whole number/);
@@ -130,6 +144,13 @@ describe("the tools as child processes", { timeout: 90_000 }, () => {
       ["--format", "xml"],
       ["--count"],
       ["extra"],
+      ["--aggregate", "zip"],
+      ["--aggregate-max-bytes", "0"],
+      ["--aggregate-max-bytes", "2MiB"],
+      ["--aggregate-max-bytes", "12 bytes"],
+      ["--aggregate", "none", "--aggregate-max-bytes", "1000"],
+      ["--template", "x={{random.number(3)}}", "--aggregate-linger", "1s"],
+      ["--aggregate", "lines", "--keep-newlines"],
     ];
     const results = await Promise.all(cases.map((args) => run("produce", args)));
     for (const [i, r] of results.entries()) {
@@ -177,9 +198,10 @@ describe("the tools as child processes", { timeout: 90_000 }, () => {
   });
 
   it("produce: --dry-run with a seed prints the seed's template records reproducibly", async () => {
+    const args = ["--dry-run", "--count", "5", "--seed", "7", "--rate", "max", "--quiet"];
     const [a, b] = await Promise.all([
-      run("produce", ["--dry-run", "--count", "5", "--seed", "7", "--rate", "max", "--quiet"]),
-      run("produce", ["--dry-run", "--count", "5", "--seed", "7", "--rate", "max", "--quiet"]),
+      run("produce", [...args, "--aggregate", "none"]),
+      run("produce", [...args, "--aggregate", "none"]),
     ]);
     expect(a.status).toBe(0);
     const strip = (s: string) => s.replace(/session=\d+\|sequence=\d+\|reception=\d+\|/g, "");
@@ -189,6 +211,58 @@ describe("the tools as child processes", { timeout: 90_000 }, () => {
       expect(line).toMatch(
         /^session=\d{8}\|sequence=\d{13}\|reception=\d{13}\|instrument=\d\|l=\d{1,2}\|(price_\d=\d{5}\|){9}$/,
       );
+  });
+
+  it("produce: --dry-run of packed records prints a summary line per record and its ticks", async () => {
+    const tick =
+      /^ {2}session=\d{8}\|sequence=\d{13}\|reception=\d{13}\|instrument=(\d)\|l=\d{1,2}\|(price_\d=\d{5}\|){9}$/;
+    const [kpl, lines] = await Promise.all([
+      run("produce", ["--dry-run", "--count", "40", "--seed", "7", "--rate", "max"]),
+      run("produce", [
+        "--dry-run",
+        "--count",
+        "40",
+        "--seed",
+        "7",
+        "--rate",
+        "max",
+        "--aggregate",
+        "lines",
+        "--aggregate-max-bytes",
+        "1KiB",
+      ]),
+    ]);
+    for (const [mode, r] of [
+      ["kpl", kpl],
+      ["lines", lines],
+    ] as const) {
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^40 ticks to stdout \\(dry run\\) .*: 40 delivered .* in \\d+ ${mode} records`,
+          "m",
+        ),
+      );
+      let key = "";
+      let ticks = 0;
+      let records = 0;
+      for (const line of r.stdout.trim().split("\n")) {
+        const head =
+          /^# record (\d+): (\w+), (\d+) ticks?, ([\d,]+) bytes, partition key (\d)$/.exec(line);
+        if (head) {
+          expect(Number(head[1])).toBe(++records);
+          expect(head[2]).toBe(mode);
+          if (mode === "lines") expect(Number(head[4]!.replace(",", ""))).toBeLessThanOrEqual(1024);
+          key = head[5]!;
+          continue;
+        }
+        // Ticks of a record share its key (packed per instrument).
+        expect(tick.exec(line)?.[1], line).toBe(key);
+        ticks++;
+      }
+      expect(ticks).toBe(40);
+      expect(records).toBeLessThan(40);
+    }
   });
 
   it("produce: without a local runtime it says how to start one, and exits with 1", async () => {

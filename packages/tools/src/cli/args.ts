@@ -299,6 +299,30 @@ export function parseDuration(flag: string, value: string): number {
   return Math.round(total);
 }
 
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+};
+
+/** A size in bytes: `51200`, `50KiB`, `64KB`, `1MiB` (KB and MB are powers of 1000). */
+export function parseByteSize(
+  flag: string,
+  value: string,
+  { min = 1, max = Number.MAX_SAFE_INTEGER } = {},
+): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * BYTE_UNITS[(m[2] ?? "b").toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `--${flag} must be a whole number of bytes${rangeText(min, max)} (e.g. 51200, 50KiB, 1MiB), got '${value}'`,
+    );
+  }
+  return n;
+}
+
 /** ISO-8601 date-time, or epoch milliseconds / seconds (10 digits or fewer are seconds). */
 export function parseTimestamp(flag: string, value: string): number {
   const text = value.trim();

@@ -1,5 +1,6 @@
 /**
- * End to end: `produce` puts ticks of the seed's KDG template into the local runtime, the window
+ * End to end: `produce` puts ticks of the seed's KDG template into the local runtime (in KPL
+ * aggregated records, its default), the window
  * consumer closes windows as the watermark passes them, and `consume` prints those windows. The
  * maxima it prints are checked against a brute-force computation over every record that
  * actually reached the prices stream (read back from it).
@@ -8,6 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { decodeAggregated } from "@tickstream/core/ticks/kpl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream } from "../consumer/reader.js";
 import { outputsPath } from "@tickstream/local/outputs";
@@ -129,7 +131,7 @@ describe("produce and consume against the local runtime", () => {
       allowedLatenessMs: WINDOW.allowedLatenessMs,
     });
 
-    // 1. Produce: the seed's template (the default), with duplicates and disorder well within
+    // 1. Produce: the seed's template (the default) in KPL records, with duplicates and disorder well within
     //    the allowed lateness, so no tick is late and the maxima are exactly the brute force's.
     const produced = await run("produce", [
       "--outputs",
@@ -147,7 +149,7 @@ describe("produce and consume against the local runtime", () => {
     ]);
     expect(produced.stderr).toMatch(
       new RegExp(
-        `^${TICKS} records \\+ \\d+ duplicates to stream ${rt.outputs.pricesStream} on the local runtime`,
+        `^${TICKS} ticks \\+ \\d+ duplicates to stream ${rt.outputs.pricesStream} on the local runtime`,
         "m",
       ),
     );
@@ -167,7 +169,11 @@ describe("produce and consume against the local runtime", () => {
       signal: stop.signal,
       pollIntervalMs: 100,
       onRecords: (records) => {
-        for (const r of records) sent.push(parsePipe(new TextDecoder().decode(r.data)));
+        for (const r of records) {
+          const agg = decodeAggregated(r.data);
+          if (!agg.ok) throw new Error(`not a KPL record: ${agg.reason}`);
+          for (const sub of agg.records) sent.push(parsePipe(new TextDecoder().decode(sub.data)));
+        }
         if (sent.length >= TICKS + duplicates) stop.abort();
       },
     });

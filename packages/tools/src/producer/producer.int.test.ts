@@ -1,6 +1,7 @@
 /**
  * The produce command against a real Kinesis wire protocol (kinesalite), without the rest of
- * the runtime: every record lands once, keys follow the instrument, Ctrl-C still delivers.
+ * the runtime: every tick lands once, in records of one tick or many (KPL aggregates, lines),
+ * keys follow the instrument, Ctrl-C still delivers.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -11,11 +12,8 @@ import {
   DescribeStreamSummaryCommand,
   type KinesisClient,
 } from "@aws-sdk/client-kinesis";
-import {
-  localKinesis,
-  startKinesalite,
-  type LocalServer,
-} from "@tickstream/testkit/local-aws";
+import { localKinesis, startKinesalite, type LocalServer } from "@tickstream/testkit/local-aws";
+import { decodeAggregated } from "@tickstream/core/ticks/kpl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream, type ReadRecord } from "../consumer/reader.js";
 
@@ -77,8 +75,25 @@ function produce(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => 
   });
 }
 
+/** The ticks of a record read back: KPL sub-records, lines, or the record itself. */
+function ticksOf(record: ReadRecord): { key: string; text: string }[] {
+  const agg = decodeAggregated(record.data);
+  if (agg.ok) {
+    return agg.records.map((sub) => {
+      if (!sub.ok) throw new Error(sub.reason);
+      return { key: sub.partitionKey, text: new TextDecoder().decode(sub.data) };
+    });
+  }
+  return new TextDecoder()
+    .decode(record.data)
+    .split("\n")
+    .map((text) => ({ key: record.partitionKey, text }));
+}
+
+/** Reads the stream until `expected` ticks (packed or not) have come, and a little longer. */
 async function readAll(stream: string, expected: number): Promise<ReadRecord[]> {
   const got: ReadRecord[] = [];
+  let ticks = 0;
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), 20_000);
   await readStream({
@@ -89,8 +104,9 @@ async function readAll(stream: string, expected: number): Promise<ReadRecord[]> 
     pollIntervalMs: 50,
     onRecords: (records) => {
       got.push(...records);
+      for (const r of records) ticks += ticksOf(r).length;
       // Read a little longer, so that extra records would show.
-      if (got.length >= expected) setTimeout(() => stop.abort(), expected > 1 ? 300 : 0);
+      if (ticks >= expected) setTimeout(() => stop.abort(), expected > 1 ? 300 : 0);
     },
   });
   clearTimeout(timer);
@@ -98,7 +114,7 @@ async function readAll(stream: string, expected: number): Promise<ReadRecord[]> 
 }
 
 describe("produce into kinesalite", { timeout: 120_000 }, () => {
-  it("delivers every record of the seed's template once, keyed by instrument", async () => {
+  it("--aggregate none: every record of the seed's template once, keyed by instrument", async () => {
     const outputs = await createStream("produce-seed", 2);
     const r = await produce([
       "--outputs",
@@ -109,6 +125,8 @@ describe("produce into kinesalite", { timeout: 120_000 }, () => {
       "max",
       "--seed",
       "5",
+      "--aggregate",
+      "none",
     ]);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(
@@ -135,6 +153,52 @@ describe("produce into kinesalite", { timeout: 120_000 }, () => {
     }
   });
 
+  for (const mode of ["kpl", "lines"] as const) {
+    it(`--aggregate ${mode}: every tick once, packed per instrument within the size limit`, async () => {
+      const stream = `produce-${mode}`;
+      const outputs = await createStream(stream, 2);
+      const r = await produce([
+        "--outputs",
+        outputs,
+        "--count",
+        "5000",
+        "--rate",
+        "max",
+        "--seed",
+        "5",
+        ...(mode === "kpl" ? [] : ["--aggregate", mode]),
+        "--aggregate-max-bytes",
+        "16KiB",
+      ]);
+      expect(r.status).toBe(0);
+      const m = new RegExp(
+        `^5000 ticks to stream ${stream} on the local runtime .*: 5000 delivered .* in (\\d+) ${mode} records and \\d+ batches, .* 0 failed$`,
+        "m",
+      ).exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      const got = await readAll(stream, 5000);
+      expect(got).toHaveLength(Number(m![1]));
+      expect(got.length).toBeLessThan(5000 / 30);
+      const texts: string[] = [];
+      for (const record of got) {
+        expect(record.data.byteLength).toBeLessThanOrEqual(16 * 1024);
+        const ticks = ticksOf(record);
+        for (const t of ticks) {
+          expect(t.key).toBe(record.partitionKey);
+          expect(t.text).toMatch(
+            new RegExp(
+              `^session=\\d{8}\\|sequence=\\d{13}\\|reception=\\d{13}\\|instrument=${record.partitionKey}\\|l=\\d{1,2}\\|(price_\\d=\\d{5}\\|){9}$`,
+            ),
+          );
+          texts.push(t.text);
+        }
+      }
+      expect(texts).toHaveLength(5000);
+      expect(new Set(texts).size).toBe(5000);
+      expect(new Set(got.map((g) => g.shardId)).size).toBe(2);
+    });
+  }
+
   it("stock-trade JSON with duplicates: originals once, duplicates twice", async () => {
     const outputs = await createStream("produce-stock", 1);
     const r = await produce([
@@ -150,6 +214,8 @@ describe("produce into kinesalite", { timeout: 120_000 }, () => {
       "0.2",
       "--seed",
       "3",
+      "--aggregate",
+      "none",
     ]);
     expect(r.status).toBe(0);
     const duplicates = Number(/\+ (\d+) duplicates/.exec(r.stderr)![1]);
@@ -169,7 +235,7 @@ describe("produce into kinesalite", { timeout: 120_000 }, () => {
     expect([...counts.values()].filter((n) => n === 2)).toHaveLength(duplicates);
   });
 
-  it("on SIGINT stops generating, delivers what is pending and exits with 0", async () => {
+  it("on SIGINT stops generating, delivers what is pending (packed or not) and exits with 0", async () => {
     const outputs = await createStream("produce-sigint", 1);
     const r = await produce(
       ["--outputs", outputs, "--rate", "300", "--disorder-ms", "1500"],
@@ -180,14 +246,16 @@ describe("produce into kinesalite", { timeout: 120_000 }, () => {
     );
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/SIGINT: stopping, delivering pending records/);
-    const m = /^(\d+) records to stream produce-sigint .*: (\d+) delivered .* 0 failed$/m.exec(
-      r.stderr,
-    );
+    const m =
+      /^(\d+) ticks to stream produce-sigint .*: (\d+) delivered .* in (\d+) kpl records .* 0 failed$/m.exec(
+        r.stderr,
+      );
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(100);
     expect(m![2]).toBe(m![1]);
     const got = await readAll("produce-sigint", Number(m![1]));
-    expect(got).toHaveLength(Number(m![1]));
+    expect(got).toHaveLength(Number(m![3]));
+    expect(got.flatMap(ticksOf)).toHaveLength(Number(m![1]));
   });
 
   it("reports a missing stream clearly and sends nothing", async () => {

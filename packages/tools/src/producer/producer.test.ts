@@ -1,3 +1,4 @@
+import { decodeAggregated } from "@tickstream/core/ticks/kpl";
 import { describe, expect, it } from "vitest";
 import { createSource } from "./formats.js";
 import { produce, type SentRecord } from "./producer.js";
@@ -243,7 +244,12 @@ describe("records", () => {
 
   it("refuses a ticker that is not an instrument id before anything is made", () => {
     expect(() =>
-      createSource({ format: "stock", partitionKey: "instrument", rng: seededRng(1), stock: { tickers: ["AAPL", "BRK B"] } }),
+      createSource({
+        format: "stock",
+        partitionKey: "instrument",
+        rng: seededRng(1),
+        stock: { tickers: ["AAPL", "BRK B"] },
+      }),
     ).toThrow(/ticker "BRK B" is not a valid instrument id/);
   });
 
@@ -260,5 +266,169 @@ describe("records", () => {
       expect(price).toBeLessThan(100.005);
       expect(Math.round(price * 100) / 100).toBe(price);
     }
+  });
+});
+
+describe("packing ticks into records", () => {
+  /** A sink that reads packed records back into their ticks, as a consumer would. */
+  function unpackingSink(mode: "kpl" | "lines") {
+    const records: { key: string; bytes: number; ticks: { key: string; text: string }[] }[] = [];
+    const put: PutRecordsFn = async (request) => {
+      for (const r of request.Records) {
+        let ticks: { key: string; text: string }[];
+        if (mode === "lines") {
+          ticks = dec
+            .decode(r.Data)
+            .split("\n")
+            .map((text) => ({ key: r.PartitionKey, text }));
+        } else {
+          const agg = decodeAggregated(r.Data);
+          if (!agg.ok) throw new Error(agg.reason);
+          ticks = agg.records.map((sub) => {
+            if (!sub.ok) throw new Error(sub.reason);
+            return { key: sub.partitionKey, text: dec.decode(sub.data) };
+          });
+        }
+        records.push({ key: r.PartitionKey, bytes: r.Data.byteLength, ticks });
+      }
+      return {
+        FailedRecordCount: 0,
+        Records: request.Records.map((_, i) => ({ SequenceNumber: String(i), ShardId: "s" })),
+      };
+    };
+    return { put, records };
+  }
+
+  for (const mode of ["kpl", "lines"] as const) {
+    it(`${mode}: per partition key, up to the size limit, every tick once and in order`, async () => {
+      const sink = unpackingSink(mode);
+      const delivered: SentRecord[] = [];
+      const stats = await produce({
+        source: seedSource(6),
+        put: sink.put,
+        streamName: "s",
+        rng: seededRng(6),
+        rate: null,
+        count: 5000,
+        aggregate: { mode, maxBytes: 8192 },
+        onDelivered: (ticks) => delivered.push(...ticks),
+      });
+      expect(stats).toMatchObject({ generated: 5000, delivered: 5000, failed: 0 });
+      expect(stats.recordsDelivered).toBe(sink.records.length);
+      // About 8 KiB of ~230-byte ticks per record: far fewer records than ticks.
+      expect(sink.records.length).toBeLessThan(5000 / 20);
+      for (const r of sink.records) {
+        expect(r.bytes).toBeLessThanOrEqual(8192);
+        expect(new Set(r.ticks.map((t) => t.key))).toEqual(new Set([r.key]));
+        for (const t of r.ticks) expect(t.text).toContain(`|instrument=${r.key}|`);
+      }
+      const received = sink.records.flatMap((r) => r.ticks.map((t) => t.text));
+      expect(received).toHaveLength(5000);
+      expect(new Set(received)).toEqual(new Set(delivered.map((d) => d.text)));
+      // Per key, ticks arrive in the order they were generated.
+      const order = new Map(delivered.map((d) => [d.text, d.seq]));
+      const last = new Map<string, number>();
+      for (const r of sink.records) {
+        for (const t of r.ticks) {
+          const seq = order.get(t.text)!;
+          expect(seq).toBeGreaterThan(last.get(r.key) ?? -1);
+          last.set(r.key, seq);
+        }
+      }
+    });
+  }
+
+  it("random partition keys share records; in KPL each tick keeps its own key", async () => {
+    const sink = unpackingSink("kpl");
+    const stats = await produce({
+      source: createSource({ format: "stock", partitionKey: "random", rng: seededRng(8) }),
+      put: sink.put,
+      streamName: "s",
+      rng: seededRng(8),
+      rate: null,
+      count: 1000,
+      aggregate: { mode: "kpl", groupOf: () => "" },
+    });
+    expect(stats.delivered).toBe(1000);
+    expect(sink.records.length).toBeLessThanOrEqual(3);
+    const keys = sink.records.flatMap((r) => r.ticks.map((t) => t.key));
+    expect(new Set(keys).size).toBe(1000);
+    for (const r of sink.records) expect(r.key).toBe(r.ticks[0]!.key);
+  });
+
+  it("the rate counts ticks, not records; a record waits at most the linger for more", async () => {
+    const sink = unpackingSink("kpl");
+    const stats = await produce({
+      source: createSource({
+        format: "stock",
+        partitionKey: "instrument",
+        rng: seededRng(9),
+        stock: { tickers: ["ONE"] },
+      }),
+      put: sink.put,
+      streamName: "s",
+      rng: seededRng(9),
+      rate: 400,
+      durationMs: 1_500,
+      aggregate: { mode: "kpl", lingerMs: 200 },
+    });
+    // 400 ticks/s for 1.5 s, whatever the packing; one key, so a record every ~200 ms.
+    expect(stats.delivered).toBeGreaterThan(600 * 0.75);
+    expect(stats.delivered).toBeLessThan(600 * 1.25);
+    expect(sink.records.length).toBeGreaterThanOrEqual(5);
+    expect(sink.records.length).toBeLessThanOrEqual(12);
+    expect(stats.recordsDelivered).toBe(sink.records.length);
+  });
+
+  it("a tick too big for a record with the KPL envelope fails as too large; alone it goes", async () => {
+    const key = "k";
+    // Exactly 1 MiB with its key: fits as a record of its own, not inside an aggregate.
+    const data = "x".repeat(1024 * 1024 - key.length);
+    const source = () => ({ data, partitionKey: key });
+    const none = await produce({
+      source,
+      put: recordingSink().put,
+      streamName: "s",
+      rng: seededRng(1),
+      rate: null,
+      count: 1,
+    });
+    expect(none).toMatchObject({ delivered: 1, failed: 0 });
+    const kpl = await produce({
+      source,
+      put: recordingSink().put,
+      streamName: "s",
+      rng: seededRng(1),
+      rate: null,
+      count: 1,
+      aggregate: { mode: "kpl", maxBytes: 1024 * 1024 },
+    });
+    expect(kpl).toMatchObject({ delivered: 0, failed: 1, failures: { RecordTooLarge: 1 } });
+  });
+
+  it("an abort counts every pending tick as failed, with the records that carried them", async () => {
+    const put: PutRecordsFn = async (request) => ({
+      FailedRecordCount: request.Records.length,
+      Records: request.Records.map(() => ({ ErrorCode: "InternalFailure", ErrorMessage: "oops" })),
+    });
+    const stop = new AbortController();
+    const abort = new AbortController();
+    setTimeout(() => (stop.abort(), abort.abort()), 300);
+    const stats = await produce({
+      source: seedSource(),
+      put,
+      streamName: "s",
+      rng: seededRng(1),
+      rate: 2000,
+      stop: stop.signal,
+      abort: abort.signal,
+      aggregate: { mode: "lines" },
+      retry: { maxRetries: 50, baseDelayMs: 20, maxDelayMs: 50 },
+    });
+    expect(stats.generated).toBeGreaterThan(100);
+    expect(stats.delivered).toBe(0);
+    expect(stats.failed).toBe(stats.generated);
+    expect(stats.recordsFailed).toBeGreaterThan(0);
+    expect(stats.recordsFailed).toBeLessThan(stats.generated / 5);
   });
 });

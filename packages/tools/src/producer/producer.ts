@@ -1,16 +1,17 @@
 /**
- * The producer loop: generate records at a paced rate, optionally hold some back (disorder) or
- * send some twice (duplicates), gather them into PutRecords batches and send them with
- * retries. It runs until the count or duration is reached or `stop` fires, then delivers what is
- * still pending and returns the totals. `abort` (a second Ctrl-C) gives up on pending records,
- * which are then counted as failed.
+ * The producer loop: generate ticks at a paced rate (the rate counts ticks, whatever the
+ * packing), optionally hold some back (disorder) or send some twice (duplicates), pack them into
+ * Kinesis records (one tick per record, or many: KPL aggregates or lines, per partition key),
+ * gather the records into PutRecords batches and send them with retries. It runs until the count
+ * or duration is reached or `stop` fires, then delivers what is still pending and returns the
+ * totals. `abort` (a second Ctrl-C) gives up on pending ticks, which are then counted as failed.
  */
+import { Packer, type AggregateMode, type PackedRecord } from "@tickstream/local/generator/pack";
 import type { RecordSource } from "./formats.js";
 import {
   DEFAULT_RETRY,
   PUT_LIMITS,
   putBatch,
-  recordBytes,
   takeBatch,
   type PutRecordsFn,
   type RetryPolicy,
@@ -23,9 +24,11 @@ export interface ProduceOptions {
   put: PutRecordsFn;
   streamName: string;
   rng: Rng;
-  /** Records per second; null or Infinity for as fast as the stream takes them. */
+  /** Ticks per second; null or Infinity for as fast as the stream takes them. */
   rate: number | null;
-  /** Stop after this many generated records (duplicates not counted). */
+  /** How ticks become records. Default: one tick per record. */
+  aggregate?: AggregateOptions;
+  /** Stop after this many generated ticks (duplicates not counted). */
   count?: number;
   /** Stop generating after this long. */
   durationMs?: number;
@@ -52,6 +55,20 @@ export interface ProduceOptions {
   limits?: typeof PUT_LIMITS;
 }
 
+export interface AggregateOptions {
+  mode: AggregateMode;
+  /** Most bytes of data per packed record (default: the KPL's 51,200). */
+  maxBytes?: number;
+  /** Longest a tick waits for its record to fill (the KPL's RecordMaxBufferedTime). Default 100 ms. */
+  lingerMs?: number;
+  /**
+   * Ticks of one group may share a record. Default: the partition key. A constant packs across
+   * keys (for random keys, whose ticks may go to any shard anyway).
+   */
+  groupOf?: (tick: SentRecord) => string;
+}
+
+/** One generated tick. */
 export interface SentRecord {
   data: Uint8Array;
   text: string;
@@ -67,16 +84,23 @@ interface Pending extends SentRecord {
   releaseAt: number;
 }
 
+type OutRecord = PackedRecord<Pending>;
+
+/** Counts of ticks unless named records (Kinesis records, which may carry many ticks each). */
 export interface ProduceStats {
   generated: number;
   duplicates: number;
   delivered: number;
   failed: number;
-  /** Entries sent again after a failure. */
+  /** Kinesis records delivered and failed. */
+  recordsDelivered: number;
+  recordsFailed: number;
+  /** Records sent again after a failure. */
   retried: number;
+  /** Records refused by throttling. */
   throttled: number;
   batches: number;
-  /** Generated or duplicated but not yet delivered or failed. */
+  /** Generated or duplicated ticks not yet delivered or failed. */
   pending: number;
   elapsedMs: number;
   failures: Record<string, number>;
@@ -84,7 +108,9 @@ export interface ProduceStats {
   fatal?: string;
 }
 
+/** Ticks and records queued before generation waits for the stream (bounds memory). */
 const HIGH_WATER = 20 * PUT_LIMITS.maxRecords;
+const HIGH_WATER_BYTES = 4 * PUT_LIMITS.maxBytes;
 
 export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
   const clock = opts.clock ?? systemClock;
@@ -98,12 +124,21 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
   const bucket =
     opts.rate && Number.isFinite(opts.rate) ? new TokenBucket(opts.rate, { clock }) : null;
   const encoder = new TextEncoder();
+  const aggregate = opts.aggregate ?? { mode: "none" };
+  const aggregateLinger = Math.max(0, aggregate.lingerMs ?? 100);
+  const packer = new Packer<Pending>({
+    mode: aggregate.mode,
+    maxBytes: aggregate.maxBytes,
+    groupOf: aggregate.groupOf,
+  });
 
   const stats: ProduceStats = {
     generated: 0,
     duplicates: 0,
     delivered: 0,
     failed: 0,
+    recordsDelivered: 0,
+    recordsFailed: 0,
     retried: 0,
     throttled: 0,
     batches: 0,
@@ -113,7 +148,8 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
   };
   const started = clock.now();
   const heap = new DelayQueue();
-  const ready: Pending[] = [];
+  const ready: OutRecord[] = [];
+  let readyBytes = 0;
   let readySince = 0;
   const inflight = new Set<Promise<void>>();
   let generating = opts.count !== 0;
@@ -122,30 +158,37 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
   opts.stop?.addEventListener("abort", wakeUp);
   opts.abort?.addEventListener("abort", wakeUp);
 
-  const fail = (records: readonly Pending[], code: string) => {
-    stats.failed += records.length;
-    stats.failures[code] = (stats.failures[code] ?? 0) + records.length;
+  /** Counts ticks as failed (and the records that carried them, if any). */
+  const fail = (ticks: readonly Pending[], code: string, records = 0) => {
+    stats.failed += ticks.length;
+    stats.recordsFailed += records;
+    stats.failures[code] = (stats.failures[code] ?? 0) + ticks.length;
   };
 
-  const send = (batch: Pending[]) => {
+  const send = (batch: OutRecord[]) => {
     stats.batches++;
     const p = putBatch(opts.put, opts.streamName, batch, retry, opts.abort).then(
       (outcome) => {
-        stats.delivered += outcome.delivered.length;
         stats.retried += outcome.retried;
         stats.throttled += outcome.throttled;
-        for (const f of outcome.failed) {
-          stats.failed++;
-          stats.failures[f.code] = (stats.failures[f.code] ?? 0) + 1;
-        }
+        for (const f of outcome.failed) fail(f.record.items, f.code, 1);
         if (outcome.fatal && !stats.fatal)
           stats.fatal = `${outcome.fatal.name}: ${outcome.fatal.message}`;
-        if (outcome.delivered.length) opts.onDelivered?.(outcome.delivered);
+        if (outcome.delivered.length) {
+          const ticks = outcome.delivered.flatMap((r) => r.items);
+          stats.delivered += ticks.length;
+          stats.recordsDelivered += outcome.delivered.length;
+          opts.onDelivered?.(ticks);
+        }
       },
       (err: Error) => {
         // putBatch does not throw; a callback might.
         if (!stats.fatal) stats.fatal = `${err.name}: ${err.message}`;
-        fail(batch, err.name || "Error");
+        fail(
+          batch.flatMap((r) => r.items),
+          err.name || "Error",
+          batch.length,
+        );
       },
     );
     const tracked = p.finally(() => {
@@ -156,12 +199,24 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
   };
 
   const enqueue = (rec: Pending) => {
-    if (recordBytes(rec) > limits.maxRecordBytes) {
+    // Alone in its record, envelope included: a tick that cannot go even so is refused now.
+    if (packer.aloneBytes(rec) > limits.maxRecordBytes) {
       fail([rec], "RecordTooLarge");
       return;
     }
     heap.push(rec);
   };
+
+  const toReady = (records: OutRecord[], now: number) => {
+    for (const r of records) {
+      if (ready.length === 0) readySince = now;
+      ready.push(r);
+      readyBytes += r.data.byteLength;
+    }
+  };
+
+  /** Ticks waiting in the disorder heap and in records being packed, and records ready. */
+  const queued = () => heap.size + packer.size + ready.length;
 
   let lastProgress = started;
   const progressEvery = opts.progressIntervalMs ?? 250;
@@ -170,8 +225,10 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
     const now = clock.now();
     if (opts.abort?.aborted || stats.fatal) {
       generating = false;
-      const left = [...ready.splice(0), ...heap.drain()];
-      if (left.length) fail(left, stats.fatal ? "NotSent" : "Aborted");
+      const records = ready.splice(0);
+      readyBytes = 0;
+      const left = [...records.flatMap((r) => r.items), ...packer.drain(), ...heap.drain()];
+      if (left.length) fail(left, stats.fatal ? "NotSent" : "Aborted", records.length);
     }
     if (opts.stop?.aborted) generating = false;
     if (generating && opts.durationMs !== undefined && now - started >= opts.durationMs)
@@ -179,7 +236,7 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
 
     if (generating) {
       const remaining = opts.count === undefined ? Infinity : opts.count - stats.generated;
-      const room = Math.max(0, HIGH_WATER - ready.length - heap.size);
+      const room = readyBytes >= HIGH_WATER_BYTES ? 0 : Math.max(0, HIGH_WATER - queued());
       const allowed = Math.min(remaining, room, bucket ? bucket.available() : limits.maxRecords);
       const wallClock = wallNow();
       for (let i = 0; i < allowed; i++) {
@@ -216,18 +273,21 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
       if (remaining - allowed <= 0) generating = false;
     }
 
-    // Release held-back records whose time has come (all of them once nothing else will come).
-    for (const rec of heap.popDue(now)) {
-      if (ready.length === 0) readySince = now;
-      ready.push(rec);
-    }
+    // Release held-back ticks whose time has come into their records; records that are full,
+    // or whose first tick has waited long enough, are ready (all of them once nothing else
+    // will come).
+    for (const rec of heap.popDue(now)) toReady(packer.add(rec, now), now);
+    const finishing = !generating && heap.size === 0;
+    if (packer.size > 0)
+      toReady(finishing ? packer.flush() : packer.due(now - aggregateLinger), now);
 
     // Send full batches at once; a partial batch once it has lingered or nothing more will come.
     while (inflight.size < concurrency && ready.length > 0) {
-      const full = ready.length >= limits.maxRecords;
-      const finishing = !generating && heap.size === 0;
+      const full = ready.length >= limits.maxRecords || readyBytes >= limits.maxBytes;
       if (!full && !finishing && now - readySince < linger) break;
-      send(takeBatch(ready, limits));
+      const batch = takeBatch(ready, limits);
+      for (const r of batch) readyBytes -= r.data.byteLength;
+      send(batch);
       readySince = now;
     }
 
@@ -238,17 +298,26 @@ export async function produce(opts: ProduceOptions): Promise<ProduceStats> {
       opts.onProgress({ ...stats });
     }
 
-    if (!generating && heap.size === 0 && ready.length === 0 && inflight.size === 0) break;
+    if (
+      !generating &&
+      heap.size === 0 &&
+      packer.size === 0 &&
+      ready.length === 0 &&
+      inflight.size === 0
+    )
+      break;
 
     // Sleep until something can happen: a token, a held record's release, a batch's linger
     // deadline, the end of the duration, a finished send, or a stop signal.
     const waits: number[] = [progressEvery];
     if (generating) {
-      const blocked = ready.length + heap.size >= HIGH_WATER;
+      const blocked = queued() >= HIGH_WATER || readyBytes >= HIGH_WATER_BYTES;
       if (!blocked) waits.push(bucket ? bucket.waitMs() : 0);
       if (opts.durationMs !== undefined) waits.push(opts.durationMs - (now - started));
     }
     if (heap.size) waits.push(heap.peek()!.releaseAt - now);
+    const oldest = packer.oldest();
+    if (oldest !== undefined) waits.push(oldest + aggregateLinger - now);
     if (ready.length && inflight.size < concurrency) waits.push(linger - (now - readySince));
     const waitMs = Math.max(0, Math.min(...waits));
     if (waitMs === 0 && inflight.size < concurrency) {
