@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { costSvg, costTable, invocationRate, monthlyCost, perMillionTicks, shardsNeeded, type DesignInput } from "./cost.js";
+import { costSvg, costTable, invocationRate, monthlyCost, perMillionTicks, recordRate, shardsNeeded, shardsWithHeadroom, ticksPerInvocation, type DesignInput } from "./cost.js";
+import { dynamoDbInput, kplRecordBytes, producerPacking, ticksPerFullRecord } from "./suites/cost.js";
+import type { WriteRow, WritesData } from "./suites/writes.js";
 
 // Figures below were worked out by hand from prices.ts (us-east-1):
 // 1,000 ticks/s for 30 days = 2,592,000,000 ticks.
@@ -86,5 +88,84 @@ describe("cost model", () => {
     expect(svg.match(/<rect [^>]*fill="#2563eb"/g)?.length).toBe(3); // 2 bars + legend
     const table = costTable([c]);
     expect(table).toContain("| DynamoDB | $1620 |");
+  });
+});
+
+describe("cost model with packed records", () => {
+  const packed: DesignInput = {
+    ...seedLike,
+    stream: { mode: "on-demand", retentionHours: 24, shards: 4 },
+    streamReaders: 3,
+    consumers: [{ name: "latest", batchSize: 500, batchingWindowSeconds: 1, parallelizationFactor: 1, memoryMb: 1024, arch: "arm64", durationMs: 50 }],
+    packing: { mode: "kpl", ticksPerRecord: 10, recordBytes: 2100 },
+  };
+
+  it("bills Kinesis per record: fewer records, each rounded up to 1 KB", () => {
+    const c = monthlyCost(packed);
+    expect(c.recordsPerMonth).toBe(259_200_000);
+    // 259.2 million records x 3 KB = 741.5771484375 GB: $0.08 in, $0.04 x 3 readers out
+    expect(cost(c, "data in")).toBeCloseTo(59.326171875, 6);
+    expect(cost(c, "data out")).toBeCloseTo(88.9892578125, 6);
+    const provisioned = monthlyCost({ ...packed, stream: { mode: "provisioned", shards: 1, retentionHours: 24 } });
+    // One 25 KB PUT payload unit per record: 259.2 million x $0.014
+    expect(cost(provisioned, "PUT payload")).toBeCloseTo(3.6288, 9);
+  });
+
+  it("prices Firehose's 5 KB rounding either per Kinesis record or per de-aggregated tick", () => {
+    // 259.2 million records x 5 KB = 1,235.96 GB; 2,592 million ticks x 5 KB = 12,359.6 GB
+    expect(monthlyCost({ ...packed, firehoseRounding: "kinesis-record" }).byService.Firehose).toBeCloseTo(35.8428955078125, 6);
+    expect(monthlyCost({ ...packed, firehoseRounding: "tick" }).byService.Firehose).toBeCloseTo(358.428955078125, 6);
+    // The archive holds the same ticks either way.
+    expect(cost(monthlyCost(packed), "storage")).toBeCloseTo(cost(monthlyCost({ ...packed, packing: undefined }), "storage"), 9);
+  });
+
+  it("an invocation gets the same ticks, packed or not", () => {
+    const c = monthlyCost(packed);
+    // 100 records/s over 4 shards, one batch a second each: 4 invocations/s of 25 records (250 ticks)
+    expect(c.lines.find((l) => l.item.startsWith("latest: requests"))!.quantity).toBeCloseTo(10.368, 9);
+    expect(ticksPerInvocation(packed, packed.consumers[0]!)).toBeCloseTo(250, 9);
+    expect(ticksPerInvocation({ ...packed, packing: undefined }, packed.consumers[0]!)).toBeCloseTo(250, 9);
+    expect(recordRate(packed)).toEqual({ recordsPerSecond: 100, recordBytes: 2100, ticksPerRecord: 10 });
+  });
+
+  it("provisions shards for records and bytes with headroom", () => {
+    expect(shardsWithHeadroom(1000, 208)).toBe(2);
+    expect(shardsWithHeadroom(100, 21_574)).toBe(3);
+    expect(shardsWithHeadroom(10_000, 208)).toBe(13);
+  });
+
+  it("draws a higher bound as an outline after the bar", () => {
+    const c = monthlyCost(packed);
+    const svg = costSvg([c], "t", [c.total * 2]);
+    expect(svg).toMatch(/stroke-dasharray="4 3"><title>up to \$/);
+    expect(svg).toContain(`$${c.total.toFixed(0)}–$${(c.total * 2).toFixed(0)}`);
+    expect(costSvg([c], "t")).not.toMatch(/up to/);
+  });
+});
+
+describe("cost scenarios", () => {
+  const row = (consumer: WriteRow["consumer"], batchSize: number, wcu: number, ms: number, costScenario = false): WriteRow =>
+    ({ consumer, instruments: 10, batchSize, ticks: 1000, costScenario, invocations: 1, failures: 0, counts: {} as WriteRow["counts"], per1000: { requests: 0, writeRequests: 0, itemsWritten: 0, wcuReported: wcu, wcuComputed: 0, readUnits: 1, conditionalFailures: 2 }, msPerInvocation: { n: 1, median: ms, min: ms, max: ms, p25: ms, p75: ms } }) as WriteRow;
+  const writes = { shards: 2, eventRate: "", wcuSource: "", rows: [row("latest", 100, 100, 10), row("latest", 250, 40, 20, true), row("latest", 1000, 10, 50)] } as WritesData;
+
+  it("takes DynamoDB units from the largest measured batch not above an invocation's ticks", () => {
+    expect(dynamoDbInput(writes, "latest", 250)).toMatchObject({ writeUnitsPer1000: 42, readUnitsPer1000: 1, durationMs: 20 });
+    expect(dynamoDbInput(writes, "latest", 999).row.batchSize).toBe(250);
+    // More ticks than any row: the largest row, its duration scaled up.
+    expect(dynamoDbInput(writes, "latest", 2500)).toMatchObject({ writeUnitsPer1000: 12, durationMs: 125 });
+    // Fewer than any row: the smallest.
+    expect(dynamoDbInput(writes, "latest", 50).row.batchSize).toBe(100);
+    expect(() => dynamoDbInput(writes, "windows", 50)).toThrow(/no rows for windows/);
+  });
+
+  it("packs as the producer does: one instrument's ticks of one linger, up to a full record", () => {
+    const full = ticksPerFullRecord();
+    expect(full).toBeGreaterThan(200);
+    expect(kplRecordBytes(full)).toBeLessThanOrEqual(51_200);
+    expect(producerPacking(1000).ticksPerRecord).toBe(10);
+    expect(producerPacking(10_000).ticksPerRecord).toBe(100);
+    expect(producerPacking(100).ticksPerRecord).toBe(1);
+    expect(producerPacking(1_000_000).ticksPerRecord).toBe(full);
+    expect(producerPacking(1000).recordBytes).toBe(kplRecordBytes(10));
   });
 });

@@ -23,18 +23,43 @@ export interface ConsumerCost {
   durationMs: number;
 }
 
+/**
+ * How ticks travel in Kinesis records. Without it, one tick per record of `tickBytes`.
+ * With many ticks per record, Kinesis bills the records (fewer, bigger: less rounding up) and
+ * Lambda polls them; DynamoDB sees the same ticks either way.
+ */
+export interface Packing {
+  mode: "none" | "kpl" | "lines";
+  /** Average ticks per Kinesis record. */
+  ticksPerRecord: number;
+  /** Average bytes of one Kinesis record as put (KPL envelope included). */
+  recordBytes: number;
+}
+
+/**
+ * Which records Firehose rounds up to 5 KB when the stream holds packed records: the Kinesis
+ * records it reads, or the ticks it writes after de-aggregating KPL records. AWS does not say
+ * (see prices.ts); the model prices both.
+ */
+export type FirehoseRounding = "kinesis-record" | "tick";
+
 export interface DesignInput {
   name: string;
   ticksPerSecond: number;
   days: number;
-  /** Average record size in bytes, as put into the stream. */
+  /** Average tick size in bytes (one line of the archive, without its newline). */
   tickBytes: number;
+  /** Ticks per Kinesis record and record size; default one tick per record. */
+  packing?: Packing;
+  /** Default "kinesis-record" (the same thing when records hold one tick). */
+  firehoseRounding?: FirehoseRounding;
   /** The input stream; shards of the stream decide the Lambda invocation rate. */
   stream: KinesisMode;
   /** Other streams the design writes (e.g. the windows output), priced the same way. */
   extraStreams: { name: string; kind: KinesisMode; recordsPerSecond: number; recordBytes: number }[];
   /** Shared-throughput consumers reading the input stream (Lambda mappings + Firehose). */
   streamReaders: number;
+  /** `durationMs` is per invocation of the ticks it gets (see `ticksPerInvocation`). */
   consumers: ConsumerCost[];
   /** Scheduled functions: invocations per month, memory, duration. */
   scheduled: { name: string; invocationsPerMonth: number; memoryMb: number; arch: "arm64" | "x86_64"; durationMs: number }[];
@@ -57,6 +82,7 @@ export interface LineItem {
 export interface DesignCost {
   name: string;
   ticksPerMonth: number;
+  recordsPerMonth: number;
   lines: LineItem[];
   byService: Record<LineItem["service"], number>;
   total: number;
@@ -70,6 +96,24 @@ function line(service: LineItem["service"], item: string, quantity: number, unit
 /** Shards a provisioned stream needs for a write rate (records/s and bytes/s limits). */
 export function shardsNeeded(recordsPerSecond: number, recordBytes: number, p: Prices = PRICES): number {
   return Math.max(1, Math.ceil(recordsPerSecond / p.kinesis.shardWriteRecordsPerSecond), Math.ceil((recordsPerSecond * recordBytes) / p.kinesis.shardWriteBytesPerSecond));
+}
+
+/** Shards to provision for a steady rate: the limits with 25% headroom (a shard at its limit throttles on every burst). */
+export function shardsWithHeadroom(recordsPerSecond: number, recordBytes: number, p: Prices = PRICES): number {
+  return shardsNeeded(recordsPerSecond * 1.25, recordBytes, p);
+}
+
+/** Ticks per second of a design's records: records/s and their size. */
+export function recordRate(d: Pick<DesignInput, "ticksPerSecond" | "tickBytes" | "packing">): { recordsPerSecond: number; recordBytes: number; ticksPerRecord: number } {
+  const ticksPerRecord = d.packing?.ticksPerRecord ?? 1;
+  return { recordsPerSecond: d.ticksPerSecond / ticksPerRecord, recordBytes: d.packing?.recordBytes ?? d.tickBytes, ticksPerRecord };
+}
+
+/** Ticks one consumer invocation gets: records per invocation times ticks per record. */
+export function ticksPerInvocation(d: Pick<DesignInput, "ticksPerSecond" | "tickBytes" | "packing" | "stream">, c: Pick<ConsumerCost, "batchSize" | "batchingWindowSeconds" | "parallelizationFactor">, p: Prices = PRICES): number {
+  const r = recordRate(d);
+  const shards = d.stream.shards ?? Math.max(1, Math.ceil(r.recordsPerSecond / p.kinesis.shardWriteRecordsPerSecond));
+  return invocationRate(r.recordsPerSecond, shards, c).recordsPerInvocation * r.ticksPerRecord;
 }
 
 function roundUp(bytes: number, unit: number): number {
@@ -109,20 +153,25 @@ export function monthlyCost(d: DesignInput, p: Prices = PRICES): DesignCost {
   const hours = d.days * 24;
   const seconds = hours * 3600;
   const ticks = d.ticksPerSecond * seconds;
+  const rate = recordRate(d);
+  const records = rate.recordsPerSecond * seconds;
+  const packed = rate.ticksPerRecord !== 1;
   const lines: LineItem[] = [];
   const assumptions: string[] = [];
 
-  lines.push(...kinesisLines("prices stream", d.stream, ticks, d.tickBytes, d.streamReaders, hours, p));
+  lines.push(...kinesisLines("prices stream", d.stream, records, rate.recordBytes, d.streamReaders, hours, p));
   for (const s of d.extraStreams) lines.push(...kinesisLines(`${s.name} stream`, s.kind, s.recordsPerSecond * seconds, s.recordBytes, 1, hours, p));
+  if (packed) assumptions.push(`prices stream: ${fmtCount(rate.recordsPerSecond)} records/s of ${fmtCount(rate.ticksPerRecord)} ticks (${d.packing!.mode}), ${rate.recordBytes.toFixed(0)} bytes each`);
 
-  const shards = d.stream.shards ?? Math.max(1, Math.ceil(d.ticksPerSecond / p.kinesis.shardWriteRecordsPerSecond));
+  const shards = d.stream.shards ?? Math.max(1, Math.ceil(rate.recordsPerSecond / p.kinesis.shardWriteRecordsPerSecond));
   for (const c of d.consumers) {
-    const r = invocationRate(d.ticksPerSecond, shards, c);
+    const r = invocationRate(rate.recordsPerSecond, shards, c);
     const invocations = r.invocationsPerSecond * seconds;
     const gbSeconds = invocations * (c.durationMs / 1000) * (c.memoryMb / 1024);
-    lines.push(line("Lambda", `${c.name}: requests (${r.recordsPerInvocation.toFixed(0)} records each)`, invocations / 1e6, "million requests", p.lambda.requestsPerMillion));
+    const each = packed ? `${fmtCount(r.recordsPerInvocation)} records, ${fmtCount(r.recordsPerInvocation * rate.ticksPerRecord)} ticks each` : `${r.recordsPerInvocation.toFixed(0)} records each`;
+    lines.push(line("Lambda", `${c.name}: requests (${each})`, invocations / 1e6, "million requests", p.lambda.requestsPerMillion));
     lines.push(line("Lambda", `${c.name}: duration (${c.memoryMb} MB ${c.arch}, ${c.durationMs.toFixed(1)} ms)`, gbSeconds, "GB-s", c.arch === "arm64" ? p.lambda.gbSecondArm64 : p.lambda.gbSecondX86));
-    assumptions.push(`${c.name}: ${r.invocationsPerSecond.toFixed(1)} invocations/s of ${r.recordsPerInvocation.toFixed(0)} records over ${shards} shards x parallelization ${c.parallelizationFactor}`);
+    assumptions.push(`${c.name}: ${r.invocationsPerSecond.toFixed(1)} invocations/s of ${fmtCount(r.recordsPerInvocation)} records${packed ? ` (${fmtCount(r.recordsPerInvocation * rate.ticksPerRecord)} ticks)` : ""} over ${shards} shards x parallelization ${c.parallelizationFactor}`);
   }
   for (const s of d.scheduled) {
     lines.push(line("Lambda", `${s.name}: requests`, s.invocationsPerMonth / 1e6, "million requests", p.lambda.requestsPerMillion));
@@ -133,8 +182,10 @@ export function monthlyCost(d: DesignInput, p: Prices = PRICES): DesignCost {
   if (d.readUnitsPer1000 > 0) lines.push(line("DynamoDB", "read request units (consumers)", (ticks / 1000) * d.readUnitsPer1000 / 1e6, "million RRU", p.dynamodb.readRequestUnitsPerMillion));
 
   if (d.archive) {
-    const fhGb = (ticks * roundUp(d.tickBytes, p.firehose.recordRoundingBytes)) / GB;
-    lines.push(line("Firehose", "ingestion (5 KB rounding per record)", fhGb, "GB", p.firehose.ingestPerGB));
+    const perTick = packed && d.firehoseRounding === "tick";
+    const fhGb = perTick ? (ticks * roundUp(d.tickBytes, p.firehose.recordRoundingBytes)) / GB : (records * roundUp(rate.recordBytes, p.firehose.recordRoundingBytes)) / GB;
+    const what = !packed ? "per record" : perTick ? "per de-aggregated tick" : "per Kinesis record";
+    lines.push(line("Firehose", `ingestion (5 KB rounding ${what})`, fhGb, "GB", p.firehose.ingestPerGB));
     const rawBytesPerSecond = d.ticksPerSecond * (d.tickBytes + 1);
     const flushSeconds = Math.min(d.archive.bufferSeconds, d.archive.bufferBytes / rawBytesPerSecond);
     const objects = seconds / flushSeconds;
@@ -146,7 +197,11 @@ export function monthlyCost(d: DesignInput, p: Prices = PRICES): DesignCost {
   const byService = { Kinesis: 0, Lambda: 0, DynamoDB: 0, Firehose: 0, S3: 0 };
   for (const l of lines) byService[l.service] += l.cost;
   const total = lines.reduce((s, l) => s + l.cost, 0);
-  return { name: d.name, ticksPerMonth: ticks, lines, byService, total, assumptions };
+  return { name: d.name, ticksPerMonth: ticks, recordsPerMonth: records, lines, byService, total, assumptions };
+}
+
+function fmtCount(v: number): string {
+  return v >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1);
 }
 
 /** Cost per million ticks. */
@@ -161,17 +216,21 @@ function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** Horizontal stacked bars, one per design, one segment per service; plain SVG. */
-export function costSvg(designs: DesignCost[], title: string): string {
-  const width = 840;
-  const left = 270;
-  const right = 90;
+/**
+ * Horizontal stacked bars, one per design, one segment per service; plain SVG. `highs`, where
+ * given, is a higher total of the same design (an open billing detail): drawn as an outline
+ * after the bar.
+ */
+export function costSvg(designs: DesignCost[], title: string, highs: (number | null)[] = []): string {
+  const width = 960;
+  const left = 390;
+  const right = 120;
   const barH = 34;
   const gap = 26;
   const top = 58;
   const legendH = 40;
   const height = top + designs.length * (barH + gap) + legendH;
-  const max = Math.max(...designs.map((d) => d.total), 1);
+  const max = Math.max(...designs.map((d, i) => Math.max(d.total, highs[i] ?? 0)), 1);
   const scale = (width - left - right) / max;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="13">`);
@@ -188,13 +247,25 @@ export function costSvg(designs: DesignCost[], title: string): string {
       if (w > 46) parts.push(`<text x="${(x + w / 2).toFixed(1)}" y="${y + barH / 2 + 5}" text-anchor="middle" fill="#fff" font-size="11">$${d.byService[s].toFixed(0)}</text>`);
       x += w;
     }
-    parts.push(`<text x="${(x + 8).toFixed(1)}" y="${y + barH / 2 + 5}" font-weight="600">$${d.total.toFixed(0)}</text>`);
+    const high = highs[i];
+    let label = `$${d.total.toFixed(0)}`;
+    if (high != null && high > d.total) {
+      const w = (high - d.total) * scale;
+      parts.push(`<rect x="${x.toFixed(1)}" y="${y + 0.5}" width="${w.toFixed(1)}" height="${barH - 1}" fill="none" stroke="${COLORS.Firehose}" stroke-dasharray="4 3"><title>up to $${high.toFixed(2)}</title></rect>`);
+      x += w;
+      label = `$${d.total.toFixed(0)}–$${high.toFixed(0)}`;
+    }
+    parts.push(`<text x="${(x + 8).toFixed(1)}" y="${y + barH / 2 + 5}" font-weight="600">${label}</text>`);
   });
   const ly = height - legendH + 16;
   SERVICES.forEach((s, i) => {
     const lx = left + i * 110;
     parts.push(`<rect x="${lx}" y="${ly - 11}" width="12" height="12" fill="${COLORS[s]}"/><text x="${lx + 17}" y="${ly}">${s}</text>`);
   });
+  if (highs.some((h) => h != null)) {
+    const lx = 16;
+    parts.push(`<rect x="${lx}" y="${ly - 11}" width="24" height="12" fill="none" stroke="${COLORS.Firehose}" stroke-dasharray="4 3"/><text x="${lx + 30}" y="${ly}">if Firehose rounds each tick</text>`);
+  }
   parts.push(`</svg>`);
   return parts.join("\n") + "\n";
 }

@@ -3,6 +3,14 @@
  * prices in USD, as published on the services' pricing pages (checked 2025-06; DynamoDB
  * on-demand after its November 2024 reduction). No free tier, no savings plans, no reserved
  * capacity. Change a figure here and `npm run bench -- --only cost` recomputes every table.
+ *
+ * Documented on the pricing pages, and used as documented: Kinesis on-demand data in billed per
+ * record rounded up to 1 KB; provisioned PUT payload units of 25 KB per record; Firehose
+ * ingestion billed per record rounded up to 5 KB ("at the record level, not the API operation
+ * level"). Not documented: which record Firehose rounds when it reads a Kinesis stream whose
+ * records are KPL aggregates that it de-aggregates (the Kinesis record, or each user record it
+ * delivers); the cost model prices both (`FirehoseRounding` in cost.ts). Assumed alike for data
+ * out: the 1 KB rounding of on-demand retrievals, read per record like data in.
  */
 export const PRICES = {
   region: "us-east-1",
@@ -46,7 +54,11 @@ export const PRICES = {
   },
 
   firehose: {
-    /** Ingestion per GB (first 500 TB/month), each record rounded up to 5 KB. */
+    /**
+     * Ingestion per GB (first 500 TB/month), each record rounded up to 5 KB. With a Kinesis
+     * source of KPL aggregates, whether "record" is the Kinesis record or each de-aggregated
+     * user record is not documented.
+     */
     ingestPerGB: 0.029,
     recordRoundingBytes: 5 * 1024,
   },

@@ -1,33 +1,74 @@
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
-import { costSvg, costTable, lineItemTable, monthlyCost, perMillionTicks, type DesignCost, type DesignInput } from "../cost.js";
+import { costSvg, lineItemTable, monthlyCost, perMillionTicks, shardsWithHeadroom, ticksPerInvocation, type ConsumerCost, type DesignCost, type DesignInput, type LineItem, type Packing } from "../cost.js";
 import { PRICES } from "../prices.js";
 import { encodePipe } from "../../packages/core/src/ticks/encode.js";
+import { packAll, KPL_DEFAULT_MAX_BYTES, type PackItem } from "../../packages/local/src/generator/pack.js";
 import { genTicks } from "../records.js";
+import { table } from "../report.js";
 import type { Benchmark, SectionResult } from "../types.js";
 import type { WriteRow, WritesData } from "./writes.js";
 
 /**
- * Benchmark 5: the monthly cost of 1,000 ticks/s for 30 days, from the request counts and
- * durations measured by `writes` (this run's, or the last saved) and the list prices in
- * prices.ts, for this design and for the seed's.
+ * Benchmark 5: the monthly cost of a steady tick rate (1,000 and 10,000 ticks/s) for 30 days,
+ * for this design with one tick per Kinesis record and with KPL aggregated records (as
+ * `npm run produce` packs them), and for the seed's design, from the list prices in prices.ts.
+ *
+ * Two kinds of input, kept apart:
+ *  - record counts (this file and cost.ts): ticks per Kinesis record and record sizes, measured
+ *    by packing the generator's ticks with the producer's packer; Kinesis, Firehose and the
+ *    Lambda invocation counts follow from them;
+ *  - DynamoDB write and read units per 1,000 ticks and the handlers' durations, measured by the
+ *    `writes` benchmark (this run's, or the last saved), chosen by `dynamoDbInput` for the ticks
+ *    one invocation gets. Packing does not change them: an invocation gets the same ticks per
+ *    second of a shard, however they are packed.
  */
 
-export interface CostData {
+export interface CostDesign {
+  /** "ours-on-demand", "ours-on-demand-kpl", … */
+  key: string;
+  name: string;
+  packed: boolean;
+  onDemand: boolean;
+  /** Firehose rounding per Kinesis record (the lower bound when records are packed). */
+  low: DesignCost;
+  /** Firehose rounding per de-aggregated tick; only for packed records. */
+  high: DesignCost | null;
+  input: DesignInput;
+  /** Where the DynamoDB figures came from, per consumer. */
+  writesRows: string[];
+}
+
+export interface RateCost {
   ticksPerSecond: number;
+  designs: CostDesign[];
+}
+
+export interface CostData {
   days: number;
+  instruments: number;
   tickBytes: number;
   gzipRatio: number;
-  inputs: DesignInput[];
-  designs: DesignCost[];
+  producer: { lingerMs: number; maxBytes: number; ticksPerFullRecord: number };
+  rates: RateCost[];
+  /** On-demand, packed, at the first rate: total by ticks per record (Firehose low / high). */
+  sensitivity: { ticksPerRecord: number; recordBytes: number; low: number; high: number }[];
   assumptions: string[];
   writesFrom: string;
 }
 
 const SVG_PATH = fileURLToPath(new URL("../cost.svg", import.meta.url));
+const RATES = [1_000, 10_000];
+const DAYS = 30;
+const INSTRUMENTS = 10;
+/** The producer's defaults (`npm run produce`): linger and record size limit. */
+const LINGER_MS = 100;
+const MAX_BYTES = KPL_DEFAULT_MAX_BYTES;
+/** What AWS gives an on-demand stream at creation (4 MB/s or 4,000 records/s of writes). */
+const ON_DEMAND_MIN_SHARDS = 4;
 
-/** Average record size and gzip ratio of the generator's ticks, measured here. */
+/** Average tick size and gzip ratio of the generator's ticks, measured here. */
 export function tickSizeAndRatio(): { tickBytes: number; gzipRatio: number } {
   const lines = genTicks({ count: 20_000, instruments: 10, stepMs: 1, seed: 5 }).map((t) => `${encodePipe(t)}\n`);
   const text = lines.join("");
@@ -35,104 +76,248 @@ export function tickSizeAndRatio(): { tickBytes: number; gzipRatio: number } {
   return { tickBytes: bytes / lines.length - 1, gzipRatio: bytes / gzipSync(text).length };
 }
 
-function row(w: WritesData, consumer: WriteRow["consumer"], batchSize: number): WriteRow {
-  const r = w.rows.find((x) => x.costScenario && x.consumer === consumer && x.batchSize === batchSize && !x.error);
-  if (!r) throw new Error(`the writes benchmark has no cost scenario for ${consumer} at batch ${batchSize}: run \`npm run bench -- --only writes\``);
-  return r;
+/** Ticks of one instrument as the producer puts them (pipe records of the seed's template). */
+function oneKeyTicks(count: number): PackItem[] {
+  return genTicks({ count, instruments: 1, stepMs: 1, seed: 9 }).map((t) => ({ data: Buffer.from(encodePipe(t)), partitionKey: t.instrument }));
 }
 
-/** WRU per 1,000 ticks: units the server reported plus 1 per write refused by its condition. */
-function wru(r: WriteRow): number {
-  return r.per1000.wcuReported + r.per1000.conditionalFailures;
+/** Ticks in a full KPL record of one key at the size limit. */
+export function ticksPerFullRecord(maxBytes = MAX_BYTES): number {
+  return packAll(oneKeyTicks(Math.ceil(maxBytes / 100)), { mode: "kpl", maxBytes })[0]!.items.length;
 }
+
+/** Bytes of a KPL record of `n` ticks of one key, measured by packing them. */
+export function kplRecordBytes(n: number): number {
+  const whole = Math.max(1, Math.round(n));
+  const [record] = packAll(oneKeyTicks(whole), { mode: "kpl", maxBytes: 1024 * 1024 });
+  return record!.data.byteLength;
+}
+
+/**
+ * Ticks per record as the producer packs them: per partition key (instrument), a record closes
+ * when full or when its first tick has waited the linger, so at a steady rate it holds the
+ * ticks one instrument makes in one linger, up to a full record.
+ */
+export function producerPacking(ticksPerSecond: number, instruments = INSTRUMENTS, lingerMs = LINGER_MS, maxBytes = MAX_BYTES): Packing {
+  const perLinger = (ticksPerSecond / instruments) * (lingerMs / 1000);
+  const ticksPerRecord = Math.max(1, Math.min(ticksPerFullRecord(maxBytes), perLinger));
+  return { mode: "kpl", ticksPerRecord, recordBytes: kplRecordBytes(ticksPerRecord) };
+}
+
+/**
+ * DynamoDB input for one consumer: the `writes` row at 10 instruments with the largest batch
+ * not above the ticks one invocation gets (fewer ticks per batch fold less, so the units per
+ * 1,000 ticks are an upper bound), and its duration scaled up linearly when the invocation
+ * gets more ticks than the row's batch. Kept apart so the write counts stay one input.
+ */
+export function dynamoDbInput(w: WritesData, consumer: WriteRow["consumer"], ticks: number): { row: WriteRow; writeUnitsPer1000: number; readUnitsPer1000: number; durationMs: number; source: string } {
+  const rows = w.rows.filter((r) => r.consumer === consumer && r.instruments === 10 && !r.error);
+  if (!rows.length) throw new Error(`the writes benchmark has no rows for ${consumer} at 10 instruments: run \`npm run bench -- --only writes\``);
+  rows.sort((a, b) => a.batchSize - b.batchSize || Number(b.costScenario ?? false) - Number(a.costScenario ?? false));
+  const fit = rows.filter((r) => r.batchSize <= ticks + 1e-9);
+  const row = fit.length ? fit.reduce((best, r) => (r.batchSize > best.batchSize ? r : best)) : rows[0]!;
+  const scale = Math.max(1, ticks / row.batchSize);
+  return {
+    row,
+    writeUnitsPer1000: row.per1000.wcuReported + row.per1000.conditionalFailures,
+    readUnitsPer1000: row.per1000.readUnits,
+    durationMs: row.msPerInvocation.median * scale,
+    source: `${consumer}: writes row at batch ${row.batchSize}${row.costScenario ? " †" : ""}${scale > 1 ? `, duration x${scale.toFixed(2)} for ${Math.round(ticks)} ticks per invocation` : ""}`,
+  };
+}
+
+const OURS_CONSUMER = { batchSize: 500, batchingWindowSeconds: 1, parallelizationFactor: 1, memoryMb: 1024, arch: "arm64" as const };
+const SEED_CONSUMER = { batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 2, memoryMb: 128, arch: "x86_64" as const };
+
+export function buildDesigns(w: WritesData, tps: number, tickBytes: number, gzipRatio: number): CostDesign[] {
+  const timerRow = w.rows.find((x) => x.consumer === "windows" && x.timer)?.timer;
+  const one: Packing = { mode: "none", ticksPerRecord: 1, recordBytes: tickBytes };
+  const kpl = producerPacking(tps);
+  const designs: CostDesign[] = [];
+
+  const ours = (key: string, name: string, packing: Packing, onDemand: boolean) => {
+    const recordsPerSecond = tps / packing.ticksPerRecord;
+    const need = shardsWithHeadroom(recordsPerSecond, packing.recordBytes);
+    const stream: DesignInput["stream"] = onDemand ? { mode: "on-demand", retentionHours: 24, shards: Math.max(ON_DEMAND_MIN_SHARDS, need) } : { mode: "provisioned", shards: need, retentionHours: 24 };
+    const shape = { ticksPerSecond: tps, tickBytes, packing, stream };
+    const ticks = ticksPerInvocation(shape, OURS_CONSUMER);
+    const latest = dynamoDbInput(w, "latest", ticks);
+    const windows = dynamoDbInput(w, "windows", ticks);
+    const windowsRecordsPerSecond = ((windows.row.windowsRecordsPer1000 ?? 0) * tps) / 1000;
+    const input: DesignInput = {
+      name,
+      ticksPerSecond: tps,
+      days: DAYS,
+      tickBytes,
+      ...(packing.ticksPerRecord > 1 ? { packing } : {}),
+      stream,
+      extraStreams: [{ name: "windows", kind: onDemand ? { mode: "on-demand", retentionHours: 24 } : { mode: "provisioned", shards: 1, retentionHours: 24 }, recordsPerSecond: windowsRecordsPerSecond, recordBytes: 110 }],
+      streamReaders: 3,
+      consumers: [
+        { name: "latest", ...OURS_CONSUMER, durationMs: latest.durationMs },
+        { name: "windows", ...OURS_CONSUMER, durationMs: windows.durationMs },
+      ] satisfies ConsumerCost[],
+      scheduled: [{ name: "windows-timer", invocationsPerMonth: DAYS * 24 * 60, memoryMb: 1024, arch: "arm64", durationMs: timerRow?.ms ?? 50 }],
+      writeUnitsPer1000: latest.writeUnitsPer1000 + windows.writeUnitsPer1000,
+      readUnitsPer1000: latest.readUnitsPer1000 + windows.readUnitsPer1000,
+      archive: { bufferBytes: 5 * 1024 * 1024, bufferSeconds: 60, compressionRatio: gzipRatio },
+    };
+    const packed = packing.ticksPerRecord > 1;
+    designs.push({
+      key,
+      name,
+      packed,
+      onDemand,
+      input,
+      low: monthlyCost({ ...input, firehoseRounding: "kinesis-record" }),
+      high: packed ? monthlyCost({ ...input, firehoseRounding: "tick" }) : null,
+      writesRows: [latest.source, windows.source],
+    });
+  };
+  ours("ours-on-demand", "Tickstream, on-demand (prod stage), one tick per record", one, true);
+  ours("ours-on-demand-kpl", "Tickstream, on-demand (prod stage), KPL records", kpl, true);
+  ours("ours-provisioned", "Tickstream, provisioned, one tick per record", one, false);
+  ours("ours-provisioned-kpl", "Tickstream, provisioned, KPL records", kpl, false);
+
+  // The seed: 10 provisioned shards as it was configured, more if the rate needs them.
+  const seedShards = Math.max(10, shardsWithHeadroom(tps, tickBytes));
+  const seedStream: DesignInput["stream"] = { mode: "provisioned", shards: seedShards, retentionHours: 48 };
+  const seedTicks = ticksPerInvocation({ ticksPerSecond: tps, tickBytes, stream: seedStream }, SEED_CONSUMER);
+  const base = dynamoDbInput(w, "baseline", seedTicks);
+  const seed: DesignInput = {
+    name: `seed: ${seedShards} shards, 1 write per tick`,
+    ticksPerSecond: tps,
+    days: DAYS,
+    tickBytes,
+    stream: seedStream,
+    extraStreams: [],
+    streamReaders: 2,
+    consumers: [{ name: "ingest", ...SEED_CONSUMER, durationMs: base.durationMs }],
+    scheduled: [],
+    writeUnitsPer1000: base.writeUnitsPer1000,
+    readUnitsPer1000: base.readUnitsPer1000,
+    archive: { bufferBytes: 100 * 1024 * 1024, bufferSeconds: 60, compressionRatio: 2 },
+  };
+  designs.push({ key: "seed", name: seed.name, packed: false, onDemand: false, input: seed, low: monthlyCost(seed), high: null, writesRows: [base.source] });
+  return designs;
+}
+
+/** The issue's aims: packed records at least 5x cheaper than the seed on-demand, 10x provisioned. */
+export const AIMS = { "ours-on-demand-kpl": 5, "ours-provisioned-kpl": 10 } as const;
+
+const money = (v: number) => (v >= 1000 ? `$${Math.round(v).toLocaleString("en-US")}` : v >= 100 ? `$${v.toFixed(0)}` : v >= 1 ? `$${v.toFixed(2)}` : `$${v.toFixed(3)}`);
+const range = (lo: number, hi: number | undefined, f = money) => (hi === undefined || Math.abs(hi - lo) < 0.005 ? f(lo) : `${f(lo)}–${f(hi)}`);
+// Two decimals below 10: an aim of 5x is not met by 4.96x shown as "5.0x".
+const ratio = (v: number) => `${v >= 10 ? v.toFixed(0) : v.toFixed(2)}x`;
+
+/** Seed total over the design's, as a range when Firehose's rounding is open (low cost = high ratio). */
+function vsSeed(d: CostDesign, seed: CostDesign): { best: number; worst: number } {
+  return { best: seed.low.total / d.low.total, worst: seed.low.total / (d.high ?? d.low).total };
+}
+
+const SERVICES: LineItem["service"][] = ["Kinesis", "Lambda", "DynamoDB", "Firehose", "S3"];
 
 export const cost: Benchmark<CostData> = {
   name: "cost",
-  title: "monthly cost of 1,000 ticks/s (this design vs the seed's), from measured counts",
+  title: "monthly cost at 1,000 and 10,000 ticks/s (one tick per record, KPL records, the seed's design)",
   async run(ctx) {
     const section = ctx.results.sections.writes as SectionResult<WritesData> | undefined;
     if (!section?.data) throw new Error("needs the writes benchmark's results (`npm run bench -- --only writes`)");
     const w = section.data;
     const { tickBytes, gzipRatio } = tickSizeAndRatio();
-    const tps = 1000;
-    const days = 30;
-    const timerRow = w.rows.find((x) => x.consumer === "windows" && x.timer)?.timer;
-
-    const ours = (name: string, batch: number, stream: DesignInput["stream"], windowsStream: DesignInput["stream"]): DesignInput => {
-      const latest = row(w, "latest", batch);
-      const windows = row(w, "windows", batch);
-      return {
-        name,
-        ticksPerSecond: tps,
-        days,
-        tickBytes,
-        stream,
-        extraStreams: [{ name: "windows", kind: windowsStream, recordsPerSecond: ((windows.windowsRecordsPer1000 ?? 0) * tps) / 1000, recordBytes: 110 }],
-        streamReaders: 3,
-        consumers: [
-          { name: "latest", batchSize: 500, batchingWindowSeconds: 1, parallelizationFactor: 1, memoryMb: 1024, arch: "arm64", durationMs: latest.msPerInvocation.median },
-          { name: "windows", batchSize: 500, batchingWindowSeconds: 1, parallelizationFactor: 1, memoryMb: 1024, arch: "arm64", durationMs: windows.msPerInvocation.median },
-        ],
-        scheduled: [{ name: "windows-timer", invocationsPerMonth: days * 24 * 60, memoryMb: 1024, arch: "arm64", durationMs: timerRow?.ms ?? 50 }],
-        writeUnitsPer1000: wru(latest) + wru(windows),
-        readUnitsPer1000: latest.per1000.readUnits + windows.per1000.readUnits,
-        archive: { bufferBytes: 5 * 1024 * 1024, bufferSeconds: 60, compressionRatio: gzipRatio },
-      };
-    };
-    const base = row(w, "baseline", 50);
-    const has = (batch: number) => w.rows.some((x) => x.costScenario && x.batchSize === batch && x.consumer === "windows" && !x.error);
-    const inputs: DesignInput[] = [
-      ours("Tickstream, on-demand (prod stage)", 250, { mode: "on-demand", retentionHours: 24, shards: 4 }, { mode: "on-demand", retentionHours: 24 }),
-      // The quick run does not measure batches of 500.
-      ...(has(500) ? [ours("Tickstream, 2 provisioned shards", 500, { mode: "provisioned", shards: 2, retentionHours: 24 }, { mode: "provisioned", shards: 1, retentionHours: 24 })] : []),
-      {
-        name: "seed: 10 shards, 1 write per tick",
-        ticksPerSecond: tps,
-        days,
-        tickBytes,
-        stream: { mode: "provisioned", shards: 10, retentionHours: 48 },
-        extraStreams: [],
-        streamReaders: 2,
-        consumers: [{ name: "ingest", batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 2, memoryMb: 128, arch: "x86_64", durationMs: base.msPerInvocation.median }],
-        scheduled: [],
-        writeUnitsPer1000: wru(base),
-        readUnitsPer1000: base.per1000.readUnits,
-        archive: { bufferBytes: 100 * 1024 * 1024, bufferSeconds: 60, compressionRatio: 2 },
-      },
-    ];
-    const designs = inputs.map((d) => monthlyCost(d));
-    for (const d of designs) ctx.log(`  ${d.name}: $${d.total.toFixed(0)}/month, $${perMillionTicks(d).toFixed(3)} per million ticks`);
+    const rates: RateCost[] = RATES.map((tps) => ({ ticksPerSecond: tps, designs: buildDesigns(w, tps, tickBytes, gzipRatio) }));
+    for (const r of rates) {
+      for (const d of r.designs) ctx.log(`  ${r.ticksPerSecond}/s ${d.name}: ${range(d.low.total, d.high?.total)}/month`);
+    }
+    // How much the record size matters: the on-demand design at the first rate, by ticks per record.
+    const full = ticksPerFullRecord();
+    const base = rates[0]!.designs.find((d) => d.key === "ours-on-demand-kpl")!.input;
+    const sensitivity = [1, 2, 5, 10, 25, 50, 100, full].map((n) => {
+      const packing: Packing = { mode: "kpl", ticksPerRecord: n, recordBytes: n === 1 ? tickBytes : kplRecordBytes(n) };
+      const input = n === 1 ? { ...base, packing: undefined } : { ...base, packing };
+      return { ticksPerRecord: n, recordBytes: packing.recordBytes, low: monthlyCost({ ...input, firehoseRounding: "kinesis-record" }).total, high: monthlyCost({ ...input, firehoseRounding: "tick" }).total };
+    });
     const assumptions = [
-      `Ticks: ${tps.toLocaleString("en-US")}/s for ${days} days = ${(tps * days * 86400).toLocaleString("en-US")} ticks; ${tickBytes.toFixed(0)} bytes each (the Kinesis Data Generator template's pipe records, measured), 10 instruments.`,
-      "Kinesis: prod stage = on-demand streams (24 h retention), modelled as the 4 shards AWS starts an on-demand stream with; 3 shared-throughput readers of `prices` (latest, windows, Firehose). The alternative uses 2 provisioned shards (1,000 records/s is one shard's write limit, so one shard has no headroom) and 1 for `windows`. Seed: 10 provisioned shards, 48 h retention (extended retention billed), 2 readers. Records are put one per tick (no producer-side aggregation).",
-      "Lambda: one batch per shard (x parallelization factor) per second, at most the batch size (see each design's line items). Duration per invocation = the handler's median wall time per batch measured by `writes` against dynalite on this machine (a stand-in for DynamoDB's network latency, which it does not model). Ours: 1,024 MB arm64 (the stacks' setting); timer every minute. Seed: 128 MB x86_64 (its CDK defaults), 50 records per invocation.",
-      "DynamoDB: on-demand; write request units per 1,000 ticks = WCU dynalite reported + 1 per conditional write refused (DynamoDB bills those too), from the `writes` rows marked †; reads by the consumers included; reads by the API (dashboard users) not included.",
-      `Firehose: every record, 5 KB minimum each. S3: Standard; ours GZIP (ratio ${gzipRatio.toFixed(1)}:1 measured on the same records) with 5 MiB / 60 s buffers; seed Snappy at an assumed 2:1 (not measured: no Snappy codec here), 100 MB / 60 s buffers; one month of archive stored for a month.`,
+      `Ticks: a steady rate for ${DAYS} days; ${tickBytes.toFixed(0)} bytes each (the Kinesis Data Generator template's pipe records, measured), ${INSTRUMENTS} instruments.`,
+      `KPL records: as \`npm run produce\` packs them by default, per partition key (instrument) up to ${MAX_BYTES.toLocaleString("en-US")} bytes or ${LINGER_MS} ms: at a steady rate a record holds what one instrument makes in ${LINGER_MS} ms (a full record holds ${full} ticks). Record sizes are measured by packing the template's ticks with the producer's packer (KPL envelope and key table included).`,
+      `Kinesis: prod stage = on-demand streams (24 h retention), counted as at least the ${ON_DEMAND_MIN_SHARDS} shards AWS starts one with (more when the write rate needs them, for the invocation count); data in and out billed per record rounded up to 1 KB; 3 shared-throughput readers of \`prices\` (latest, windows, Firehose). Provisioned: the shards the records/s and bytes/s need with 25% headroom, PUT payload units of 25 KB per record, 1 shard for \`windows\`. Seed: its 10 provisioned shards (13 at 10,000 records/s), 48 h retention (extended retention billed), 2 readers.`,
+      "Lambda: each shard (x parallelization factor) delivers one batch per batching window (ours 1 s; the seed has none, about one poll a second), at most the batch size in records; an invocation then gets the same ticks whether they come one per record or packed. Ours 1,024 MB arm64 (the stacks' setting), timer every minute; seed 128 MB x86_64 (its CDK defaults).",
+      "DynamoDB (a separate input, from the `writes` benchmark): on-demand; write request units per 1,000 ticks = WCU dynalite reported + 1 per conditional write refused, from the `writes` row at 10 instruments with the largest batch not above the ticks an invocation gets; reads by the consumers included, by the API not. Durations per invocation are that row's median against dynalite, scaled linearly when an invocation gets more ticks than the row's batch (an upper bound).",
+      `Firehose: 5 KB minimum per record. S3: Standard; the archive holds one tick per line either way; ours GZIP (${gzipRatio.toFixed(1)}:1 measured) with 5 MiB / 60 s buffers; seed Snappy at an assumed 2:1, 100 MB / 60 s buffers; one month of archive stored for a month.`,
       "Not included: API Gateway, Cognito, CloudFront, CloudWatch logs and metrics, data transfer, free tiers.",
     ];
-    return { ticksPerSecond: tps, days, tickBytes, gzipRatio, inputs, designs, assumptions, writesFrom: `${section.meta.command} at ${section.meta.ranAt}` };
+    return { days: DAYS, instruments: INSTRUMENTS, tickBytes, gzipRatio, producer: { lingerMs: LINGER_MS, maxBytes: MAX_BYTES, ticksPerFullRecord: full }, rates, sensitivity, assumptions, writesFrom: `${section.meta.command} at ${section.meta.ranAt}` };
   },
   render(r: SectionResult<CostData>) {
     if (!r.data) return `_Not computed: ${r.error}_`;
     const d = r.data;
-    // The chart is regenerated with the page.
-    writeFileSync(SVG_PATH, costSvg(d.designs, `Monthly cost at ${d.ticksPerSecond.toLocaleString("en-US")} ticks/s, ${d.days} days, ${PRICES.region} list prices (${PRICES.checked})`));
-    const seed = d.designs[d.designs.length - 1]!;
-    const cheapest = d.designs.slice(0, -1).reduce((a, b) => (a.total <= b.total ? a : b));
+    if (!d.rates) return "_Results of an older cost model: run `npm run bench -- --only cost`._";
+    const first = d.rates[0]!;
+    // The chart (regenerated with the page): the first rate, the lower bound of each design, the range as an outline.
+    writeFileSync(SVG_PATH, costSvg(first.designs.map((x) => x.low), `Monthly cost at ${first.ticksPerSecond.toLocaleString("en-US")} ticks/s, ${d.days} days, ${PRICES.region} list prices (${PRICES.checked})`, first.designs.map((x) => x.high?.total ?? null)));
+    const rows: string[][] = [];
+    for (const rate of d.rates) {
+      const seed = rate.designs.find((x) => x.key === "seed")!;
+      for (const x of rate.designs) {
+        const v = vsSeed(x, seed);
+        rows.push([
+          rate.ticksPerSecond.toLocaleString("en-US"),
+          x.name,
+          ...SERVICES.map((s) => range(x.low.byService[s], x.high?.byService[s])),
+          `**${range(x.low.total, x.high?.total)}**`,
+          range(perMillionTicks(x.low), x.high ? perMillionTicks(x.high) : undefined),
+          x.key === "seed" ? "1 (baseline)" : range(v.best, v.worst, ratio),
+        ]);
+      }
+    }
+    const aims = d.rates.flatMap((rate) => {
+      const seed = rate.designs.find((x) => x.key === "seed")!;
+      return (Object.entries(AIMS) as [keyof typeof AIMS, number][]).map(([key, aim]) => {
+        const x = rate.designs.find((y) => y.key === key)!;
+        const v = vsSeed(x, seed);
+        const verdict = v.worst >= aim ? "met whichever way Firehose rounds" : v.best >= aim ? "met only if Firehose rounds the Kinesis records" : "not met";
+        return `${rate.ticksPerSecond.toLocaleString("en-US")} ticks/s, ${x.onDemand ? "on-demand" : "provisioned"}: ${range(v.best, v.worst, ratio)} cheaper than the seed (aim ${aim}x): ${verdict}.`;
+      });
+    });
+    const packing = d.rates.map((rate) => {
+      const p = rate.designs.find((x) => x.key === "ours-on-demand-kpl")!.input.packing!;
+      return `${rate.ticksPerSecond.toLocaleString("en-US")} ticks/s: ${p.ticksPerRecord.toFixed(0)} ticks per record, ${p.recordBytes.toLocaleString("en-US")} bytes`;
+    });
     return [
-      `Command: \`${r.meta.command}\` · ran ${r.meta.ranAt}; request counts and durations from \`${d.writesFrom}\`; prices: \`bench/prices.ts\` (${PRICES.region}, list prices checked ${PRICES.checked}).`,
+      `Command: \`${r.meta.command}\` · ran ${r.meta.ranAt}; DynamoDB units and durations from \`${d.writesFrom}\`; prices: \`bench/prices.ts\` (${PRICES.region}, list prices checked ${PRICES.checked}).`,
       "",
-      "![monthly cost by service](bench/cost.svg)",
+      `![monthly cost by service at ${first.ticksPerSecond.toLocaleString("en-US")} ticks/s](bench/cost.svg)`,
       "",
-      costTable(d.designs),
+      `Per month. Where two figures are given (a–b), the records are packed and the bill depends on a detail AWS does not document: a = Firehose rounds each Kinesis record it reads up to 5 KB, b = it rounds each de-aggregated tick (see prices below). KPL records as the producer packs them by default: ${packing.join("; ")}.`,
       "",
-      `${cheapest.name}: $${cheapest.total.toFixed(0)} a month against $${seed.total.toFixed(0)} for the seed's design (${(seed.total / cheapest.total).toFixed(1)}x less). By service, this design minus the seed's: ${(["DynamoDB", "Kinesis", "Lambda", "Firehose", "S3"] as const).map((k) => `${k} ${cheapest.byService[k] - seed.byService[k] >= 0 ? "+" : "−"}$${Math.abs(cheapest.byService[k] - seed.byService[k]).toFixed(0)}`).join(", ")}.`,
+      table(["ticks/s", "design", ...SERVICES, "total", "per million ticks", "seed / this"], rows, ["r", "l", "r", "r", "r", "r", "r", "r", "r", "r"]),
+      "",
+      "Aims (KPL records against the seed's design at the same rate):",
+      "",
+      ...aims.map((a) => `- ${a}`),
+      "",
+      `Record size matters: on-demand at ${first.ticksPerSecond.toLocaleString("en-US")} ticks/s by ticks per KPL record (the rest as above):`,
+      "",
+      table(["ticks per record", "record bytes", "total (a)", "total (b)"], d.sensitivity.map((s) => [s.ticksPerRecord, Math.round(s.recordBytes).toLocaleString("en-US"), money(s.low), money(s.high)])),
       "",
       "Assumptions:",
       "",
       ...d.assumptions.map((a) => `- ${a}`),
       "",
-      ...d.designs.flatMap((x) => [`<details><summary>Line items: ${x.name}</summary>`, "", lineItemTable(x), "", ...x.assumptions.map((a) => `- ${a}`), "", "</details>", ""]),
+      ...d.rates.flatMap((rate) =>
+        rate.designs.flatMap((x) => [
+          `<details><summary>Line items: ${x.name}, ${rate.ticksPerSecond.toLocaleString("en-US")} ticks/s</summary>`,
+          "",
+          lineItemTable(x.low),
+          ...(x.high ? ["", `With Firehose rounding each de-aggregated tick: ${x.high.lines.filter((l) => l.service === "Firehose").map((l) => `${l.item}, ${l.quantity.toFixed(0)} ${l.unit} x $${l.unitPrice} = ${money(l.cost)}`).join("; ")}.`] : []),
+          "",
+          ...x.low.assumptions.map((a) => `- ${a}`),
+          ...x.writesRows.map((s) => `- DynamoDB input: ${s}`),
+          "",
+          "</details>",
+          "",
+        ]),
+      ),
     ].join("\n");
   },
 };

@@ -128,10 +128,28 @@ export function summary(results: Results): string {
     if (h && i && w) rows.push([`API at ${a.rate} req/s offered, p50 / p99: \`/instruments\`, \`/windows\` (baseline \`/health\`)`, `${ms(i.p50.median)} / ${ms(i.p99.median)} ms, ${ms(w.p50.median)} / ${ms(w.p99.median)} ms`, `${ms(h.p50.median)} / ${ms(h.p99.median)} ms`, `${x(i.p50Ratio.median)}x / ${x(w.p50Ratio.median)}x the p50`]);
   }
   const c = sec("cost");
-  if (c) {
-    const seed = c.designs[c.designs.length - 1];
-    const ours = c.designs.slice(0, -1);
-    rows.push([`monthly cost at 1,000 ticks/s (${ours.map((o: any) => o.name.replace(/^Tickstream, /, "")).join(" / ")})`, ours.map((o: any) => `$${Math.round(o.total).toLocaleString("en-US")}`).join(" / "), `$${Math.round(seed.total).toLocaleString("en-US")}`, `${ours.map((o: any) => `${(seed.total / o.total).toFixed(1)}x`).join(" / ")} less`]);
+  if (c?.rates) {
+    const usd = (v: number) => `$${Math.round(v).toLocaleString("en-US")}`;
+    const span = (lo: number, hi: number) => (Math.round(lo) === Math.round(hi) ? usd(lo) : `${usd(lo)}–${usd(hi)}`);
+    const times = (v: number) => `${v >= 10 ? v.toFixed(0) : v.toFixed(2)}x`;
+    const ratioSpan = (a: number, b: number) => (times(a) === times(b) ? times(a) : `${times(a)}–${times(b)}`);
+    for (const rate of c.rates) {
+      const get = (key: string) => rate.designs.find((d: any) => d.key === key);
+      const seed = get("seed");
+      for (const [label, single, packed] of [
+        ["on-demand (prod stage)", get("ours-on-demand"), get("ours-on-demand-kpl")],
+        ["provisioned", get("ours-provisioned"), get("ours-provisioned-kpl")],
+      ] as [string, any, any][]) {
+        if (!seed || !single || !packed) continue;
+        const hi = (packed.high ?? packed.low).total;
+        rows.push([
+          `monthly cost at ${rate.ticksPerSecond.toLocaleString("en-US")} ticks/s, ${label}: KPL records / one tick per record`,
+          `${span(packed.low.total, hi)} / ${usd(single.low.total)}`,
+          usd(seed.low.total),
+          `${ratioSpan(seed.low.total / packed.low.total, seed.low.total / hi)} / ${times(seed.low.total / single.low.total)} less`,
+        ]);
+      }
+    }
   }
   const dash = sec("dashboard");
   if (dash) {
