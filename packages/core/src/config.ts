@@ -10,7 +10,17 @@ export const ENV = {
   allowedLatenessMs: "TICKSTREAM_ALLOWED_LATENESS_MS",
   idleTimeoutMs: "TICKSTREAM_IDLE_TIMEOUT_MS",
   paneRetentionHours: "TICKSTREAM_PANE_RETENTION_HOURS",
+  maxClockSkewMs: "TICKSTREAM_MAX_CLOCK_SKEW_MS",
 } as const;
+
+/**
+ * How far (ms) a tick's event time may lie ahead of its record's Kinesis arrival time; a tick
+ * further ahead is a bad record ("event time in the future", docs/records.md). Five minutes,
+ * as Flink users bound timestamps: far above any honest clock drift, far below what would let
+ * one producer's wrong clock push the watermark past everyone's windows. Carried with the
+ * window settings because both consumers read it, through the same variables.
+ */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 300_000;
 
 export const WINDOW_DEFAULTS = {
   windowSizeMs: 60_000,
@@ -18,6 +28,7 @@ export const WINDOW_DEFAULTS = {
   allowedLatenessMs: 10_000,
   idleTimeoutMs: 30_000,
   paneRetentionHours: 48,
+  maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
 } as const;
 
 /**
@@ -44,6 +55,8 @@ export const windowConfigSchema = z
     allowedLatenessMs: z.coerce.number().int().nonnegative(),
     idleTimeoutMs: positiveInt,
     paneRetentionHours: positiveInt,
+    /** See DEFAULT_MAX_CLOCK_SKEW_MS; absent: that default. */
+    maxClockSkewMs: z.coerce.number().int().nonnegative().optional(),
     /** See DOWNTIME_THRESHOLD_ENV; absent: defaultDowntimeThresholdMs(idleTimeoutMs). */
     downtimeThresholdMs: positiveInt.optional(),
   })
@@ -63,5 +76,14 @@ export function readWindowConfig(env: Record<string, string | undefined> = proce
   if (!parsed.success) {
     throw new Error(`Invalid window configuration: ${parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ")}`);
   }
+  return parsed.data;
+}
+
+/** The maximum clock skew from the environment (TICKSTREAM_MAX_CLOCK_SKEW_MS), else the default. */
+export function readMaxClockSkewMs(env: Record<string, string | undefined> = process.env): number {
+  const raw = env[ENV.maxClockSkewMs];
+  if (raw === undefined || raw === "") return DEFAULT_MAX_CLOCK_SKEW_MS;
+  const parsed = z.coerce.number().int().nonnegative().safeParse(raw);
+  if (!parsed.success) throw new Error(`Invalid ${ENV.maxClockSkewMs}: ${JSON.stringify(raw)} (a whole number of milliseconds, 0 or more)`);
   return parsed.data;
 }

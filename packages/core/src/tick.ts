@@ -12,10 +12,24 @@ export interface Tick {
   pricesCents: number[];
 }
 
-/** Where a tick came from in the stream: enough to order, dedupe and dead-letter it. */
-export interface StreamPosition {
+/** Where a Kinesis record came from in the stream. */
+export interface RecordPosition {
   shardId: string;
   sequenceNumber: string;
   /** Kinesis ApproximateArrivalTimestamp, epoch ms. */
   arrivalTime: number;
+}
+
+/**
+ * Where a tick came from in the stream: enough to order, dedupe and dead-letter it. A record
+ * may carry many ticks (newline-separated lines, KPL sub-records, or lines inside sub-records);
+ * they share the record's sequence number and are told apart by `subIndex`.
+ */
+export interface StreamPosition extends RecordPosition {
+  /**
+   * The tick's place inside its record, counting from 0 in record order over every part that
+   * is a tick or a bad line or sub-record (KPL sub-record by sub-record, line by line inside
+   * each; blank lines are skipped). A record holding one tick: 0.
+   */
+  subIndex: number;
 }

@@ -9,9 +9,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { startLocalAws, localDynamo, type LocalAws } from "@tickstream/testkit/local-aws";
 import { ensureTables } from "@tickstream/testkit/provision";
-import { toKinesisRecord } from "@tickstream/core/kinesis/records";
 import { LATEST_PARTITIONS } from "@tickstream/core/resources";
-import { bruteForceLatest, type StreamRecord } from "@tickstream/core/latest/test-support";
+import { bruteForceLatest, plainRecord, type StreamRecord } from "@tickstream/core/latest/test-support";
 import { latestPk } from "@tickstream/core/latest/store";
 
 /**
@@ -66,8 +65,7 @@ let seqCounter = 1000n;
 function records(lines: string[], shardId = SHARD, arrivalTime = DAY): StreamRecord[] {
   return lines.map((text) => {
     seqCounter += 7n;
-    const position = { shardId, sequenceNumber: `4959033827149025660855969253836157109592157598913${seqCounter}`, arrivalTime };
-    return { spec: undefined as never, text, position, record: toKinesisRecord(text, position) };
+    return plainRecord(text, { shardId, sequenceNumber: `4959033827149025660855969253836157109592157598913${seqCounter}`, arrivalTime });
   });
 }
 
@@ -215,9 +213,9 @@ describe("latest handler against dynalite", () => {
     const body = await (await s3.send(new GetObjectCommand({ Bucket: archiveBucket, Key: listed.Contents![0]!.Key! }))).Body!.transformToString();
     const lines = body.trimEnd().split("\n").map((l) => JSON.parse(l));
     expect(lines).toEqual([
-      { raw: Buffer.from("not a tick").toString("base64"), reason: "unrecognised format: neither a pipe record nor a JSON object", shardId: "shardId-000000000007", sequenceNumber: batch[1]!.position.sequenceNumber, arrivalTime: arrival, consumer: "latest" },
-      { raw: "", reason: "empty record", shardId: "shardId-000000000007", sequenceNumber: batch[2]!.position.sequenceNumber, arrivalTime: arrival, consumer: "latest" },
-      { raw: Buffer.from("sequence=1763800003001|price_0=2|").toString("base64"), reason: "missing instrument", shardId: "shardId-000000000007", sequenceNumber: batch[3]!.position.sequenceNumber, arrivalTime: arrival, consumer: "latest" },
+      { raw: Buffer.from("not a tick").toString("base64"), reason: "unrecognised format: neither a pipe record nor a JSON object", shardId: "shardId-000000000007", sequenceNumber: batch[1]!.position.sequenceNumber, subIndex: 0, arrivalTime: arrival, consumer: "latest" },
+      { raw: "", reason: "empty record", shardId: "shardId-000000000007", sequenceNumber: batch[2]!.position.sequenceNumber, subIndex: 0, arrivalTime: arrival, consumer: "latest" },
+      { raw: Buffer.from("sequence=1763800003001|price_0=2|").toString("base64"), reason: "missing instrument", shardId: "shardId-000000000007", sequenceNumber: batch[3]!.position.sequenceNumber, subIndex: 0, arrivalTime: arrival, consumer: "latest" },
     ]);
     expect((await tableItems()).D1?.priceCents).toBe(1);
   });

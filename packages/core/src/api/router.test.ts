@@ -15,7 +15,7 @@ async function setup(windows?: Partial<WindowsReader>) {
     "sequence=1763800000300|instrument=2|price_0=100000|",
   ];
   await latest.writeLatest(
-    decodeBatch(lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000000", sequenceNumber: String(i + 1), arrivalTime: 1 }))).ticks,
+    decodeBatch(lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000000", sequenceNumber: String(i + 1), arrivalTime: 1763800001000 }))).ticks,
   );
   const calls: Array<[string, string, number, number]> = [];
   const reader: WindowsReader = {

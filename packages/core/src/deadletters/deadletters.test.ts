@@ -8,8 +8,8 @@ const SHARD = "shardId-000000000001";
 const day1 = Date.UTC(2026, 10, 22, 23, 59, 59, 999);
 const day2 = Date.UTC(2026, 10, 23, 0, 0, 0, 0);
 
-function bad(text: string | Uint8Array, seq: string, arrivalTime: number, shardId = SHARD): BadRecord {
-  return { raw: typeof text === "string" ? Buffer.from(text) : text, reason: "unrecognised format", position: { shardId, sequenceNumber: seq, arrivalTime } };
+function bad(text: string | Uint8Array, seq: string, arrivalTime: number, shardId = SHARD, subIndex: number | null = 0): BadRecord {
+  return { raw: typeof text === "string" ? Buffer.from(text) : text, reason: "unrecognised format", position: { shardId, sequenceNumber: seq, arrivalTime, subIndex } };
 }
 
 /** A fake S3 that keeps PutObject bodies by key (overwrite semantics) and can fail on demand. */
@@ -40,8 +40,8 @@ describe("dead letters", () => {
     expect(first.contentType).toBe("application/x-ndjson");
     expect(first.body.endsWith("\n")).toBe(true);
     expect(first.body.trimEnd().split("\n").map((l) => JSON.parse(l))).toEqual([
-      { raw: "/wA=", reason: "unrecognised format", shardId: SHARD, sequenceNumber: "999", arrivalTime: day1, consumer: "latest" },
-      { raw: "", reason: "unrecognised format", shardId: SHARD, sequenceNumber: "1000", arrivalTime: day1, consumer: "latest" },
+      { raw: "/wA=", reason: "unrecognised format", shardId: SHARD, sequenceNumber: "999", subIndex: 0, arrivalTime: day1, consumer: "latest" },
+      { raw: "", reason: "unrecognised format", shardId: SHARD, sequenceNumber: "1000", subIndex: 0, arrivalTime: day1, consumer: "latest" },
     ]);
   });
 

@@ -4,22 +4,28 @@ import { compareSequenceNumbers } from "../kinesis/batch.js";
 import { deadLetterKey, deadLetterPrefix } from "../archive/keys.js";
 
 /**
- * Dead letters: bad records (undecodable, or missing an instrument, a price or an event time)
- * as JSON lines in the archive bucket:
+ * Dead letters: bad records (undecodable, or missing an instrument, a price or an event time,
+ * or dated too far in the future) and bad parts of records, as JSON lines in the archive bucket:
  *
  *   dead-letters/YYYY/MM/DD/<shardId>-<firstSequenceNumber>.jsonl
- *   {"raw":"<base64>","reason":"...","shardId":"...","sequenceNumber":"...","arrivalTime":<epoch ms>,"consumer":"latest"}
+ *   {"raw":"<base64>","reason":"...","shardId":"...","sequenceNumber":"...","subIndex":2,"arrivalTime":<epoch ms>,"consumer":"latest"}
  *
+ * - One line per bad part: a bad line or KPL sub-record of a record is its own line, with the
+ *   record's sequence number, its subIndex (kinesis/framing.ts) and just its own bytes; its
+ *   good siblings are not in the dead letters. A record that is bad as a whole (a damaged KPL
+ *   aggregate: wrong magic, truncated, malformed protobuf, MD5 mismatch; too many ticks) is one
+ *   line with the whole record's bytes and subIndex null.
  * - The date is the UTC date of the records' Kinesis arrival time (as for `raw/`).
  * - One object per batch and arrival day (in AWS a batch comes from one shard; records of
- *   several shards get one object per shard). Lines are in sequence order.
+ *   several shards get one object per shard). Lines are in (sequence number, subIndex) order.
  * - The key is deterministic: the shard id and the sequence number of the object's FIRST
  *   record. A retried batch, and each half of a bisected batch, starts its object at the same
  *   record as before (or at a later one, for records the earlier attempt did not cover), so
- *   a retry overwrites instead of duplicating. The consumer writes only the bad records below
- *   the batch's first failed sequence number (the rest come again with the retry, see
+ *   a retry overwrites instead of duplicating. Parts of one record share its sequence number
+ *   and are always written together. The consumer writes only the bad records below the
+ *   batch's first failed sequence number (the rest come again with the retry, see
  *   kinesis/batch.ts `splitAtFirstFailure`). A replay with different batch boundaries can
- *   repeat a line in a second object: readers dedupe by (shardId, sequenceNumber).
+ *   repeat a line in a second object: readers dedupe by (shardId, sequenceNumber, subIndex).
  * - Only the latest consumer writes dead letters. Both consumers read the same records and
  *   find the same bad ones; the windows consumer only counts them (metric and log), so each bad
  *   record is written once, not once per consumer. Every raw record, bad or not, is also in
@@ -27,11 +33,13 @@ import { deadLetterKey, deadLetterPrefix } from "../archive/keys.js";
  */
 
 export interface DeadLetterLine {
-  /** The record's bytes, base64. */
+  /** The bad part's bytes, base64: the line, the sub-record's data, or the whole record. */
   raw: string;
   reason: string;
   shardId: string;
   sequenceNumber: string;
+  /** The part's place in its record; null when the whole record is bad. */
+  subIndex: number | null;
   /** Kinesis arrival time, epoch ms. */
   arrivalTime: number;
   /** The consumer that found it ("latest"). */
@@ -52,12 +60,13 @@ export function deadLetterLine(record: BadRecord, consumer: string): DeadLetterL
     reason: record.reason,
     shardId: record.position.shardId,
     sequenceNumber: record.position.sequenceNumber,
+    subIndex: record.position.subIndex,
     arrivalTime: record.position.arrivalTime,
     consumer,
   };
 }
 
-/** Groups bad records into objects (per shard and UTC arrival day), lines in sequence order. */
+/** Groups bad records into objects (per shard and UTC arrival day), lines in (sequence, subIndex) order. */
 export function deadLetterObjects(bad: readonly BadRecord[], consumer: string): DeadLetterObject[] {
   const groups = new Map<string, BadRecord[]>();
   for (const record of bad) {
@@ -68,7 +77,11 @@ export function deadLetterObjects(bad: readonly BadRecord[], consumer: string): 
   }
   const objects: DeadLetterObject[] = [];
   for (const records of groups.values()) {
-    records.sort((a, b) => compareSequenceNumbers(a.position.sequenceNumber, b.position.sequenceNumber));
+    records.sort(
+      (a, b) =>
+        compareSequenceNumbers(a.position.sequenceNumber, b.position.sequenceNumber) ||
+        (a.position.subIndex ?? -1) - (b.position.subIndex ?? -1),
+    );
     const first = records[0]!.position;
     objects.push({
       key: deadLetterKey(first.arrivalTime, first.shardId, first.sequenceNumber),

@@ -12,6 +12,7 @@ import {
 import { toKinesisRecord } from "./records.js";
 
 const SHARD = "shardId-000000000000";
+const T = Date.UTC(2026, 10, 22, 10, 0, 0);
 const seq = (n: bigint) => (49590338271490256608559692538361571095921575989136588898n + n).toString();
 
 describe("kinesis batch helpers", () => {
@@ -24,9 +25,9 @@ describe("kinesis batch helpers", () => {
 
   it("decodes a batch into ticks and bad records, keeping order and raw bytes", () => {
     const records = [
-      toKinesisRecord("sequence=1|instrument=3|l=5|price_0=100|", { shardId: SHARD, sequenceNumber: seq(1n), arrivalTime: 1000 }),
-      toKinesisRecord("garbage", { shardId: SHARD, sequenceNumber: seq(2n), arrivalTime: 1001 }),
-      toKinesisRecord('{"EVENT_TIME":"2026-11-22T10:00:00","TICKER":"3","PRICE":1.5}', { shardId: SHARD, sequenceNumber: seq(3n), arrivalTime: 1002 }),
+      toKinesisRecord("sequence=1|instrument=3|l=5|price_0=100|", { shardId: SHARD, sequenceNumber: seq(1n), arrivalTime: T + 1000 }),
+      toKinesisRecord("garbage", { shardId: SHARD, sequenceNumber: seq(2n), arrivalTime: T + 1001 }),
+      toKinesisRecord('{"EVENT_TIME":"2026-11-22T10:00:00","TICKER":"3","PRICE":1.5}', { shardId: SHARD, sequenceNumber: seq(3n), arrivalTime: T + 1002 }),
     ];
     const { ticks, bad } = decodeBatch({ Records: records });
     expect(ticks.map((t) => [t.tick.instrument, t.tick.pricesCents[0], t.position.sequenceNumber])).toEqual([
@@ -74,7 +75,7 @@ describe("decodeBatch: base64 forms", () => {
   it("decodes padded, unpadded, URL-safe and whitespace-broken base64 like Buffer does", () => {
     const text = '{"EVENT_TIME":"2026-11-22T10:00:00","TICKER":"3","PRICE":1.5}';
     const b64 = Buffer.from(text).toString("base64");
-    const pos = (n: bigint) => ({ shardId: SHARD, sequenceNumber: seq(n), arrivalTime: 1000 });
+    const pos = (n: bigint) => ({ shardId: SHARD, sequenceNumber: seq(n), arrivalTime: T });
     const forms = [b64, b64.replace(/=+$/, ""), `${b64.slice(0, 8)}\n${b64.slice(8)}`, Buffer.from(`${text} `).toString("base64url")];
     const records = forms.map((data, k) => ({ ...toKinesisRecord("", pos(BigInt(k))), kinesis: { ...toKinesisRecord("", pos(BigInt(k))).kinesis, data } }));
     const { ticks, bad } = decodeBatch(records);

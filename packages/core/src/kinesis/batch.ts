@@ -1,11 +1,15 @@
 import type { PartialItemFailureResponse } from "@aws-lambda-powertools/batch/types";
-import type { StreamPosition, Tick } from "../tick.js";
-import { decodeTickOrNull, lastDecodeFailure } from "../ticks/decode.js";
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from "../config.js";
+import type { RecordPosition } from "../tick.js";
+import { RecordFramer, type BadRecord, type PositionedTick } from "./framing.js";
+
+export type { BadPosition, BadRecord, PositionedTick } from "./framing.js";
+export { FUTURE_EVENT_TIME, MAX_TICKS_PER_RECORD } from "./framing.js";
 
 /**
  * What both Kinesis consumers share: turning an event's records into decoded ticks and bad
- * records with their stream positions, and turning failures back into the partial batch
- * response of the event source mapping.
+ * records with their stream positions (a record may carry many ticks: framing.ts), and turning
+ * failures back into the partial batch response of the event source mapping.
  *
  * Why not Powertools' `BatchProcessor` / `processPartialResponse`: they call a handler once per
  * record and collect per-record failures. Both consumers here coalesce a whole batch first (one
@@ -38,23 +42,19 @@ export interface KinesisEventLike {
   Records: readonly KinesisRecordLike[];
 }
 
-export interface PositionedTick {
-  tick: Tick;
-  position: StreamPosition;
-}
-
-export interface BadRecord {
-  /** The record's bytes as they were put. */
-  raw: Uint8Array;
-  reason: string;
-  position: StreamPosition;
-}
-
 export interface DecodedBatch {
-  /** Valid ticks in batch order. */
+  /** Valid ticks in batch order (record by record, subIndex order within a record). */
   ticks: PositionedTick[];
-  /** Bad records in batch order. */
+  /** Bad records and bad parts of records, in the same order. */
   bad: BadRecord[];
+}
+
+export interface DecodeOptions {
+  /**
+   * A tick dated more than this (ms) ahead of its record's arrival time is bad ("event time in
+   * the future"). Default DEFAULT_MAX_CLOCK_SKEW_MS (config.ts).
+   */
+  maxClockSkewMs?: number;
 }
 
 /** The response of a Kinesis handler with ReportBatchItemFailures. */
@@ -63,7 +63,7 @@ export type BatchResponse = PartialItemFailureResponse;
 export const UNKNOWN_SHARD = "shardId-unknown";
 
 /** Shard, sequence number and arrival time (epoch ms) of one record. */
-export function recordPosition(record: KinesisRecordLike): StreamPosition {
+export function recordPosition(record: KinesisRecordLike): RecordPosition {
   return {
     shardId: shardIdOf(record.eventID),
     sequenceNumber: record.kinesis.sequenceNumber,
@@ -84,7 +84,7 @@ function shardIdOf(eventID: string | undefined): string {
   return lastShardId;
 }
 
-// Records are base64-decoded into one reused buffer; only bad records keep a copy of their bytes
+// Records are base64-decoded into one reused buffer; only bad parts keep a copy of their bytes
 // (ticks hold no reference to the buffer: the decoder copies what it keeps).
 const SCRATCH_BYTES = 64 * 1024;
 let scratch: Buffer | undefined;
@@ -135,10 +135,11 @@ function base64Into(s: string, out: Uint8Array): number {
 }
 
 /** Decodes every record of a batch. Never throws for a bad record; order is kept. */
-export function decodeBatch(input: readonly KinesisRecordLike[] | KinesisEventLike): DecodedBatch {
+export function decodeBatch(input: readonly KinesisRecordLike[] | KinesisEventLike, options: DecodeOptions = {}): DecodedBatch {
   const records = "Records" in input ? input.Records : input;
   const ticks: PositionedTick[] = [];
   const bad: BadRecord[] = [];
+  const framer = new RecordFramer(ticks, bad, options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
   const buf = (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES));
   for (let r = 0; r < records.length; r++) {
     const record = records[r]!;
@@ -148,14 +149,10 @@ export function decodeBatch(input: readonly KinesisRecordLike[] | KinesisEventLi
     if (data.length <= (SCRATCH_BYTES / 3) * 4) {
       let n = data.length <= JS_BASE64_MAX ? base64Into(data, buf) : -1;
       if (n < 0) n = buf.write(data, 0, "base64");
-      const tick = decodeTickOrNull(buf, n);
-      if (tick !== null) ticks.push({ tick, position });
-      else bad.push({ raw: Buffer.from(buf.subarray(0, n)), reason: lastDecodeFailure(), position });
+      framer.frame(buf, n, position);
     } else {
       const bytes = Buffer.from(data, "base64");
-      const tick = decodeTickOrNull(bytes);
-      if (tick !== null) ticks.push({ tick, position });
-      else bad.push({ raw: bytes, reason: lastDecodeFailure(), position });
+      framer.frame(bytes, bytes.length, position);
     }
   }
   return { ticks, bad };
@@ -188,7 +185,7 @@ export function lowestSequenceNumber(sequenceNumbers: Iterable<string>): string 
  * reporting only that one; the others are there for logs and for local pollers. An empty
  * input gives `{ batchItemFailures: [] }` (the whole batch succeeded).
  */
-export function batchItemFailures(failed: Iterable<StreamPosition | string>): BatchResponse {
+export function batchItemFailures(failed: Iterable<RecordPosition | string>): BatchResponse {
   const seen = new Set<string>();
   for (const f of failed) seen.add(typeof f === "string" ? f : f.sequenceNumber);
   const sorted = [...seen].sort(compareSequenceNumbers);
@@ -200,9 +197,9 @@ export function batchItemFailures(failed: Iterable<StreamPosition | string>): Ba
  * done (strictly below the shard's lowest failed sequence number), `after` what Lambda will
  * deliver again. Use it to avoid side effects (dead letters, emits) that a retry would repeat.
  */
-export function splitAtFirstFailure<T extends { position: StreamPosition }>(
+export function splitAtFirstFailure<T extends { position: RecordPosition }>(
   items: readonly T[],
-  failed: Iterable<StreamPosition>,
+  failed: Iterable<RecordPosition>,
 ): { before: T[]; after: T[] } {
   const lowest = new Map<string, string>();
   for (const f of failed) {

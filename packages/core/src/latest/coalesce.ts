@@ -3,8 +3,8 @@ import { compareSequenceNumbers } from "../kinesis/batch.js";
 
 /**
  * Folds a batch into one tick per instrument: the newest by event time; on equal event times
- * the one later in the stream (order.ts: shard id, then sequence number); for the very same
- * record twice, the later occurrence in the batch. The result is what the consumer writes,
+ * the one later in the stream (order.ts: shard id, sequence number, then subIndex within the
+ * record); for the very same tick twice, the later occurrence in the batch. The result is what the consumer writes,
  * one conditional write per instrument instead of one per record.
  *
  * Pure and allocation-light (one Map entry per instrument): callable in process without AWS,
@@ -27,5 +27,6 @@ function isOlder(a: PositionedTick, b: PositionedTick): boolean {
   const sa = a.position.shardId;
   const sb = b.position.shardId;
   if (sa !== sb) return sa < sb;
-  return compareSequenceNumbers(a.position.sequenceNumber, b.position.sequenceNumber) < 0;
+  const bySequence = compareSequenceNumbers(a.position.sequenceNumber, b.position.sequenceNumber);
+  return bySequence !== 0 ? bySequence < 0 : a.position.subIndex < b.position.subIndex;
 }

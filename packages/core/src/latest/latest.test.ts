@@ -14,6 +14,7 @@ import {
   bruteForceLatest,
   cutBatches,
   driveShard,
+  expectedParts,
   prng,
   shardStreamsArb,
   type StreamRecord,
@@ -32,7 +33,7 @@ function asObject(map: ReadonlyMap<string, unknown>): Record<string, unknown> {
 describe("coalesceLatest", () => {
   const tick = (instrument: string, eventTime: number, seq: string, cents: number): PositionedTick => ({
     tick: { instrument, eventTime, receivedAt: null, level: null, pricesCents: [cents] },
-    position: { shardId: SHARD, sequenceNumber: seq, arrivalTime: 0 },
+    position: { shardId: SHARD, sequenceNumber: seq, arrivalTime: 0, subIndex: 0 },
   });
 
   it("keeps per instrument the newest by event time; on a tie the later record", () => {
@@ -114,15 +115,17 @@ describe("latest store semantics (in-memory store, same conditions as DynamoDB)"
         const model = new Map<string, string>();
         const times = new Map<string, number>();
         for (const r of shard!.records) {
-          const d = decodeTick(Buffer.from(r.text));
-          if (!d.ok) continue;
-          const t = times.get(d.tick.instrument);
-          if (t === undefined || d.tick.eventTime >= t) {
-            times.set(d.tick.instrument, d.tick.eventTime);
-            model.set(d.tick.instrument, r.position.sequenceNumber);
+          for (const part of expectedParts(r)) {
+            const d = decodeTick(Buffer.from(part.text));
+            if (!d.ok) continue;
+            const t = times.get(d.tick.instrument);
+            if (t === undefined || d.tick.eventTime >= t) {
+              times.set(d.tick.instrument, d.tick.eventTime);
+              model.set(d.tick.instrument, `${r.position.sequenceNumber}/${part.subIndex}`);
+            }
           }
         }
-        expect(asObject(new Map([...store.items].map(([k, v]) => [k, v.sequenceNumber])))).toEqual(asObject(model));
+        expect(asObject(new Map([...store.items].map(([k, v]) => [k, `${v.sequenceNumber}/${v.subIndex}`])))).toEqual(asObject(model));
       }),
       { numRuns: 400 },
     );
@@ -172,8 +175,9 @@ describe("latest keys and the conditional PutItem", () => {
       shardId: SHARD,
       seq: "495903",
       seqKey: "495903".padStart(128, "0"),
+      sub: 0,
     });
-    expect(input.ExpressionAttributeValues).toEqual({ ":t": 1763800000123, ":shard": SHARD, ":seqKey": "495903".padStart(128, "0") });
+    expect(input.ExpressionAttributeValues).toEqual({ ":t": 1763800000123, ":shard": SHARD, ":seqKey": "495903".padStart(128, "0"), ":sub": 0 });
   });
 });
 
@@ -213,8 +217,8 @@ describe("processLatestBatch with injected faults (Lambda checkpoint semantics)"
           }
           expect(asObject(store.items)).toEqual(asObject(bruteForceLatest(streams.flatMap((s) => s.records))));
           const lines = [...bucket.values()].flatMap((body) => body.trimEnd().split("\n").filter(Boolean).map((l) => JSON.parse(l)));
-          const keys = lines.map((l) => `${l.shardId}/${l.sequenceNumber}`).sort();
-          expect(keys).toEqual(badKeys(streams.flatMap((s) => s.records))); // each bad record once
+          const keys = lines.map((l) => `${l.shardId}/${l.sequenceNumber}/${l.subIndex}`).sort();
+          expect(keys).toEqual(badKeys(streams.flatMap((s) => s.records))); // each bad part once
           for (const l of lines) expect(l.consumer).toBe("latest");
         },
       ),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { randomUUID } from "node:crypto";
 import { startDynalite, localDynamo, type LocalServer } from "@tickstream/testkit/local-aws";
 import { ensureTable } from "@tickstream/testkit/provision";
@@ -8,8 +8,9 @@ import { TABLES } from "../resources.js";
 import { decodeBatch } from "../kinesis/batch.js";
 import { toKinesisRecord } from "../kinesis/records.js";
 import { encodePipe } from "../ticks/encode.js";
+import { encodeAggregated } from "../ticks/kpl.js";
 import { coalesceLatest } from "./coalesce.js";
-import { createDynamoLatestStore, latestPartition } from "./store.js";
+import { createDynamoLatestStore, latestKey, latestPartition, latestPutInput } from "./store.js";
 import { bruteForceLatest, cutBatches, prng, shardStreamsArb, type StreamRecord } from "./test-support.js";
 
 /** The DynamoDB condition itself (not the in-memory model of it), on dynalite. */
@@ -97,6 +98,28 @@ describe("DynamoDB latest store (dynalite)", () => {
     expect((await store.getLatest("s2"))!.priceCents).toBe(7);
   });
 
+  it("within one record the later tick wins on equal event times; the record again changes nothing", async () => {
+    const tableName = await freshTable();
+    const store = createDynamoLatestStore({ doc, tableName });
+    const position = { shardId: "shardId-000000000000", sequenceNumber: "500", arrivalTime: 1 };
+    const tick = (cents: number) => Buffer.from(encodePipe({ instrument: "k1", eventTime: 7, pricesCents: [cents] }));
+    const record = toKinesisRecord(encodeAggregated([1, 2, 3].map((c) => ({ partitionKey: "k1", data: tick(c) }))), position);
+    const ticks = decodeBatch([record]).ticks;
+    expect(ticks.map((t) => t.position.subIndex)).toEqual([0, 1, 2]);
+    // one write at a time, in every order: subIndex 2 ends on top and stays there
+    expect((await store.writeLatest([ticks[1]!])).map((r) => r.status)).toEqual(["written"]);
+    expect((await store.writeLatest([ticks[0]!])).map((r) => r.status)).toEqual(["stale"]);
+    expect((await store.writeLatest([ticks[2]!])).map((r) => r.status)).toEqual(["written"]);
+    expect((await store.writeLatest([ticks[2]!])).map((r) => r.status)).toEqual(["stale"]);
+    expect(await store.getLatest("k1")).toMatchObject({ priceCents: 3, sequenceNumber: "500", subIndex: 2 });
+    expect((await store.writeLatest([...coalesceLatest(decodeBatch([record]).ticks).values()])).map((r) => r.status)).toEqual(["stale"]);
+    // an item stored before ticks had a subIndex (no `sub`) refuses its own record again
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...latestPutInput(tableName, ticks[0]!).Item, ...latestKey("k2"), instrument: "k2", sub: undefined } }));
+    const legacy = decodeBatch([toKinesisRecord(encodePipe({ instrument: "k2", eventTime: 7, pricesCents: [9] }), position)]).ticks;
+    expect((await store.writeLatest(legacy)).map((r) => r.status)).toEqual(["stale"]);
+    expect(await store.getLatest("k2")).toMatchObject({ priceCents: 1, subIndex: 0 });
+  });
+
   it("lists every partition with Queries and gets one instrument", async () => {
     const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
     const ids = Array.from({ length: 40 }, (_, i) => `I${i}`);
@@ -116,6 +139,7 @@ describe("DynamoDB latest store (dynalite)", () => {
       arrivalTime: 5,
       shardId: "shardId-000000000000",
       sequenceNumber: "17",
+      subIndex: 0,
     });
     expect(await store.getLatest("nope")).toBeNull();
     // the same batch again: every write refused by the condition

@@ -12,19 +12,24 @@ import { instrumentHash } from "../ticks/instrument.js";
  * spread over the partitions; listing everything is LATEST_PARTITIONS Queries, never a Scan.
  *
  * Writes are one PutItem per instrument per batch, conditional on the stored tick being older
- * in the order of `order.ts`:
+ * in the order of `order.ts` (eventTime, shardId, sequence number, subIndex):
  *
  *   attribute_not_exists(pk) OR eventTime < :t
- *     OR (eventTime = :t AND (shardId < :shard OR (shardId = :shard AND seqKey < :seqKey)))
+ *     OR (eventTime = :t AND (shardId < :shard OR (shardId = :shard AND (seqKey < :seqKey
+ *       OR (seqKey = :seqKey AND sub < :sub)))))
  *
  * Item attributes: pk, sk, instrument, priceCents, pricesCents (list), level, eventTime,
- * receivedAt, arrivalTime (epoch ms), shardId, seq (the sequence number as Kinesis gave it) and
+ * receivedAt, arrivalTime (epoch ms), shardId, seq (the sequence number as Kinesis gave it),
  * seqKey: the sequence number zero-padded to 128 digits so that DynamoDB's string order is
- * the numeric order. A ConditionalCheckFailed answer means a newer (or the same) tick is
- * already stored: that is success ("stale"), not an error. Because the same record never
- * rewrites itself, a retried or replayed batch issues writes that all fail their condition and
- * change nothing. Items hold only values taken from the record (no processing time), so even a
- * write that does pass stores exactly what a first run would have stored.
+ * the numeric order, and sub: the tick's subIndex within its record. Items written before
+ * records could hold many ticks lack `sub` (a comparison with a missing attribute is false);
+ * they came from one-tick records, so a later write with their sequence number is that same
+ * tick again, refused as before, and is read back as subIndex 0. A ConditionalCheckFailed
+ * answer means a newer (or the same) tick is already stored: that is success ("stale"), not an
+ * error. Because the same tick never rewrites itself, a retried or replayed batch issues writes
+ * that all fail their condition and change nothing. Items hold only values taken from the
+ * record (no processing time), so even a write that does pass stores exactly what a first run
+ * would have stored.
  */
 
 export interface LatestItem {
@@ -42,6 +47,8 @@ export interface LatestItem {
   arrivalTime: number;
   shardId: string;
   sequenceNumber: string;
+  /** The tick's place in its record (StreamPosition.subIndex). */
+  subIndex: number;
 }
 
 export type LatestWriteStatus = "written" | "stale" | "failed";
@@ -89,11 +96,12 @@ export function latestItemOf(entry: PositionedTick): LatestItem {
     arrivalTime: position.arrivalTime,
     shardId: position.shardId,
     sequenceNumber: position.sequenceNumber,
+    subIndex: position.subIndex,
   };
 }
 
 export const LATEST_CONDITION =
-  "attribute_not_exists(#pk) OR #t < :t OR (#t = :t AND (#shard < :shard OR (#shard = :shard AND #seqKey < :seqKey)))";
+  "attribute_not_exists(#pk) OR #t < :t OR (#t = :t AND (#shard < :shard OR (#shard = :shard AND (#seqKey < :seqKey OR (#seqKey = :seqKey AND #sub < :sub)))))";
 
 /** The PutItem input for one instrument's newest tick of a batch. */
 export function latestPutInput(tableName: string, entry: PositionedTick) {
@@ -112,13 +120,15 @@ export function latestPutInput(tableName: string, entry: PositionedTick) {
       shardId: item.shardId,
       seq: item.sequenceNumber,
       seqKey: sequenceKey(item.sequenceNumber),
+      sub: item.subIndex,
     },
     ConditionExpression: LATEST_CONDITION,
-    ExpressionAttributeNames: { "#pk": "pk", "#t": "eventTime", "#shard": "shardId", "#seqKey": "seqKey" },
+    ExpressionAttributeNames: { "#pk": "pk", "#t": "eventTime", "#shard": "shardId", "#seqKey": "seqKey", "#sub": "sub" },
     ExpressionAttributeValues: {
       ":t": item.eventTime,
       ":shard": item.shardId,
       ":seqKey": sequenceKey(item.sequenceNumber),
+      ":sub": item.subIndex,
     },
   };
 }
@@ -138,6 +148,7 @@ function toLatestItem(raw: Record<string, unknown>): LatestItem {
     arrivalTime: Number(raw.arrivalTime),
     shardId: String(raw.shardId),
     sequenceNumber: String(raw.seq),
+    subIndex: typeof raw.sub === "number" ? raw.sub : 0,
   };
 }
 

@@ -1,7 +1,8 @@
 import fc from "fast-check";
-import type { StreamPosition } from "../tick.js";
+import type { RecordPosition } from "../tick.js";
 import { decodeTick } from "../ticks/decode.js";
 import { encodeJson, encodePipe } from "../ticks/encode.js";
+import { encodeAggregated } from "../ticks/kpl.js";
 import type { KinesisRecordLike } from "../kinesis/batch.js";
 import { toKinesisRecord } from "../kinesis/records.js";
 import { compareLatestOrder } from "./order.js";
@@ -9,7 +10,9 @@ import { latestItemOf, type LatestItem } from "./store.js";
 
 /**
  * Generators and a brute-force model for the latest consumer's property tests (unit tests run
- * them against the in-memory store, integration tests against dynalite).
+ * them against the in-memory store, integration tests against dynalite). A generated record
+ * holds one tick, or several as newline-separated lines or as a KPL aggregate; the model takes
+ * the parts from the specs, not from the consumer's framing.
  */
 
 export type RecordKind = "pipe" | "json" | "bad";
@@ -24,11 +27,46 @@ export interface RecordSpec {
   badText: string;
 }
 
+/** How a record holds its parts: one tick, lines, or KPL sub-records. */
+export type Framing = "single" | "lines" | "kpl";
+
 export interface StreamRecord {
-  spec: RecordSpec;
-  position: StreamPosition;
-  text: string;
+  framing: Framing;
+  /** The record's parts in order (one for "single"). */
+  parts: RecordSpec[];
+  position: RecordPosition;
+  /** The record's bytes as put. */
+  data: Buffer;
   record: KinesisRecordLike;
+}
+
+/** A part of a record as the consumers must see it: its subIndex and its text. */
+export interface ExpectedPart {
+  subIndex: number;
+  text: string;
+}
+
+/** Builds a record's bytes from its parts. */
+export function renderFramed(framing: Framing, parts: readonly RecordSpec[]): Buffer {
+  const texts = parts.map(renderRecord);
+  if (framing === "single") return Buffer.from(texts[0]!, "utf8");
+  if (framing === "lines") return Buffer.from(`${texts.map((t) => t.replace(/\n$/, "")).join("\n")}\n`, "utf8");
+  return encodeAggregated(texts.map((t, i) => ({ partitionKey: parts[i]!.instrument, data: Buffer.from(t, "utf8") })));
+}
+
+/**
+ * The parts of a record with their subIndex, by the rules of docs/records.md: KPL sub-records
+ * count one each; blank lines do not count; a record without any non-blank line is one bad part.
+ */
+export function expectedParts(r: Pick<StreamRecord, "framing" | "parts" | "data">): ExpectedPart[] {
+  if (r.framing === "kpl") return r.parts.map((spec, subIndex) => ({ subIndex, text: renderRecord(spec) }));
+  if (r.framing === "single") return [{ subIndex: 0, text: r.data.toString("utf8") }];
+  const lines = r.data
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
+  if (lines.length <= 1) return [{ subIndex: 0, text: r.data.toString("utf8") }];
+  return lines.map((text, subIndex) => ({ subIndex, text }));
 }
 
 export interface ShardStream {
@@ -77,10 +115,19 @@ export const recordSpecArb: fc.Arbitrary<RecordSpec> = fc.record({
 
 const BIG_BASE = 49590338271490256608559692538361571095921575989136588898n;
 
-/** 1-3 shards of 1-`maxRecords` records each; sequence numbers grow (also across digit counts). */
-export function shardStreamsArb(maxRecords = 40, maxShards = 3): fc.Arbitrary<ShardStream[]> {
+export const framedArb: fc.Arbitrary<{ framing: Framing; parts: RecordSpec[] }> = fc.oneof(
+  { weight: 4, arbitrary: recordSpecArb.map((spec) => ({ framing: "single" as const, parts: [spec] })) },
+  { weight: 1, arbitrary: fc.array(recordSpecArb, { minLength: 2, maxLength: 4 }).map((parts) => ({ framing: "lines" as const, parts })) },
+  { weight: 1, arbitrary: fc.array(recordSpecArb, { minLength: 1, maxLength: 4 }).map((parts) => ({ framing: "kpl" as const, parts })) },
+);
+
+/**
+ * 1-3 shards of 1-`maxRecords` records each; sequence numbers grow (also across digit counts).
+ * With `multi` set, some records hold several ticks (lines or KPL sub-records).
+ */
+export function shardStreamsArb(maxRecords = 40, maxShards = 3, multi = true): fc.Arbitrary<ShardStream[]> {
   const shard = fc.record({
-    specs: fc.array(recordSpecArb, { minLength: 1, maxLength: maxRecords }),
+    specs: fc.array(multi ? framedArb : recordSpecArb.map((spec) => ({ framing: "single" as const, parts: [spec] })), { minLength: 1, maxLength: maxRecords }),
     base: fc.constantFrom(95n, BIG_BASE, 10n ** 20n - 3n),
     steps: fc.array(fc.bigInt({ min: 1n, max: 10n ** 18n }), {
       minLength: maxRecords,
@@ -93,41 +140,51 @@ export function shardStreamsArb(maxRecords = 40, maxShards = 3): fc.Arbitrary<Sh
       const shardId = `shardId-${String(n).padStart(12, "0")}`;
       let seq = s.base;
       const arrival0 = BASE_TIME + 5_000;
-      const records = s.specs.map((spec, i) => {
+      const records = s.specs.map(({ framing, parts }, i): StreamRecord => {
         seq += (s.steps[i]! % (s.base === 95n ? 10n : 10n ** 18n)) + 1n;
-        const position: StreamPosition = {
+        const position: RecordPosition = {
           shardId,
           sequenceNumber: seq.toString(),
           arrivalTime: arrival0 + i * s.arrivalStepMs,
         };
-        const text = renderRecord(spec);
-        return { spec, position, text, record: toKinesisRecord(text, position) };
+        const data = renderFramed(framing, parts);
+        return { framing, parts, position, data, record: toKinesisRecord(data, position) };
       });
       return { shardId, records };
     }),
   );
 }
 
-/** The expected Latest table: per instrument the maximum by (eventTime, shardId, sequence number). */
+/** A plain one-tick (or one-line) record, for hand-written tests. */
+export function plainRecord(text: string, position: RecordPosition): StreamRecord {
+  const data = Buffer.from(text, "utf8");
+  return { framing: "single", parts: [], position, data, record: toKinesisRecord(data, position) };
+}
+
+/**
+ * The expected Latest table: per instrument the maximum by (eventTime, shardId, sequence
+ * number, subIndex).
+ */
 export function bruteForceLatest(records: Iterable<StreamRecord>): Map<string, LatestItem> {
   const best = new Map<string, LatestItem>();
   for (const r of records) {
-    const decoded = decodeTick(Buffer.from(r.text, "utf8"));
-    if (!decoded.ok) continue;
-    const item = latestItemOf({ tick: decoded.tick, position: r.position });
-    const current = best.get(item.instrument);
-    if (current === undefined || compareLatestOrder(current, item) < 0)
-      best.set(item.instrument, item);
+    for (const part of expectedParts(r)) {
+      const decoded = decodeTick(Buffer.from(part.text, "utf8"));
+      if (!decoded.ok) continue;
+      const item = latestItemOf({ tick: decoded.tick, position: { ...r.position, subIndex: part.subIndex } });
+      const current = best.get(item.instrument);
+      if (current === undefined || compareLatestOrder(current, item) < 0) best.set(item.instrument, item);
+    }
   }
   return best;
 }
 
-/** Bad records of a stream, as (shardId, sequenceNumber) keys. */
+/** Bad parts of a stream, as `shardId/sequenceNumber/subIndex` keys. */
 export function badKeys(records: Iterable<StreamRecord>): string[] {
   const keys: string[] = [];
   for (const r of records)
-    if (!decodeTick(Buffer.from(r.text, "utf8")).ok)
-      keys.push(`${r.position.shardId}/${r.position.sequenceNumber}`);
+    for (const part of expectedParts(r))
+      if (!decodeTick(Buffer.from(part.text, "utf8")).ok) keys.push(`${r.position.shardId}/${r.position.sequenceNumber}/${part.subIndex}`);
   return keys.sort();
 }
 

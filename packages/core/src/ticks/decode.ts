@@ -38,8 +38,21 @@ let lastFailure: DecodeResult = UNDECODABLE;
  * first bytes of `data` (a reused buffer). Never throws.
  */
 export function decodeTickOrNull(data: Uint8Array, length = data.length): Tick | null {
-  const n = length;
-  if (n === 0) {
+  return decodeTickRange(data, 0, length, false);
+}
+
+/** Why {@link decodeTickRange} with `lines` set gave up: the range holds more than one line. */
+const SEVERAL_LINES = Object.freeze(fail("several lines"));
+
+/**
+ * {@link decodeTickOrNull} of the bytes [from, to) of `data`. With `lines` set, a range whose
+ * common-case fast path fails and that holds a line break inside its blanks is not decoded
+ * whole: it returns null and {@link lastDecodeWasSeveralLines} is true, for the record framing
+ * (kinesis/framing.ts) to decode it line by line. A single-line record costs nothing extra.
+ */
+export function decodeTickRange(data: Uint8Array, from: number, to: number, lines: boolean): Tick | null {
+  const n = to - from;
+  if (n <= 0) {
     lastFailure = EMPTY;
     return null;
   }
@@ -47,9 +60,9 @@ export function decodeTickOrNull(data: Uint8Array, length = data.length): Tick |
     lastFailure = fail(`record too large: ${n} bytes (at most ${MAX_RECORD_BYTES})`);
     return null;
   }
-  let start = 0;
-  if (n >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) start = 3;
-  let end = n;
+  let start = from;
+  if (n >= 3 && data[from] === 0xef && data[from + 1] === 0xbb && data[from + 2] === 0xbf) start += 3;
+  let end = to;
   while (end > start && isBlank(data[end - 1]!)) end--;
   while (start < end && isBlank(data[start]!)) start++;
   if (start === end) {
@@ -58,10 +71,24 @@ export function decodeTickOrNull(data: Uint8Array, length = data.length): Tick |
   }
   const tick = data[start] === LBRACE ? fastJson(data, start, end) : fastPipe(data, start, end);
   if (tick !== null) return tick;
-  const result = decodeFull(n === data.length ? data : data.subarray(0, n), start, end);
+  if (lines) {
+    for (let i = start; i < end; i++) {
+      if (data[i] === 0x0a) {
+        lastFailure = SEVERAL_LINES;
+        return null;
+      }
+    }
+  }
+  const whole = from === 0 && to === data.length ? data : data.subarray(from, to);
+  const result = decodeFull(whole, start - from, end - from);
   if (result.ok) return result.tick;
   lastFailure = result;
   return null;
+}
+
+/** True when the last {@link decodeTickRange} stopped at a line break (see there). */
+export function lastDecodeWasSeveralLines(): boolean {
+  return lastFailure === SEVERAL_LINES;
 }
 
 /** The reason of the last {@link decodeTickOrNull} that returned null. */

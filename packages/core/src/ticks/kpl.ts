@@ -97,18 +97,12 @@ export interface AggregateLayout {
   ehkEnds: number[];
 }
 
-const layout: AggregateLayout = {
-  count: 0,
-  starts: [],
-  ends: [],
-  reasons: [],
-  pkIndex: [],
-  ehkIndex: [],
-  pkStarts: [],
-  pkEnds: [],
-  ehkStarts: [],
-  ehkEnds: [],
-};
+/** An empty layout for {@link parseAggregate} to fill (and refill: keep one per loop). */
+export function createAggregateLayout(): AggregateLayout {
+  return { count: 0, starts: [], ends: [], reasons: [], pkIndex: [], ehkIndex: [], pkStarts: [], pkEnds: [], ehkStarts: [], ehkEnds: [] };
+}
+
+const layout = createAggregateLayout();
 
 class Malformed {
   constructor(readonly reason: string) {}
@@ -238,7 +232,8 @@ export function parseAggregate(bytes: Uint8Array, out: AggregateLayout = layout)
   out.count = 0;
   out.pkStarts.length = out.pkEnds.length = out.ehkStarts.length = out.ehkEnds.length = 0;
   if (!isAggregated(bytes)) {
-    if (looksAggregated(bytes) && bytes.length >= 4) {
+    if (looksAggregated(bytes)) {
+      if (bytes.length < 4) return `bad KPL aggregate: truncated (${bytes.length} bytes, shorter than magic and digest)`;
       return `bad KPL aggregate: wrong magic number ${Buffer.from(bytes.subarray(0, 4)).toString("hex")}`;
     }
     return "not a KPL aggregate: no magic number";

@@ -1,8 +1,8 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { WindowConfig } from "../config.js";
-import { batchItemFailures, decodeBatch, type BatchResponse, type KinesisEventLike, type PositionedTick } from "../kinesis/batch.js";
-import type { StreamPosition } from "../tick.js";
+import { batchItemFailures, decodeBatch, type BatchResponse, type DecodeOptions, type KinesisEventLike, type PositionedTick } from "../kinesis/batch.js";
+import type { RecordPosition } from "../tick.js";
 import { DynamoWindowStore, type WindowTables } from "./dynamo-store.js";
 import { kinesisWindowSink } from "./emitter.js";
 import { WindowEngine, type EngineLogger, type LateTickSample } from "./engine.js";
@@ -34,8 +34,8 @@ export interface WindowsBatchOutcome {
   errors: unknown[];
 }
 
-export async function processWindowsEvent(event: KinesisEventLike, engine: WindowEngine): Promise<WindowsBatchOutcome> {
-  const decoded = decodeBatch(event);
+export async function processWindowsEvent(event: KinesisEventLike, engine: WindowEngine, options: DecodeOptions = {}): Promise<WindowsBatchOutcome> {
+  const decoded = decodeBatch(event, options);
   const outcome: WindowsBatchOutcome = {
     response: { batchItemFailures: [] },
     records: event.Records.length,
@@ -50,7 +50,7 @@ export async function processWindowsEvent(event: KinesisEventLike, engine: Windo
     errors: [],
   };
   // One event holds one shard's records (parallelization factor 1); group anyway, in order.
-  const byShard = new Map<string, { ticks: PositionedTick[]; all: StreamPosition[] }>();
+  const byShard = new Map<string, { ticks: PositionedTick[]; all: RecordPosition[] }>();
   const group = (shardId: string) => {
     let g = byShard.get(shardId);
     if (!g) byShard.set(shardId, (g = { ticks: [], all: [] }));
@@ -63,7 +63,7 @@ export async function processWindowsEvent(event: KinesisEventLike, engine: Windo
   }
   for (const b of decoded.bad) group(b.position.shardId).all.push(b.position);
 
-  const failed: StreamPosition[] = [];
+  const failed: RecordPosition[] = [];
   for (const [shardId, g] of byShard) {
     const result = await engine.processBatch(
       shardId,
