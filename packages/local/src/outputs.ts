@@ -5,7 +5,8 @@ import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";
 
 /**
  * What a running local runtime tells the outside world: `<dataDir>/outputs.json`. It is written
- * once every part answers and removed when the runtime stops, so its presence means "running".
+ * once every part answers and removed when the runtime stops, exits, or is killed (then by the
+ * guard of its child processes), so its presence means "running".
  */
 export interface LocalOutputs {
   region: string;

@@ -8,6 +8,7 @@ import { basename, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runningOwner } from "./lock.js";
 import { DEFAULT_DATA_DIR, REPO_ROOT, dataLayout } from "./paths.js";
+import { reapLeftovers } from "./servers/reap.js";
 
 const USAGE = `Usage: npm run local:reset -- [--data-dir <dir>]
 
@@ -32,6 +33,8 @@ export async function resetLocal(dataDir = DEFAULT_DATA_DIR): Promise<"removed" 
   if (entries.length > 0 && !entries.some((e) => known.has(e))) {
     throw new Error(`${dir} does not look like a local runtime data directory; not removing it.`);
   }
+  // A run that was killed may have left a child process working in the directory.
+  await reapLeftovers(dataLayout(dir).logs);
   await rm(dir, { recursive: true, force: true });
   return "removed";
 }

@@ -132,9 +132,9 @@ function readyBanner(rt: LocalRuntime): string {
 }
 
 /**
- * `npm start` runs `sh -c "tsx …"`, and tsx runs this file in a child process. A SIGTERM sent to
- * npm alone (a process manager, a test harness) ends npm and the shell but not tsx, which would
- * leave the runtime orphaned and its ports taken. So the runtime watches the processes that
+ * `npm start` runs `sh -c "node --import tsx …"` (and `npx tsx …` runs this file in a child
+ * process of tsx). A SIGTERM sent to npm alone (a process manager, a test harness) ends npm and
+ * the shell but not this process, which would leave the runtime orphaned and its ports taken. So the runtime watches the processes that
  * launched it, up to npm or npx, and stops when one of them is gone. (Ctrl-C in a terminal
  * reaches every process of the foreground group and needs none of this.)
  */
@@ -200,9 +200,9 @@ async function main(): Promise<number> {
   /** A signal stops everything; a second signal (or one while starting) leaves at once. */
   const shutdown = (signal: NodeJS.Signals, insist = true) => {
     if (stopping) {
-      // One Ctrl-C can arrive twice: once from the terminal, and again relayed by tsx, which
-      // passes it on when it has not seen this process take it within 30 ms. Only a second
-      // press means "leave now".
+      // One Ctrl-C can arrive twice: once from the terminal, and again relayed by a wrapper
+      // (tsx's CLI passes it on when it has not seen this process take it within 30 ms). Only
+      // a second press means "leave now".
       if (insist && Date.now() - firstSignalAt > SAME_SIGNAL_MS)
         process.exit(signal === "SIGINT" ? 130 : 143);
       return;
