@@ -46,6 +46,7 @@ describe("stage config", () => {
       TICKSTREAM_ALLOWED_LATENESS_MS: String(WINDOW_DEFAULTS.allowedLatenessMs),
       TICKSTREAM_IDLE_TIMEOUT_MS: String(WINDOW_DEFAULTS.idleTimeoutMs),
       TICKSTREAM_PANE_RETENTION_HOURS: String(WINDOW_DEFAULTS.paneRetentionHours),
+      TICKSTREAM_MAX_CLOCK_SKEW_MS: String(WINDOW_DEFAULTS.maxClockSkewMs),
     });
   });
 

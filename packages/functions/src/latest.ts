@@ -4,12 +4,14 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aw
 import { Bucket } from "sst/node/bucket";
 import { Table } from "sst/node/table";
 import { documentClient, s3Client } from "@tickstream/core/aws";
+import { readMaxClockSkewMs } from "@tickstream/core/config";
 import { s3DeadLetterWriter } from "@tickstream/core/deadletters/deadletters";
 import { processLatestBatch } from "@tickstream/core/latest/consumer";
 import { createDynamoLatestStore } from "@tickstream/core/latest/store";
 
 /**
- * Latest consumer (Kinesis `prices`): decode -> one tick per instrument -> one conditional
+ * Latest consumer (Kinesis `prices`): decode (records may hold many ticks; event times bounded by
+ * TICKSTREAM_MAX_CLOCK_SKEW_MS) -> one tick per instrument -> one conditional
  * write per instrument -> dead letters -> partial batch response. The rules live in
  * packages/core/src/latest/consumer.ts.
  */
@@ -22,11 +24,12 @@ export const clients = { doc: documentClient(), s3: s3Client() };
 
 const store = createDynamoLatestStore({ doc: clients.doc, tableName: Table.Latest.tableName });
 const deadLetters = s3DeadLetterWriter(clients.s3, Bucket.Archive.bucketName, "latest");
+const maxClockSkewMs = readMaxClockSkewMs();
 
 export async function handler(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
   if (context) logger.addContext(context);
   try {
-    const outcome = await processLatestBatch(event, { store, deadLetters });
+    const outcome = await processLatestBatch(event, { store, deadLetters, maxClockSkewMs });
     metrics.addMetric("TicksProcessed", MetricUnit.Count, outcome.ticks);
     metrics.addMetric("BadRecords", MetricUnit.Count, outcome.badRecords);
     metrics.addMetric("WritesIssued", MetricUnit.Count, outcome.writesIssued);

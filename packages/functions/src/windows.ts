@@ -1,11 +1,13 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { readMaxClockSkewMs } from "@tickstream/core/config";
 import { processWindowsEvent } from "@tickstream/core/windows/consumer";
 import { boundWindowEngine } from "./window-engine.js";
 
 /**
- * Windows consumer (Kinesis `prices`): decode -> place ticks into panes against the watermark
+ * Windows consumer (Kinesis `prices`): decode (records may hold many ticks; event times bounded
+ * by TICKSTREAM_MAX_CLOCK_SKEW_MS) -> place ticks into panes against the watermark
  * -> advance the watermark -> finalize and emit closed windows to the `windows` stream ->
  * partial batch response. The rules live in packages/core/src/windows/.
  */
@@ -17,11 +19,12 @@ const metrics = new Metrics({ namespace: "Tickstream", serviceName: "windows" })
 const bound = boundWindowEngine(logger);
 export const clients = bound.clients;
 const engine = bound.engine;
+const maxClockSkewMs = readMaxClockSkewMs();
 
 export async function handler(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
   if (context) logger.addContext(context);
   try {
-    const outcome = await processWindowsEvent(event, engine);
+    const outcome = await processWindowsEvent(event, engine, { maxClockSkewMs });
     metrics.addMetric("TicksProcessed", MetricUnit.Count, outcome.ticks);
     metrics.addMetric("LateTicks", MetricUnit.Count, outcome.late);
     metrics.addMetric("BadRecords", MetricUnit.Count, outcome.badRecords);

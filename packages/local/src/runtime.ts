@@ -15,6 +15,7 @@ import {
   type FunctionKey,
 } from "@tickstream/core/resources";
 import {
+  DEFAULT_MAX_CLOCK_SKEW_MS,
   DOWNTIME_THRESHOLD_ENV,
   ENV as WINDOW_ENV,
   readWindowConfig,
@@ -84,6 +85,8 @@ export interface StartLocalOptions {
     allowedLatenessMs?: number;
     idleTimeoutMs?: number;
     paneRetentionHours?: number;
+    /** Event times further ahead of arrival are bad records (default 5 minutes). */
+    maxClockSkewMs?: number;
     /** Longer than this without any consumer or timer run counts as a stop (default below). */
     downtimeThresholdMs?: number;
   };
@@ -167,6 +170,7 @@ function windowConfig(options: StartLocalOptions["window"] = {}): WindowConfig {
   set("allowedLatenessMs", options.allowedLatenessMs);
   set("idleTimeoutMs", options.idleTimeoutMs);
   set("paneRetentionHours", options.paneRetentionHours);
+  set("maxClockSkewMs", options.maxClockSkewMs);
   if (options.downtimeThresholdMs !== undefined)
     env[DOWNTIME_THRESHOLD_ENV] = String(options.downtimeThresholdMs);
   return readWindowConfig(env);
@@ -300,6 +304,7 @@ async function start(
     [WINDOW_ENV.allowedLatenessMs]: String(window.allowedLatenessMs),
     [WINDOW_ENV.idleTimeoutMs]: String(window.idleTimeoutMs),
     [WINDOW_ENV.paneRetentionHours]: String(window.paneRetentionHours),
+    [WINDOW_ENV.maxClockSkewMs]: String(window.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS),
     // The local timer runs every second, not every minute: a few seconds without any activity
     // mean the runtime was stopped (5 s at least, for a busy machine).
     [DOWNTIME_THRESHOLD_ENV]: String(

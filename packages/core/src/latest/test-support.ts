@@ -32,8 +32,8 @@ export type Framing = "single" | "lines" | "kpl";
 
 export interface StreamRecord {
   framing: Framing;
-  /** The record's parts in order (one for "single"). */
-  parts: RecordSpec[];
+  /** The texts of the record's parts in order (one for "single"). */
+  texts: string[];
   position: RecordPosition;
   /** The record's bytes as put. */
   data: Buffer;
@@ -46,20 +46,30 @@ export interface ExpectedPart {
   text: string;
 }
 
-/** Builds a record's bytes from its parts. */
-export function renderFramed(framing: Framing, parts: readonly RecordSpec[]): Buffer {
-  const texts = parts.map(renderRecord);
+/** Builds a record's bytes from the texts of its parts. */
+export function renderFramed(framing: Framing, texts: readonly string[]): Buffer {
   if (framing === "single") return Buffer.from(texts[0]!, "utf8");
   if (framing === "lines") return Buffer.from(`${texts.map((t) => t.replace(/\n$/, "")).join("\n")}\n`, "utf8");
-  return encodeAggregated(texts.map((t, i) => ({ partitionKey: parts[i]!.instrument, data: Buffer.from(t, "utf8") })));
+  return encodeAggregated(texts.map((t, i) => ({ partitionKey: `pk-${i % 3}`, data: Buffer.from(t, "utf8") })));
+}
+
+/** A record of the given parts at `position`. */
+export function framedRecord(framing: Framing, texts: readonly string[], position: RecordPosition): StreamRecord {
+  const data = renderFramed(framing, texts);
+  return { framing, texts: [...texts], position, data, record: toKinesisRecord(data, position) };
+}
+
+/** A plain one-tick (or one-line) record, for hand-written tests. */
+export function plainRecord(text: string, position: RecordPosition): StreamRecord {
+  return framedRecord("single", [text], position);
 }
 
 /**
  * The parts of a record with their subIndex, by the rules of docs/records.md: KPL sub-records
  * count one each; blank lines do not count; a record without any non-blank line is one bad part.
  */
-export function expectedParts(r: Pick<StreamRecord, "framing" | "parts" | "data">): ExpectedPart[] {
-  if (r.framing === "kpl") return r.parts.map((spec, subIndex) => ({ subIndex, text: renderRecord(spec) }));
+export function expectedParts(r: Pick<StreamRecord, "framing" | "texts" | "data">): ExpectedPart[] {
+  if (r.framing === "kpl") return r.texts.map((text, subIndex) => ({ subIndex, text }));
   if (r.framing === "single") return [{ subIndex: 0, text: r.data.toString("utf8") }];
   const lines = r.data
     .toString("utf8")
@@ -147,19 +157,13 @@ export function shardStreamsArb(maxRecords = 40, maxShards = 3, multi = true): f
           sequenceNumber: seq.toString(),
           arrivalTime: arrival0 + i * s.arrivalStepMs,
         };
-        const data = renderFramed(framing, parts);
-        return { framing, parts, position, data, record: toKinesisRecord(data, position) };
+        return framedRecord(framing, parts.map(renderRecord), position);
       });
       return { shardId, records };
     }),
   );
 }
 
-/** A plain one-tick (or one-line) record, for hand-written tests. */
-export function plainRecord(text: string, position: RecordPosition): StreamRecord {
-  const data = Buffer.from(text, "utf8");
-  return { framing: "single", parts: [], position, data, record: toKinesisRecord(data, position) };
-}
 
 /**
  * The expected Latest table: per instrument the maximum by (eventTime, shardId, sequence

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_MAX_CLOCK_SKEW_MS, readMaxClockSkewMs, readWindowConfig } from "./config.js";
+
+describe("maximum clock skew setting", () => {
+  it("defaults to five minutes, read from TICKSTREAM_MAX_CLOCK_SKEW_MS otherwise", () => {
+    expect(DEFAULT_MAX_CLOCK_SKEW_MS).toBe(300_000);
+    expect(readMaxClockSkewMs({})).toBe(300_000);
+    expect(readMaxClockSkewMs({ TICKSTREAM_MAX_CLOCK_SKEW_MS: "60000" })).toBe(60_000);
+    expect(readMaxClockSkewMs({ TICKSTREAM_MAX_CLOCK_SKEW_MS: "0" })).toBe(0);
+    expect(readWindowConfig({}).maxClockSkewMs).toBe(300_000);
+    expect(readWindowConfig({ TICKSTREAM_MAX_CLOCK_SKEW_MS: "1000" }).maxClockSkewMs).toBe(1000);
+  });
+
+  it("refuses what is not a whole number of milliseconds", () => {
+    for (const bad of ["-1", "1.5", "five minutes"]) {
+      expect(() => readMaxClockSkewMs({ TICKSTREAM_MAX_CLOCK_SKEW_MS: bad })).toThrow(/TICKSTREAM_MAX_CLOCK_SKEW_MS/);
+      expect(() => readWindowConfig({ TICKSTREAM_MAX_CLOCK_SKEW_MS: bad })).toThrow(/maxClockSkewMs/);
+    }
+  });
+});
