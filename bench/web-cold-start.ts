@@ -132,7 +132,17 @@ export async function measureColdStart(
       await page.getByTestId("signin-submit").click();
       await page
         .locator('[data-testid="price-chart"] .recharts-surface')
-        .waitFor({ timeout: 300_000 });
+        .waitFor({ timeout: 180_000 })
+        .catch(async (err: Error) => {
+          // what the page showed instead, for the report
+          const text = (
+            await page
+              .locator("body")
+              .innerText()
+              .catch(() => "")
+          ).slice(0, 600);
+          throw new Error(`${err.message.split("\n")[0]}; the page showed: ${text}`);
+        });
       const tChart = Date.now();
       log(`chart after ${tChart - tSubmit} ms more`);
       return {
