@@ -6,12 +6,12 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { startLocalAws, localDynamo, type LocalAws } from "@tickstream/testkit/local-aws";
 import { ensureTables } from "@tickstream/testkit/provision";
 import { LATEST_PARTITIONS } from "@tickstream/core/resources";
-import { bruteForceLatest, plainRecord, type StreamRecord } from "@tickstream/core/latest/test-support";
-import { latestPk } from "@tickstream/core/latest/store";
+import { bruteForceLatest, framedRecord, plainRecord, type Framing, type StreamRecord } from "@tickstream/core/latest/test-support";
+import { latestKey, latestPk } from "@tickstream/core/latest/store";
 
 /**
  * The deployed latest handler module, run against dynalite (DynamoDB) and s3rver (S3): the
@@ -240,4 +240,86 @@ describe("latest handler against dynalite", () => {
     const items = await tableItems();
     expect([items.S1?.priceCents, items.S2?.priceCents]).toEqual([1, 2]);
   });
+
+  it("aggregated records: a batch of KPL and line records twice, or failing half-way and retried, gives the same table and dead letters", async () => {
+    const shardId = "shardId-000000000009";
+    const t = (n: number) => 1763800005000 + n;
+    const make = () => [
+      framed("kpl", [`sequence=${t(0)}|instrument=K1|price_0=10|`, `sequence=${t(0)}|instrument=K1|price_0=11|`, `sequence=${t(1)}|instrument=K2|price_0=20|`], shardId), // K1: the later sub-record wins
+      framed("lines", [`sequence=${t(2)}|instrument=K2|price_0=21|`, "not a tick", `{"EVENT_TIME": "2026-11-22T10:00:00.000000", "TICKER": "K3", "PRICE": 0.3}`], shardId),
+      framed("kpl", [`sequence=${t(3)}|instrument=K3|price_0=31|\n{"EVENT_TIME": "2026-11-22T10:00:01", "TICKER": "K4", "PRICE": 0.4}\ngarbage`, ""], shardId),
+      framed("kpl", [`sequence=${t(3)}|instrument=K2|price_0=22|`], shardId),
+    ];
+    const deadLetters = async (prefix: string) => {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: archiveBucket, Prefix: `dead-letters/2026/11/22/${prefix}` }));
+      const lines: unknown[] = [];
+      for (const c of listed.Contents ?? []) {
+        const body = await (await s3.send(new GetObjectCommand({ Bucket: archiveBucket, Key: c.Key! }))).Body!.transformToString();
+        lines.push(...body.trimEnd().split("\n").map((l) => JSON.parse(l)));
+      }
+      return lines;
+    };
+    const pick = (items: Record<string, Record<string, unknown>>) => Object.fromEntries(["K1", "K2", "K3", "K4"].map((k) => [k, items[k] && { price: items[k]!.priceCents, seq: items[k]!.seq, sub: items[k]!.sub }]));
+
+    // Clean run, then the same batch again.
+    const batch = make();
+    expect(await mod.handler(event(batch))).toEqual({ batchItemFailures: [] });
+    const clean = pick(await tableItems());
+    const expected = bruteForceLatest(batch);
+    expect(clean).toEqual(Object.fromEntries(["K1", "K2", "K3", "K4"].map((k) => [k, { price: expected.get(k)!.priceCents, seq: expected.get(k)!.sequenceNumber, sub: expected.get(k)!.subIndex }])));
+    expect(clean).toMatchObject({ K1: { price: 11, sub: 1 }, K2: { price: 22, sub: 0 }, K3: { price: 30, sub: 2 }, K4: { price: 40, sub: 1 } });
+    const cleanLetters = await deadLetters(shardId);
+    expect(cleanLetters.map((l) => { const { raw, reason, subIndex, sequenceNumber } = l as Record<string, unknown>; return [sequenceNumber, subIndex, reason, Buffer.from(String(raw), "base64").toString()]; })).toEqual([
+      [batch[1]!.position.sequenceNumber, 1, "unrecognised format: neither a pipe record nor a JSON object", "not a tick"],
+      [batch[2]!.position.sequenceNumber, 2, "unrecognised format: neither a pipe record nor a JSON object", "garbage"],
+      [batch[2]!.position.sequenceNumber, 3, "empty record", ""],
+    ]);
+    expect(await mod.handler(event(batch))).toEqual({ batchItemFailures: [] });
+    expect(pick(await tableItems())).toEqual(clean);
+    expect(await deadLetters(shardId)).toEqual(cleanLetters);
+
+    // The same records on a fresh shard, the write of K4 failing: the record holding K4's
+    // newest tick is reported, its bad parts wait for the retry, and the retry completes it.
+    const shard2 = "shardId-000000000010";
+    const again = make().map((r) => framedRecordOn(r, shard2));
+    for (const id of ["K1", "K2", "K3", "K4"]) await deleteItem(id);
+    failingInstruments.add("K4");
+    const res = await mod.handler(event(again));
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: again[2]!.position.sequenceNumber }] });
+    expect((await deadLetters(shard2)).map((l) => (l as { sequenceNumber: string }).sequenceNumber)).toEqual([again[1]!.position.sequenceNumber]);
+    failingInstruments.clear();
+    expect(await mod.handler(event(again.slice(2)))).toEqual({ batchItemFailures: [] });
+    const retried = pick(await tableItems());
+    expect(retried).toEqual(Object.fromEntries(Object.entries(clean).map(([k, v]) => [k, { ...v!, seq: again[batch.findIndex((r) => r.position.sequenceNumber === v!.seq)]!.position.sequenceNumber }])));
+    const strip = (lines: unknown[]) => lines.map((l) => { const { shardId: _s, sequenceNumber: _q, ...rest } = l as Record<string, unknown>; return rest; });
+    expect(strip(await deadLetters(shard2))).toEqual(strip(cleanLetters));
+  });
+
+  it("a tick dated 2100 is dead-lettered as in the future; the instrument's latest price still moves", async () => {
+    const arrival = Date.UTC(2026, 10, 22, 11, 0, 0);
+    const at = (ms: number) => new Date(arrival + ms).toISOString().replace("Z", "");
+    const first = records([`{"EVENT_TIME": "${at(-1000)}", "TICKER": "FUT1", "PRICE": 1.0}`, '{"EVENT_TIME": "2100-01-01T00:00:00.000000", "TICKER": "FUT1", "PRICE": 999.0}'], "shardId-000000000011", arrival);
+    expect(await mod.handler(event(first))).toEqual({ batchItemFailures: [] });
+    expect((await tableItems()).FUT1).toMatchObject({ priceCents: 100 });
+    const later = records([`{"EVENT_TIME": "${at(60_000)}", "TICKER": "FUT1", "PRICE": 2.5}`], "shardId-000000000011", arrival + 60_000);
+    expect(await mod.handler(event(later))).toEqual({ batchItemFailures: [] });
+    expect((await tableItems()).FUT1).toMatchObject({ priceCents: 250, eventTime: arrival + 60_000 });
+    const key = `dead-letters/2026/11/22/shardId-000000000011-${first[1]!.position.sequenceNumber}.jsonl`;
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: archiveBucket, Key: key }))).Body!.transformToString();
+    expect(JSON.parse(body)).toMatchObject({ reason: "event time in the future", subIndex: 0, sequenceNumber: first[1]!.position.sequenceNumber });
+  });
 });
+
+function framed(framing: Framing, texts: string[], shardId: string): StreamRecord {
+  seqCounter += 7n;
+  return framedRecord(framing, texts, { shardId, sequenceNumber: `4959033827149025660855969253836157109592157598913${seqCounter}`, arrivalTime: DAY });
+}
+
+/** The same record's bytes at the same place in another shard. */
+function framedRecordOn(r: StreamRecord, shardId: string): StreamRecord {
+  return framedRecord(r.framing, r.texts, { ...r.position, shardId });
+}
+
+async function deleteItem(instrument: string): Promise<void> {
+  await doc.send(new DeleteCommand({ TableName: latestTable, Key: latestKey(instrument) }));
+}

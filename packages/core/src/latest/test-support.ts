@@ -65,18 +65,17 @@ export function plainRecord(text: string, position: RecordPosition): StreamRecor
 }
 
 /**
- * The parts of a record with their subIndex, by the rules of docs/records.md: KPL sub-records
- * count one each; blank lines do not count; a record without any non-blank line is one bad part.
+ * The parts of a record with their subIndex, by the rules of docs/records.md: the record, or
+ * each KPL sub-record, is one part, or one part per line when it holds several non-blank
+ * lines (blank lines do not count); subIndex counts on across sub-records.
  */
 export function expectedParts(r: Pick<StreamRecord, "framing" | "texts" | "data">): ExpectedPart[] {
-  if (r.framing === "kpl") return r.texts.map((text, subIndex) => ({ subIndex, text }));
-  if (r.framing === "single") return [{ subIndex: 0, text: r.data.toString("utf8") }];
-  const lines = r.data
-    .toString("utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "");
-  if (lines.length <= 1) return [{ subIndex: 0, text: r.data.toString("utf8") }];
-  return lines.map((text, subIndex) => ({ subIndex, text }));
+  const units = r.framing === "kpl" ? r.texts : [r.data.toString("utf8")];
+  const texts = units.flatMap((unit) => {
+    const lines = unit.split("\n").filter((l) => l.trim() !== "");
+    return lines.length <= 1 ? [unit] : lines;
+  });
+  return texts.map((text, subIndex) => ({ subIndex, text }));
 }
 
 export interface ShardStream {
