@@ -282,6 +282,11 @@ async function start(
         `${lock.reaped.length} process(es) it left running stopped, ` +
         `${settled.marked + settled.released} window emission(s) it had begun settled.`,
     );
+    if (settled.unknown > 0)
+      log.warn(
+        `${settled.unknown} window emission claim(s) of the last run are of a layout this runtime ` +
+          "cannot settle; their windows are emitted when the claims expire (a minute).",
+      );
   }
 
   // The functions' environment: what SST binds and sets in AWS, pointed at the local servers.

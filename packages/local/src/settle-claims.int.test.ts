@@ -94,7 +94,7 @@ describe("settling the emit claims of a killed run", () => {
     await engine.processBatch("s0", [tick("a", base + 5, 100), tick("b", base + 15, 200)]);
     await engine.processBatch("s0", [tick("a", base + 50, 1)]);
     expect(await onStream()).toEqual([`a@${base}=1`, `b@${base + 10}=2`]);
-    expect(await settle()).toEqual({ marked: 2, released: 0 });
+    expect(await settle()).toEqual({ marked: 2, released: 0, unknown: 0 });
 
     death = "before put";
     await engine.processBatch("s0", [tick("a", base + 65, 300), tick("b", base + 75, 400)]);
@@ -102,7 +102,7 @@ describe("settling the emit claims of a killed run", () => {
     // Held by the dead run's claims until the lease runs out.
     death = undefined;
     expect((await engine.closeDue()).windowsEmitted).toBe(0);
-    expect(await settle()).toEqual({ marked: 0, released: 3 });
+    expect(await settle()).toEqual({ marked: 0, released: 3, unknown: 0 });
 
     // The next run emits what was given back at once, and nothing twice.
     expect((await engine.closeDue()).windowsEmitted).toBe(3);
@@ -116,6 +116,6 @@ describe("settling the emit claims of a killed run", () => {
         `b@${base + 70}=4`,
       ].sort(),
     );
-    expect(await settle()).toEqual({ marked: 0, released: 0 });
+    expect(await settle()).toEqual({ marked: 0, released: 0, unknown: 0 });
   });
 });

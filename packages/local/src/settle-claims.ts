@@ -6,7 +6,9 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { listShards } from "@tickstream/core/kinesis/shards";
 import { parseWindowRecord } from "@tickstream/core/windows/result";
-import { STATE_KINDS, windowKey } from "@tickstream/core/windows/state-keys";
+// A namespace import: the State table's key helpers belong to the window engine, and a start
+// must not fail to load should they change; an unknown claim layout is left alone instead.
+import * as stateKeys from "@tickstream/core/windows/state-keys";
 
 /**
  * After a crash: settles the emit claims the dead runtime held. The window engine claims a
@@ -29,7 +31,20 @@ export interface SettleOutcome {
   marked: number;
   /** Claims whose record was not: given back. */
   released: number;
+  /**
+   * Open claims of a layout this does not know (it knows one claim per window and instrument):
+   * left to expire.
+   */
+  unknown: number;
 }
+
+/** One emit claim per (window, instrument), sort key `<windowEnd:16>#<instrument>`. */
+function windowKeyOf(): ((windowEnd: number, instrument: string) => string) | undefined {
+  const fn = (stateKeys as Record<string, unknown>).windowKey;
+  return typeof fn === "function" ? (fn as (end: number, instrument: string) => string) : undefined;
+}
+
+const EMIT_KIND = (stateKeys as { STATE_KINDS?: { emit?: string } }).STATE_KINDS?.emit ?? "emit";
 
 interface OpenClaim {
   sk: string;
@@ -45,7 +60,7 @@ async function openClaims(dynamodb: DynamoDBClient, table: string): Promise<Open
         TableName: table,
         KeyConditionExpression: "pk = :pk",
         FilterExpression: "attribute_not_exists(emittedAt)",
-        ExpressionAttributeValues: { ":pk": { S: STATE_KINDS.emit } },
+        ExpressionAttributeValues: { ":pk": { S: EMIT_KIND } },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
@@ -64,6 +79,7 @@ async function emittedKeys(
   kinesis: KinesisClient,
   stream: string,
   since: number,
+  windowKey: (windowEnd: number, instrument: string) => string,
 ): Promise<Set<string>> {
   const keys = new Set<string>();
   for (const shard of await listShards(kinesis, stream)) {
@@ -103,20 +119,25 @@ export async function settleEmitClaims(options: {
   windowsStream: string;
   now?: number;
 }): Promise<SettleOutcome> {
-  const outcome: SettleOutcome = { marked: 0, released: 0 };
+  const outcome: SettleOutcome = { marked: 0, released: 0, unknown: 0 };
   const claims = await openClaims(options.dynamodb, options.stateTable);
   if (claims.length === 0) return outcome;
+  const windowKey = windowKeyOf();
+  if (!windowKey) {
+    outcome.unknown = claims.length;
+    return outcome;
+  }
   const now = options.now ?? Date.now();
   const oldestLease = Math.min(...claims.map((c) => c.leaseUntil || now));
   const since = Math.max(0, Math.min(now, oldestLease) - LOOKBACK_MS);
-  const onStream = await emittedKeys(options.kinesis, options.windowsStream, since);
+  const onStream = await emittedKeys(options.kinesis, options.windowsStream, since, windowKey);
   for (const claim of claims) {
     const emitted = onStream.has(claim.sk);
     try {
       await options.dynamodb.send(
         new UpdateItemCommand({
           TableName: options.stateTable,
-          Key: { pk: { S: STATE_KINDS.emit }, sk: { S: claim.sk } },
+          Key: { pk: { S: EMIT_KIND }, sk: { S: claim.sk } },
           UpdateExpression: emitted ? "SET emittedAt = :v" : "SET leaseUntil = :v",
           ConditionExpression: "attribute_not_exists(emittedAt)",
           ExpressionAttributeValues: { ":v": { N: String(emitted ? now : 0) } },
