@@ -8,6 +8,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { startLocal, type LocalRuntime, type StartLocalOptions } from "../runtime.js";
 import { hourPrefix } from "@tickstream/core/archive/keys";
+import { encodeAggregated } from "@tickstream/core/ticks/kpl";
 import { archivedLines, getObject, listKeys, multiset } from "../testing/archive.js";
 
 describe("local archive delivery", () => {
@@ -119,5 +120,32 @@ describe("local archive delivery", () => {
     c.kinesis.destroy();
     c.s3.destroy();
     await rt.stop();
+  });
+
+  it("de-aggregates KPL records into one line per sub-record; keeps a damaged aggregate as it came", async () => {
+    const own = await mkdtemp(join(tmpdir(), "tickstream-archive-kpl-"));
+    const rt = await startLocal({ ...base(), dataDir: own, ports: "auto" });
+    const c = clientsFor(rt);
+    const aggregate = encodeAggregated(
+      ["kpl-1", "kpl-2\n", "kpl-3\nkpl-4"].map((d, i) => ({ partitionKey: `k${i}`, data: Buffer.from(d) })),
+    );
+    const damaged = Buffer.from(encodeAggregated([{ partitionKey: "k", data: Buffer.from("lost") }]));
+    damaged[damaged.length - 1]! ^= 1;
+    await put(c.kinesis, rt.outputs.pricesStream, ["plain-1", aggregate, "lines-1\nlines-2\n", damaged]);
+    await rt.flushArchive();
+    const lines = await archivedLines(c.s3, rt.outputs.archiveBucket);
+    // The damaged record's bytes as the helper reads them back (UTF-8, split at newlines).
+    const damagedLines = (damaged.at(-1) === 0x0a ? damaged.subarray(0, -1) : damaged).toString("utf8").split("\n");
+    expect(multiset(lines)).toEqual(
+      multiset(["plain-1", "kpl-1", "kpl-2", "kpl-3", "kpl-4", "lines-1", "lines-2", ...damagedLines]),
+    );
+    const bodies = await Promise.all(
+      (await listKeys(c.s3, rt.outputs.archiveBucket, "raw/")).map(async (k) => gunzipSync(await getObject(c.s3, rt.outputs.archiveBucket, k))),
+    );
+    expect(bodies.some((b) => b.includes(damaged))).toBe(true);
+    c.kinesis.destroy();
+    c.s3.destroy();
+    await rt.stop();
+    await rm(own, { recursive: true, force: true });
   });
 });

@@ -3,6 +3,7 @@ import { gzipSync } from "node:zlib";
 import type { KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { listShards } from "@tickstream/core/kinesis/shards";
+import { decodeAggregated, isAggregated } from "@tickstream/core/ticks/kpl";
 import { CheckpointStore } from "../poller/checkpoint.js";
 import { ShardReader } from "../poller/shard-reader.js";
 import { Mutex, Waker, errorMessage, waitUntil, type Log } from "../timing.js";
@@ -12,8 +13,9 @@ import { ARCHIVE_PREFIXES, archiveObjectKey, hourPrefix } from "@tickstream/core
  * The local stand-in for the Firehose delivery stream: its own reader of the prices stream (own
  * checkpoints, independent of the consumers), buffering by size and interval, one record per
  * line (a newline appended where missing), GZIP, objects under `raw/YYYY/MM/DD/HH/` by arrival
- * time (UTC). Checkpoints move only after the object is stored, so a crash re-delivers rather
- * than loses.
+ * time (UTC). KPL aggregates are de-aggregated, as Firehose does with a Kinesis stream source:
+ * one line per sub-record (see deliveredLines). Checkpoints move only after the object is
+ * stored, so a crash re-delivers rather than loses.
  */
 
 export interface ArchiveOptions {
@@ -51,6 +53,21 @@ export function toLine(data: Uint8Array): Buffer {
     : Buffer.concat([buf, Buffer.from("\n")]);
 }
 
+/**
+ * What the archive writes for one Kinesis record. A KPL aggregate becomes its sub-records, each
+ * a line (a sub-record of newline-separated ticks gives those lines), so that `raw/` holds ticks
+ * one per line whatever the producer packed; a sub-record the consumers refuse (a key over the
+ * Kinesis limits, say) is still archived, its data being intact. A damaged aggregate (wrong
+ * magic, truncated, bad protobuf or MD5) is archived as it came, like any bad record.
+ */
+export function deliveredLines(data: Uint8Array): Buffer {
+  if (isAggregated(data)) {
+    const aggregate = decodeAggregated(data);
+    if (aggregate.ok) return Buffer.concat(aggregate.records.map((sub) => toLine(sub.data)));
+  }
+  return toLine(data);
+}
+
 export class ArchiveDelivery {
   private readers: ReaderState[] = [];
   private buffer: Buffered[] = [];
@@ -83,7 +100,7 @@ export class ArchiveDelivery {
 
   private append(shardId: string, records: _Record[]): void {
     for (const r of records) {
-      const line = toLine(r.Data ?? new Uint8Array());
+      const line = deliveredLines(r.Data ?? new Uint8Array());
       this.buffer.push({
         shardId,
         sequenceNumber: r.SequenceNumber!,

@@ -4,8 +4,10 @@ import {
   ListShardsCommand,
 } from "@aws-sdk/client-kinesis";
 import { describe, expect, it } from "vitest";
+import { encodeAggregated } from "@tickstream/core/ticks/kpl";
 import {
   readStream,
+  userRecords,
   type KinesisLike,
   type ReadRecord,
   type ReaderEvent,
@@ -15,7 +17,7 @@ import {
 interface FakeShard {
   id: string;
   parents: string[];
-  records: { seq: string; key: string; text: string; at: number }[];
+  records: { seq: string; key: string; text: string | Uint8Array; at: number }[];
   closed: boolean;
 }
 
@@ -36,7 +38,7 @@ class FakeKinesis implements KinesisLike {
     this.shards.push({ id, parents, records: [], closed: false });
   }
 
-  put(shardId: string, key: string, text: string, at = Date.now()): void {
+  put(shardId: string, key: string, text: string | Uint8Array, at = Date.now()): void {
     const shard = this.shards.find((s) => s.id === shardId)!;
     if (shard.closed) throw new Error(`put to closed shard ${shardId}`);
     shard.records.push({ seq: String(++this.seq).padStart(6, "0"), key, text, at });
@@ -94,7 +96,7 @@ class FakeKinesis implements KinesisLike {
         Records: page.map((r) => ({
           SequenceNumber: r.seq,
           PartitionKey: r.key,
-          Data: new TextEncoder().encode(r.text),
+          Data: typeof r.text === "string" ? new TextEncoder().encode(r.text) : r.text,
           ApproximateArrivalTimestamp: new Date(r.at),
         })),
         NextShardIterator: atEnd ? undefined : `${id}@${next}`,
@@ -246,5 +248,33 @@ describe("readStream", () => {
       pollIntervalMs: 1_000,
     });
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});
+
+describe("KPL aggregates on the read stream", () => {
+  it("come out as their sub-records, in order, with the aggregate's sequence number; a damaged one as it came", async () => {
+    const fake = new FakeKinesis();
+    fake.addShard("shardId-000000000000");
+    const aggregate = encodeAggregated([
+      { partitionKey: "3", data: Buffer.from('{"instrument":"3","windowStart":0,"windowEnd":60000,"max":1.5}') },
+      { partitionKey: "7", data: Buffer.from('{"instrument":"7","windowStart":0,"windowEnd":60000,"max":2.5}') },
+    ]);
+    const damaged = Buffer.from(aggregate);
+    damaged[damaged.length - 1]! ^= 1;
+    fake.put("shardId-000000000000", "a", "plain");
+    fake.put("shardId-000000000000", "b", aggregate);
+    fake.put("shardId-000000000000", "c", damaged);
+    const { got } = await collect(fake, { type: "TRIM_HORIZON" }, (g) => g.length >= 4);
+    expect(got.map((r) => [r.sequenceNumber, r.subSequenceNumber, r.partitionKey, Buffer.from(r.data).toString("latin1")])).toEqual([
+      ["000001", undefined, "a", "plain"],
+      ["000002", 0, "3", '{"instrument":"3","windowStart":0,"windowEnd":60000,"max":1.5}'],
+      ["000002", 1, "7", '{"instrument":"7","windowStart":0,"windowEnd":60000,"max":2.5}'],
+      ["000003", undefined, "c", damaged.toString("latin1")],
+    ]);
+  });
+
+  it("userRecords leaves a plain record alone", () => {
+    const record = { shardId: "s", sequenceNumber: "1", partitionKey: "k", arrivalTime: 0, data: Buffer.from("x") };
+    expect(userRecords(record)).toEqual([record]);
   });
 });

@@ -16,18 +16,39 @@ import {
   type ShardIteratorType,
 } from "@aws-sdk/client-kinesis";
 import { listShards } from "@tickstream/core/kinesis/shards";
+import { decodeAggregated, isAggregated } from "@tickstream/core/ticks/kpl";
 import { sleep } from "../producer/rate.js";
 
 export type StartPosition =
   { type: "LATEST" } | { type: "TRIM_HORIZON" } | { type: "AT_TIMESTAMP"; timestamp: number };
 
+/**
+ * One user record. A KPL aggregate is read as its sub-records, as the KCL reads them: each with
+ * the aggregate's sequence number, its own partition key and its index as `subSequenceNumber`.
+ * A damaged aggregate (bad magic, protobuf or MD5) comes through as it was put.
+ */
 export interface ReadRecord {
   shardId: string;
   sequenceNumber: string;
+  /** Place within a KPL aggregate; absent for a plain record. */
+  subSequenceNumber?: number;
   partitionKey: string;
   /** ApproximateArrivalTimestamp, epoch ms. */
   arrivalTime: number;
   data: Uint8Array;
+}
+
+/** The user records of one Kinesis record: its KPL sub-records, or the record itself. */
+export function userRecords(record: ReadRecord): ReadRecord[] {
+  if (!isAggregated(record.data)) return [record];
+  const agg = decodeAggregated(record.data);
+  if (!agg.ok) return [record];
+  return agg.records.map((sub, subSequenceNumber) => ({
+    ...record,
+    subSequenceNumber,
+    partitionKey: sub.ok ? sub.partitionKey : record.partitionKey,
+    data: sub.data,
+  }));
 }
 
 /** The one method of KinesisClient the reader uses (stubs in tests). */
@@ -248,13 +269,15 @@ export class StreamReader {
           ? new Date(r.ApproximateArrivalTimestamp).getTime()
           : 0;
         if (arrivalTime < minArrival) continue;
-        records.push({
-          shardId: shard.id,
-          sequenceNumber: r.SequenceNumber!,
-          partitionKey: r.PartitionKey ?? "",
-          arrivalTime,
-          data: r.Data ?? new Uint8Array(),
-        });
+        records.push(
+          ...userRecords({
+            shardId: shard.id,
+            sequenceNumber: r.SequenceNumber!,
+            partitionKey: r.PartitionKey ?? "",
+            arrivalTime,
+            data: r.Data ?? new Uint8Array(),
+          }),
+        );
       }
       if (records.length) await this.opts.onRecords(records);
       for (const child of out.ChildShards ?? []) {

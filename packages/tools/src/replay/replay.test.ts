@@ -9,6 +9,10 @@ import type { PutRecordsFn, PutRecordsRequest } from "../producer/putter.js";
 import { findArchiveBucketOutput, resolveArchive } from "./archive-target.js";
 import { dayPrefixes } from "@tickstream/core/archive/keys";
 import { encodePipe } from "@tickstream/core/ticks/encode";
+import { encodeAggregated } from "@tickstream/core/ticks/kpl";
+import { decodeBatch } from "@tickstream/core/kinesis/batch";
+import { toKinesisRecord } from "@tickstream/core/kinesis/records";
+import { deliveredLines } from "@tickstream/local/archive/delivery";
 import { archiveLines, deadLetterRecord, partitionKeyFor, replay } from "./replay.js";
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0); // 2026-11-22T10:00:00Z
@@ -268,7 +272,7 @@ describe("dead letters", () => {
     expect(dayPrefixes(T, T + 1)).toEqual(["dead-letters/2026/11/22/"]);
     expect(deadLetterRecord(Buffer.from(line("x", "9", 5)))).toEqual({
       data: Buffer.from("x"),
-      id: "shardId-000000000000/9",
+      id: "shardId-000000000000/9/-",
       arrivalTime: 5,
     });
     expect(deadLetterRecord(Buffer.from("{}"))).toBeUndefined();
@@ -302,6 +306,53 @@ describe("dead letters", () => {
       [pipe(4, T, 400), "4"],
       ["still bad", "rnd"],
     ]);
+  });
+});
+
+describe("records that held many ticks", () => {
+  it("raw: the archive's de-aggregated lines of a KPL record replay as the same ticks, one per record", async () => {
+    const ticks = [pipe(1, T, 100), pipe(2, T + 1, 200), `${pipe(3, T + 2, 300)}\n${pipe(4, T + 3, 400)}`];
+    const aggregate = encodeAggregated(ticks.map((data, i) => ({ partitionKey: `k${i}`, data: Buffer.from(data) })));
+    const lines = Buffer.concat([deliveredLines(aggregate), deliveredLines(Buffer.from(`${pipe(5, T + 4, 500)}\n${pipe(6, T + 5, 600)}\n`))]);
+    const put = recordingPut();
+    const report = await replay({
+      s3: fakeS3({ [`raw/2026/11/22/10/archive-${T}.gz`]: gzipSync(lines) }),
+      bucket: "b",
+      put,
+      streamName: "prices",
+      fromMs: T,
+      toMs: T + H,
+      retry: fastRetry,
+    });
+    expect(report).toMatchObject({ records: 6, decodable: 6, delivered: 6 });
+    const sent = put.calls.flatMap((c) => c.Records);
+    expect(sent.map((r) => r.PartitionKey)).toEqual(["1", "2", "3", "4", "5", "6"]);
+    const position = { shardId: "shardId-000000000000", sequenceNumber: "1", arrivalTime: T + H };
+    const original = decodeBatch([toKinesisRecord(aggregate, position), toKinesisRecord(`${pipe(5, T + 4, 500)}\n${pipe(6, T + 5, 600)}\n`, position)]);
+    const replayed = decodeBatch(sent.map((r, i) => toKinesisRecord(r.Data, { ...position, sequenceNumber: String(10 + i) })));
+    expect(replayed.bad).toEqual([]);
+    expect(replayed.ticks.map((t) => t.tick)).toEqual(original.ticks.map((t) => t.tick));
+  });
+
+  it("dead letters: each bad part of a record is put back once (shard, sequence number, subIndex)", async () => {
+    const line = (raw: string, seq: string, subIndex: number | null) =>
+      JSON.stringify({ raw: Buffer.from(raw).toString("base64"), reason: "bad", shardId: "shardId-000000000000", sequenceNumber: seq, subIndex, arrivalTime: T + 1000, consumer: "latest" });
+    const put = recordingPut();
+    const report = await replay({
+      s3: fakeS3({
+        "dead-letters/2026/11/22/shardId-000000000000-8.jsonl": Buffer.from([line("part-1", "8", 1), line("part-3", "8", 3), line("whole", "9", null)].join("\n") + "\n"),
+        "dead-letters/2026/11/22/shardId-000000000000-8b.jsonl": Buffer.from(`${line("part-3", "8", 3)}\n${line("whole", "9", null)}\n`),
+      }),
+      bucket: "b",
+      put,
+      streamName: "prices",
+      fromMs: T,
+      toMs: T + H,
+      source: "dead-letters",
+      randomKey: () => "rnd",
+    });
+    expect(report).toMatchObject({ records: 3, duplicates: 2, delivered: 3 });
+    expect(put.calls.flatMap((c) => c.Records).map((r) => text(r.Data))).toEqual(["part-1", "part-3", "whole"]);
   });
 });
 

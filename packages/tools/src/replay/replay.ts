@@ -14,8 +14,14 @@
  * it, so an instrument's ticks land on one shard in their original order; a record that does
  * not decode (it will be dead-lettered again) gets a random key.
  *
+ * The archive de-aggregates KPL records (one line per sub-record), so a replay puts one tick
+ * per record, whatever the producer packed: the ticks, their event times and what the consumers
+ * make of them are the same; only their packing is not restored.
+ *
  * With source "dead-letters" it redrives the bad records instead: the JSON lines under
- * `dead-letters/YYYY/MM/DD/` (arrival day), those that arrived in [from, to), each once.
+ * `dead-letters/YYYY/MM/DD/` (arrival day), those that arrived in [from, to), each once. A dead
+ * letter holds just the bad part of its record (a line, a KPL sub-record, or the whole record
+ * when the record was bad as a whole), and that part is what is put back.
  */
 import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
@@ -34,8 +40,9 @@ import {
 import { sleep, TokenBucket } from "../producer/rate.js";
 
 /**
- * The record of one dead-letter line (`{"raw": base64, "shardId", "sequenceNumber",
- * "arrivalTime", ...}`, packages/core/src/deadletters), or undefined when it is not one.
+ * The record of one dead-letter line (`{"raw": base64, "shardId", "sequenceNumber", "subIndex",
+ * "arrivalTime", ...}`, packages/core/src/deadletters), or undefined when it is not one. The id
+ * names the bad part: several parts of one record share its sequence number.
  */
 export function deadLetterRecord(
   line: Uint8Array,
@@ -45,7 +52,7 @@ export function deadLetterRecord(
     if (typeof doc.raw !== "string" || typeof doc.arrivalTime !== "number") return undefined;
     return {
       data: Buffer.from(doc.raw, "base64"),
-      id: `${String(doc.shardId)}/${String(doc.sequenceNumber)}`,
+      id: `${String(doc.shardId)}/${String(doc.sequenceNumber)}/${doc.subIndex === undefined || doc.subIndex === null ? "-" : String(doc.subIndex)}`,
       arrivalTime: doc.arrivalTime,
     };
   } catch {
@@ -100,7 +107,7 @@ export interface ReplayOptions {
   /**
    * raw (default): the archived stream, by arrival hour. dead-letters: the bad records the
    * consumers set aside, by arrival day, filtered to arrival times in [from, to) and deduplicated
-   * by shard and sequence number; for putting them back once the cause is fixed.
+   * by shard, sequence number and subIndex; for putting them back once the cause is fixed.
    */
   source?: "raw" | "dead-letters";
   rawPrefix?: string;
