@@ -10,12 +10,14 @@ import { join, resolve } from "node:path";
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
   type KinesisClient,
 } from "@aws-sdk/client-kinesis";
 import { localKinesis, startKinesalite, type LocalServer } from "@tickstream/testkit/local-aws";
 import { decodeAggregated } from "@tickstream/core/ticks/kpl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readStream, type ReadRecord } from "../consumer/reader.js";
+import { listShards } from "@tickstream/core/kinesis/shards";
 
 const root = resolve(__dirname, "../../../..");
 const tsx = resolve(root, "node_modules/.bin/tsx");
@@ -76,7 +78,14 @@ function produce(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => 
 }
 
 /** The ticks of a record read back: KPL sub-records, lines, or the record itself. */
-function ticksOf(record: ReadRecord): { key: string; text: string }[] {
+/** A record as it was put. */
+interface RawRecord {
+  shardId: string;
+  partitionKey: string;
+  data: Uint8Array;
+}
+
+function ticksOf(record: RawRecord): { key: string; text: string }[] {
   const agg = decodeAggregated(record.data);
   if (agg.ok) {
     return agg.records.map((sub) => {
@@ -90,26 +99,44 @@ function ticksOf(record: ReadRecord): { key: string; text: string }[] {
     .map((text) => ({ key: record.partitionKey, text }));
 }
 
-/** Reads the stream until `expected` ticks (packed or not) have come, and a little longer. */
-async function readAll(stream: string, expected: number): Promise<ReadRecord[]> {
-  const got: ReadRecord[] = [];
+/**
+ * Reads the stream's records as they were put (not split into KPL sub-records, as the consume
+ * reader does) until `expected` ticks (packed or not) have come, and a little longer.
+ */
+async function readAll(stream: string, expected: number): Promise<RawRecord[]> {
+  const shards = (await listShards(client, stream)).map((s) => s.ShardId!);
+  const iterators = new Map<string, string | undefined>();
+  for (const shardId of shards) {
+    const out = await client.send(
+      new GetShardIteratorCommand({
+        StreamName: stream,
+        ShardId: shardId,
+        ShardIteratorType: "TRIM_HORIZON",
+      }),
+    );
+    iterators.set(shardId, out.ShardIterator);
+  }
+  const got: RawRecord[] = [];
   let ticks = 0;
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), 20_000);
-  await readStream({
-    client,
-    streamName: stream,
-    from: { type: "TRIM_HORIZON" },
-    signal: stop.signal,
-    pollIntervalMs: 50,
-    onRecords: (records) => {
-      got.push(...records);
-      for (const r of records) ticks += ticksOf(r).length;
-      // Read a little longer, so that extra records would show.
-      if (ticks >= expected) setTimeout(() => stop.abort(), expected > 1 ? 300 : 0);
-    },
-  });
-  clearTimeout(timer);
+  const deadline = Date.now() + 20_000;
+  let extra = 0;
+  while (Date.now() < deadline) {
+    for (const [shardId, iterator] of iterators) {
+      if (!iterator) continue;
+      const out = await client.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
+      );
+      iterators.set(shardId, out.NextShardIterator);
+      for (const r of out.Records ?? []) {
+        const record = { shardId, partitionKey: r.PartitionKey!, data: r.Data! };
+        got.push(record);
+        ticks += ticksOf(record).length;
+      }
+    }
+    // Read a little longer, so that extra records would show.
+    if (ticks >= expected && ++extra > (expected > 1 ? 3 : 0)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return got;
 }
 
