@@ -1,6 +1,7 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { seededRandom } from "../packages/core/src/random.js";
 import { encodeTick, type RecordFormat } from "../packages/core/src/ticks/encode.js";
+import { encodeAggregated } from "../packages/core/src/ticks/kpl.js";
 
 /**
  * Benchmark inputs: ticks in the two input formats, pre-encoded as Kinesis records exactly as a
@@ -87,6 +88,42 @@ export function kinesisEvents(ticks: readonly TickSpec[], format: Format, batchS
     const Records = ticks.slice(i, i + batchSize).map((t, j) =>
       kinesisRecord(encodeTick(t, format), shard, firstSeq + i + j, t.receivedAt, t.instrument),
     );
+    events.push({ Records });
+  }
+  return events;
+}
+
+/** How ticks travel in the benchmark's Kinesis records. */
+export type Packing = { mode: "single" } | { mode: "kpl" | "lines"; ticksPerRecord: number };
+
+export function packingName(p: Packing): string {
+  return p.mode === "single" ? "one tick per record" : `${p.mode}, ${p.ticksPerRecord} ticks per record`;
+}
+
+/**
+ * Lambda events of `ticksPerBatch` ticks each, all from one shard, in order, with the ticks
+ * packed as `packing` says: one per record, newline-separated lines, or KPL aggregates (core's
+ * encoder; each tick a sub-record keyed by its instrument, consecutive ticks together as the
+ * KPL packs a shard's records). A packed record arrives when its last tick was received.
+ */
+export function packedEvents(ticks: readonly TickSpec[], format: Format, packing: Packing, ticksPerBatch: number, shard = 0): KinesisStreamEvent[] {
+  if (packing.mode === "single") return kinesisEvents(ticks, format, ticksPerBatch, shard);
+  const events: KinesisStreamEvent[] = [];
+  let n = 0;
+  for (let i = 0; i < ticks.length; i += ticksPerBatch) {
+    const batch = ticks.slice(i, i + ticksPerBatch);
+    const Records: KinesisStreamRecord[] = [];
+    for (let j = 0; j < batch.length; j += packing.ticksPerRecord) {
+      const group = batch.slice(j, j + packing.ticksPerRecord);
+      const texts = group.map((t) => encodeTick(t, format));
+      const data =
+        packing.mode === "lines"
+          ? Buffer.from(texts.join("\n"), "utf8")
+          : encodeAggregated(group.map((t, k) => ({ partitionKey: t.instrument, data: Buffer.from(texts[k]!, "utf8") })));
+      const record = kinesisRecord("", shard, n++, Math.max(...group.map((t) => t.receivedAt)), group[0]!.instrument);
+      record.kinesis.data = data.toString("base64");
+      Records.push(record);
+    }
     events.push({ Records });
   }
   return events;

@@ -77,9 +77,14 @@ export function summary(results: Results): string {
   if (t) {
     for (const format of ["pipe", "json"]) {
       const base = t.rows.find((r: any) => r.format === format && r.ratioToBaseline === null);
-      const l = t.rows.find((r: any) => r.format === format && r.candidate.startsWith("latest"));
-      const w = t.rows.find((r: any) => r.format === format && r.candidate.startsWith("windows"));
-      if (base && l && w) rows.push([`decode + aggregate, ${format === "pipe" ? "pipe records" : "JSON trades"}, ticks/s on one core (latest / windows)`, `${k(l.ticksPerSecond.median)} / ${k(w.ticksPerSecond.median)}`, k(base.ticksPerSecond.median), `${l.ratioToBaseline.median.toFixed(1)}x / ${w.ratioToBaseline.median.toFixed(1)}x`]);
+      const label = format === "pipe" ? "pipe records" : "JSON trades";
+      const of = (records: string | undefined, kind: string) => t.rows.find((r: any) => r.format === format && (r.records ?? "one tick per record") === (records ?? "one tick per record") && (r.kind ?? r.candidate.split(":")[0]) === kind);
+      // The headline: one tick per record and the first KPL packing; the section has the rest.
+      for (const records of ["one tick per record", ...(t.packings ?? []).filter((p: string) => p.startsWith("kpl")).slice(0, 1)]) {
+        const l = of(records, "latest");
+        const w = of(records, "windows");
+        if (base && l && w) rows.push([`decode + aggregate, ${label}, ${records}, ticks/s on one core (latest / windows)`, `${k(l.ticksPerSecond.median)} / ${k(w.ticksPerSecond.median)}`, k(base.ticksPerSecond.median), `${l.ratioToBaseline.median.toFixed(1)}x / ${w.ratioToBaseline.median.toFixed(1)}x`]);
+      }
     }
   }
   const wr = sec("writes");

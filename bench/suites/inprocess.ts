@@ -10,8 +10,11 @@ export interface InProcessConsumer {
   reset?(): void;
 }
 
+/** What a candidate does: the decoder alone (per record or per batch), or a whole consumer. */
+export type CandidateKind = "decodeTick" | "decodeBatch" | "latest" | "windows";
+
 export interface Loaded {
-  consumers: { name: string; make(): InProcessConsumer }[];
+  consumers: { name: string; kind: CandidateKind; make(): InProcessConsumer }[];
   missing: string[];
   notes: string[];
 }
@@ -25,6 +28,7 @@ export async function loadInProcess(): Promise<Loaded> {
     const { decodeTick } = await import("@tickstream/core/ticks/decode");
     consumers.push({
       name: "decodeTick only",
+      kind: "decodeTick",
       make: () => ({
         consume(records) {
           let n = 0;
@@ -38,10 +42,21 @@ export async function loadInProcess(): Promise<Loaded> {
   }
   try {
     const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
+    consumers.push({
+      name: "decodeBatch only",
+      kind: "decodeBatch",
+      make: () => ({ consume: (records) => decodeBatch(records).ticks.length }),
+    });
+  } catch (err) {
+    missing.push(`batch decoder (${(err as Error).message})`);
+  }
+  try {
+    const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
     const { coalesceLatest } = await import("@tickstream/core/latest/coalesce");
     const { latestPutInput } = await import("@tickstream/core/latest/store");
     consumers.push({
       name: "latest: decodeBatch + coalesceLatest + PutItem inputs",
+      kind: "latest",
       make: () => ({
         consume(records) {
           const { ticks } = decodeBatch(records);
@@ -63,6 +78,7 @@ export async function loadInProcess(): Promise<Loaded> {
     const shape = windowShape(WINDOW_DEFAULTS);
     consumers.push({
       name: "windows: decodeBatch + aggregateBatch (pane maxima)",
+      kind: "windows",
       make: () => ({
         consume(records) {
           const { ticks } = decodeBatch(records);
