@@ -34,11 +34,28 @@ describe("summary", () => {
             ],
           },
         },
-        cost: { meta, data: { designs: [{ name: "Tickstream, a", total: 500 }, { name: "seed", total: 2000 }] } },
+        cost: {
+          meta,
+          data: {
+            rates: [
+              {
+                ticksPerSecond: 1000,
+                designs: [
+                  { key: "ours-on-demand", low: { total: 1000 }, high: null },
+                  { key: "ours-on-demand-kpl", low: { total: 400 }, high: { total: 800 } },
+                  { key: "ours-provisioned", low: { total: 500 }, high: null },
+                  { key: "ours-provisioned-kpl", low: { total: 200 }, high: { total: 200 } },
+                  { key: "seed", low: { total: 2000 }, high: null },
+                ],
+              },
+            ],
+          },
+        },
       },
     });
     expect(out).toContain("| 30 / 90 ms, 40 / 120 ms | 2 / 10 ms | 15x / 20x the p50 |");
-    expect(out).toContain("| $500 | $2,000 | 4.0x less |");
+    expect(out).toContain("| monthly cost at 1,000 ticks/s, on-demand (prod stage): KPL records / one tick per record | $400–$800 / $1,000 | $2,000 | 5.00x–2.50x / 2.00x less |");
+    expect(out).toContain("| $200 / $500 | $2,000 | 10x / 4.00x less |");
     expect(summary({ updatedAt: "t", sections: {} })).toBe("_No results yet._");
   });
 });

@@ -50,4 +50,17 @@ describe("pipeline lag", () => {
     expect(t.behind({ a: "25", b: undefined })).toBe(2);
     expect(t.behind({ a: "30", b: "5" })).toBe(0);
   });
+
+  it("counts the ticks of packed records", () => {
+    const t = new Tracker();
+    t.add([
+      { shardId: "a", sequenceNumber: "10", ticks: 100 },
+      { shardId: "a", sequenceNumber: "20", ticks: 50 },
+      { shardId: "b", sequenceNumber: "5" },
+    ]);
+    expect(t.behind({})).toBe(151);
+    expect(t.behind({ a: "10", b: "5" })).toBe(50);
+    expect(t.behind({ a: "9" })).toBe(151);
+    expect(t.behind({ a: "20", b: "5" })).toBe(0);
+  });
 });

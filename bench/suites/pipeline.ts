@@ -4,7 +4,7 @@ import { latencySummary, slope, type LatencySummary } from "../stats.js";
 import { table } from "../report.js";
 import type { Benchmark, LocalHandle, LocalOutputsLike, SectionResult } from "../types.js";
 import { cpuSeconds, readCheckpoints, signIn, startLocalHost, type Variant } from "./local.js";
-import { kinesisFor, pipeTick, putLines, shardIds, type Put } from "./produce.js";
+import { kinesisFor, pipeTick, putLines, putPacked, shardIds, type Put } from "./produce.js";
 import { SEED_TABLE } from "./local-host.js";
 
 /**
@@ -24,6 +24,8 @@ export interface StepResult {
   rate: number;
   seconds: number;
   achievedRate: number;
+  /** Kinesis records put per second (ticks/s when one tick per record). */
+  recordsPerSecond?: number;
   putFailures: number;
   lagEnd: number;
   lagMax: number;
@@ -47,6 +49,8 @@ export interface LatencyResult {
 
 export interface VariantResult {
   variant: Variant;
+  /** Absent in older results: one tick per record. */
+  packing?: ProducerPacking;
   startSeconds: number;
   shards: number;
   consumers: string[];
@@ -62,40 +66,47 @@ export interface PipelineData {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Ticks put but not yet checkpointed: puts per shard in order, with running tick counts. */
 export class Tracker {
-  private readonly puts = new Map<string, bigint[]>();
+  private readonly puts = new Map<string, { seq: bigint[]; ticks: number[] }>();
   add(ps: Put[]): void {
     for (const p of ps) {
       let list = this.puts.get(p.shardId);
-      if (!list) this.puts.set(p.shardId, (list = []));
-      list.push(BigInt(p.sequenceNumber));
+      if (!list) this.puts.set(p.shardId, (list = { seq: [], ticks: [] }));
+      list.seq.push(BigInt(p.sequenceNumber));
+      list.ticks.push((list.ticks.at(-1) ?? 0) + (p.ticks ?? 1));
     }
   }
-  /** Records put after the checkpoint, per shard, summed. */
+  /** Ticks in records put after the checkpoint, per shard, summed. */
   behind(checkpoints: Record<string, string | undefined>): number {
     let n = 0;
     for (const [shard, list] of this.puts) {
+      const total = list.ticks.at(-1) ?? 0;
       const cp = checkpoints[shard];
       if (cp === undefined) {
-        n += list.length;
+        n += total;
         continue;
       }
       const c = BigInt(cp);
       // Sequence numbers grow along the shard and puts are sequential: binary search.
       let lo = 0;
-      let hi = list.length;
+      let hi = list.seq.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (list[mid]! <= c) lo = mid + 1;
+        if (list.seq[mid]! <= c) lo = mid + 1;
         else hi = mid;
       }
-      n += list.length - lo;
+      n += total - (lo > 0 ? list.ticks[lo - 1]! : 0);
     }
     return n;
   }
 }
 
+/** How the benchmark's producer puts ticks: one per record, or KPL aggregates per partition key. */
+export type ProducerPacking = "single" | "kpl";
+
 interface Env {
+  packing: ProducerPacking;
   h: LocalHandle;
   o: LocalOutputsLike;
   kin: KinesisClient;
@@ -114,10 +125,11 @@ async function lagOf(env: Env, readers: string[]): Promise<number> {
 }
 
 /** Puts `rate` ticks/s (calls every 100 ms, sequential) until `stop()` is true. */
-async function produce(env: Env, rate: number, stop: () => boolean): Promise<{ sent: number; seconds: number; failed: number }> {
+async function produce(env: Env, rate: number, stop: () => boolean): Promise<{ sent: number; seconds: number; failed: number; records: number }> {
   const t0 = Date.now();
   let sent = 0;
   let failed = 0;
+  let records = 0;
   let n = 0;
   while (!stop()) {
     const due = Math.floor((rate * (Date.now() - t0)) / 1000) - sent;
@@ -126,17 +138,19 @@ async function produce(env: Env, rate: number, stop: () => boolean): Promise<{ s
       const now = Date.now();
       for (let i = 0; i < due; i++) {
         const inst = String((n + i) % 10);
-        lines.push({ data: pipeTick(inst, now, 10_000 + ((n + i) % 20_000)), key: `${inst}-${(n + i) % 97}` });
+        // Packed: keyed by instrument, as the producer keys them, so a key's ticks share records.
+        lines.push({ data: pipeTick(inst, now, 10_000 + ((n + i) % 20_000)), key: env.packing === "kpl" ? inst : `${inst}-${(n + i) % 97}` });
       }
       n += due;
-      const r = await putLines(env.kin, env.o.pricesStream, lines);
+      const r = env.packing === "kpl" ? await putPacked(env.kin, env.o.pricesStream, lines) : { ...(await putLines(env.kin, env.o.pricesStream, lines)), records: lines.length };
       env.tracker.add(r.puts);
       sent += due;
       failed += r.failed;
+      records += r.records;
     }
     await sleep(100);
   }
-  return { sent, seconds: (Date.now() - t0) / 1000, failed };
+  return { sent, seconds: (Date.now() - t0) / 1000, failed, records };
 }
 
 async function stepTest(env: Env, rates: number[], seconds: number, drainLimitS: number, log: (m: string) => void): Promise<StepResult[]> {
@@ -172,7 +186,7 @@ async function stepTest(env: Env, rates: number[], seconds: number, drainLimitS:
       await sleep(250);
     }
     const sustained = achievedRate >= rate * 0.9 && lagEnd <= rate * 2.5 && drainSeconds !== null && drainSeconds <= 3;
-    const res: StepResult = { rate, seconds, achievedRate, putFailures: p.failed, lagEnd, lagMax: Math.max(0, ...samples.map((s) => s.lag)), lagSlope, archiveLagEnd, backEndCores, sustained, drainSeconds, samples };
+    const res: StepResult = { rate, seconds, achievedRate, recordsPerSecond: p.records / p.seconds, putFailures: p.failed, lagEnd, lagMax: Math.max(0, ...samples.map((s) => s.lag)), lagSlope, archiveLagEnd, backEndCores, sustained, drainSeconds, samples };
     out.push(res);
     log(`    ${rate}/s: put ${achievedRate.toFixed(0)}/s, back end ${backEndCores === null ? "?" : backEndCores.toFixed(2)} cores, lag end ${lagEnd}, slope ${lagSlope.toFixed(0)}/s, ${sustained ? "sustained" : "NOT sustained"}, drained in ${drainSeconds === null ? `>${drainLimitS}` : drainSeconds.toFixed(1)} s`);
     if (!sustained || drainSeconds === null) break;
@@ -229,16 +243,16 @@ async function latencyTest(env: Env, readers: ProbeReaders, rate: number, probes
 /** A numeric id, so that the seed's table (instrument as a number) takes it too. */
 const PROBE = "999999";
 
-export async function runVariant(variant: Variant, h: LocalHandle & { startSeconds?: number }, quick: boolean, log: (m: string) => void): Promise<VariantResult> {
+export async function runVariant(variant: Variant, h: LocalHandle & { startSeconds?: number }, quick: boolean, log: (m: string) => void, packing: ProducerPacking = "single"): Promise<VariantResult> {
   const o = h.outputs;
   const kin = kinesisFor(o);
   const ddb = new DynamoDBClient({ region: o.region, endpoint: o.dynamodbEndpoint, credentials: o.credentials ?? { accessKeyId: "local", secretAccessKey: "local" } });
   try {
     const shards = await shardIds(kin, o.pricesStream);
     const consumers = variant === "design" ? ["LatestConsumer", "WindowsConsumer"] : ["LatestConsumer"];
-    const env: Env = { h, o, kin, shards, tracker: new Tracker(), consumers };
+    const env: Env = { packing, h, o, kin, shards, tracker: new Tracker(), consumers };
     // The quick run skips the step test (it needs the longest time to mean anything).
-    const rates = quick ? [] : [250, 500, 1000, 2000, 4000];
+    const rates = quick ? [] : packing === "kpl" ? [1000, 2500, 5000, 10_000, 20_000, 30_000, 40_000] : [250, 500, 1000, 2000, 4000];
     const steps = await stepTest(env, rates, 10, 40, log);
     const sustainedRates = steps.filter((s) => s.sustained).map((s) => s.rate);
 
@@ -269,13 +283,14 @@ export async function runVariant(variant: Variant, h: LocalHandle & { startSecon
       };
     }
     const latency: LatencyResult[] = [];
-    for (const rate of quick ? [100] : [100, 1000]) {
+    // Latency probes go one tick per record; the packed producer is measured for its rate only.
+    for (const rate of packing === "kpl" ? [] : quick ? [100] : [100, 1000]) {
       latency.push(await latencyTest(env, readers, rate, quick ? 3 : 20, 10_000, log));
       // Let any backlog of this rate clear before the next.
       const d0 = Date.now();
       while (Date.now() - d0 < 20_000 && (await lagOf(env, consumers)) > 0) await sleep(250);
     }
-    return { variant, startSeconds: h.startSeconds ?? 0, shards: shards.length, consumers, steps, maxSustained: sustainedRates.length ? Math.max(...sustainedRates) : null, latency };
+    return { variant, packing, startSeconds: h.startSeconds ?? 0, shards: shards.length, consumers, steps, maxSustained: sustainedRates.length ? Math.max(...sustainedRates) : null, latency };
   } finally {
     kin.destroy();
     ddb.destroy();
@@ -297,6 +312,10 @@ export const pipeline: Benchmark<PipelineData> = {
     }
     const h = await ctx.local();
     variants.push(await runVariant("design", h, ctx.quick, ctx.log));
+    // The same back end, the producer packing ticks into KPL records; after a pause, so that the
+    // previous steps' records are all checkpointed and out of the way.
+    await new Promise((r) => setTimeout(r, 5_000));
+    variants.push(await runVariant("design", h, ctx.quick, ctx.log, "kpl"));
     return {
       variants,
       notes: [
@@ -309,12 +328,13 @@ export const pipeline: Benchmark<PipelineData> = {
   render(r: SectionResult<PipelineData>) {
     if (!r.data) return `_Not measured: ${r.error}_`;
     const d = r.data;
-    const name = (v: Variant) => (v === "design" ? "Tickstream" : "baseline (seed consumer)");
+    const name = (v: VariantResult) => (v.variant === "baseline" ? "baseline (seed consumer)" : v.packing === "kpl" ? "Tickstream, KPL records" : "Tickstream, one tick per record");
     const stepRows = d.variants.flatMap((v) =>
       v.steps.map((s) => [
-        name(v.variant),
+        name(v),
         s.rate,
         s.achievedRate.toFixed(0),
+        s.recordsPerSecond === undefined ? "" : s.recordsPerSecond.toFixed(0),
         s.lagMax,
         s.lagEnd,
         s.lagSlope.toFixed(0),
@@ -326,26 +346,26 @@ export const pipeline: Benchmark<PipelineData> = {
     );
     const latRows = d.variants.flatMap((v) =>
       v.latency.map((l) => [
-        name(v.variant),
+        name(v),
         l.rate,
         l.api ? `${l.api.p50.toFixed(0)} / ${l.api.p95.toFixed(0)} / ${l.api.p99.toFixed(0)}` : "n/a (no API)",
         `${l.table.p50.toFixed(0)} / ${l.table.p95.toFixed(0)} / ${l.table.p99.toFixed(0)}`,
         `${l.probes}${l.timeouts ? ` (+${l.timeouts} not visible in 10 s)` : ""}`,
       ]),
     );
-    const summary = d.variants.map((v) => `${name(v.variant)}: ${v.maxSustained === null ? "none of the steps" : `${v.maxSustained.toLocaleString("en-US")} ticks/s`}`).join("; ");
+    const summary = d.variants.filter((v) => v.steps.length).map((v) => `${name(v)}: ${v.maxSustained === null ? "none of the steps" : `${v.maxSustained.toLocaleString("en-US")} ticks/s`}`).join("; ");
     const v0 = d.variants[0];
     const stepSeconds = v0?.steps[0]?.seconds ?? 0;
     return [
-      `Command: \`${r.meta.command}\` · ran ${r.meta.ranAt} · ${r.meta.wallSeconds.toFixed(0)} s. Back end start-up: ${d.variants.map((v) => `${name(v.variant)} ${v.startSeconds.toFixed(1)} s`).join(", ")}.`,
+      `Command: \`${r.meta.command}\` · ran ${r.meta.ranAt} · ${r.meta.wallSeconds.toFixed(0)} s. Back end start-up: ${d.variants.filter((v) => v.packing !== "kpl").map((v) => `${name(v)} ${v.startSeconds.toFixed(1)} s`).join(", ")}.`,
       "",
       ...(stepRows.length
         ? [
             `**Highest sustained rate** (steps of ${stepSeconds} s; the test stops at the first step not sustained): ${summary}.`,
             "",
-            "Lag = records put but not yet checkpointed by the slower consumer (from the poller's checkpoint files), sampled every 0.5 s; the 1 s batching window alone accounts for up to one second of input. Sustained = the producer reached 90% of the rate, the lag at the end was at most 2.5 s of input, and the backlog drained within 3 s once the producer stopped (a consumer that falls behind builds a backlog that takes longer). The slope (lag growth over the second half of the step) is shown for reading, not used.",
+            "Lag = ticks in records put but not yet checkpointed by the slower consumer (from the poller's checkpoint files), sampled every 0.5 s; the 1 s batching window alone accounts for up to one second of input. KPL records: the benchmark's producer packs each 100 ms of ticks per instrument (its partition key) into KPL aggregates of up to 51,200 bytes, as `npm run produce` does; Tickstream's two runs share one back end, one after the other. Sustained = the producer reached 90% of the rate, the lag at the end was at most 2.5 s of input, and the backlog drained within 3 s once the producer stopped (a consumer that falls behind builds a backlog that takes longer). The slope (lag growth over the second half of the step) is shown for reading, not used.",
             "",
-            table(["pipeline", "target ticks/s", "put ticks/s", "max lag", "lag at end", "lag slope /s", "archive lag at end", "back end CPU (cores)", "drained", "sustained"], stepRows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "l"]),
+            table(["pipeline", "target ticks/s", "put ticks/s", "records/s", "max lag", "lag at end", "lag slope /s", "archive lag at end", "back end CPU (cores)", "drained", "sustained"], stepRows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l"]),
             "",
             "Archive lag: the archive delivery checkpoints only once it has written a buffer (5 MiB or 60 s), so its lag is its buffer, not a backlog. Back end CPU: user + system time of the back end's process over the step, in cores (1.00 = its one JavaScript thread always busy; garbage collection and I/O threads can add a little).",
           ]

@@ -1,6 +1,7 @@
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { listShards } from "../../packages/core/src/kinesis/shards.js";
 import { encodePipe } from "../../packages/core/src/ticks/encode.js";
+import { packAll } from "../../packages/local/src/generator/pack.js";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { LocalOutputsLike } from "../types.js";
 
@@ -22,6 +23,8 @@ export async function shardIds(kin: KinesisClient, stream: string): Promise<stri
 export interface Put {
   shardId: string;
   sequenceNumber: string;
+  /** Ticks the record carries (1 when absent). */
+  ticks?: number;
 }
 
 /** PutRecords in calls of at most 500; returns where each record went (failed entries are dropped). */
@@ -39,6 +42,32 @@ export async function putLines(kin: KinesisClient, stream: string, lines: { data
     }
   }
   return { puts, failed };
+}
+
+/**
+ * Puts ticks packed into KPL aggregated records per partition key (as `npm run produce` packs
+ * them, up to the KPL's 51,200 bytes), in calls of at most 500 records and 5 MiB.
+ */
+export async function putPacked(kin: KinesisClient, stream: string, lines: { data: string; key: string }[]): Promise<{ puts: Put[]; failed: number; records: number }> {
+  const records = packAll(
+    lines.map((l) => ({ data: Buffer.from(l.data, "utf8"), partitionKey: l.key })),
+    { mode: "kpl" },
+  );
+  const puts: Put[] = [];
+  let failed = 0;
+  for (let i = 0; i < records.length; ) {
+    let bytes = 0;
+    let j = i;
+    while (j < records.length && j - i < 500 && bytes + records[j]!.data.byteLength <= 5 * 1024 * 1024) bytes += records[j++]!.data.byteLength;
+    const chunk = records.slice(i, j);
+    const res = await kin.send(new PutRecordsCommand({ StreamName: stream, Records: chunk.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) }));
+    (res.Records ?? []).forEach((r, k) => {
+      if (r.SequenceNumber && r.ShardId) puts.push({ shardId: r.ShardId, sequenceNumber: r.SequenceNumber, ticks: chunk[k]!.items.length });
+      else failed += chunk[k]!.items.length;
+    });
+    i = j;
+  }
+  return { puts, failed, records: records.length };
 }
 
 /** One tick in the pipe format of the Kinesis Data Generator template. */
