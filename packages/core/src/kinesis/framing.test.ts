@@ -67,6 +67,16 @@ describe("record framing: plain records", () => {
     expect(summary(decodeOne(""))).toEqual({ ticks: [], bad: ["0 empty record []"] });
   });
 
+  it("what the previous record was does not change how the next one is read", () => {
+    const lines = toKinesisRecord(`${pipe("1", 0, 1)}\n${pipe("2", 0, 2)}`, nextPosition());
+    for (const next of [Buffer.alloc(0), Buffer.from("\n\n"), Buffer.from([0xf3, 0x41, 0x0a, 0x0a]), Buffer.from(`${pipe("3", 0, 3)}\n`)]) {
+      const alone = decodeBatch([toKinesisRecord(next, nextPosition())]);
+      const after = decodeBatch([lines, toKinesisRecord(next, nextPosition())]);
+      expect(summary({ ticks: after.ticks.slice(2), bad: after.bad })).toEqual(summary(alone));
+      expect(alone.ticks.length + alone.bad.length).toBe(1);
+    }
+  });
+
   it("a JSON object spread over lines stays one tick", () => {
     const text = `{\n  "EVENT_TIME": "2026-11-22T10:00:00.000000",\n  "TICKER": "AAPL",\n  "PRICE": 84.51\n}\n`;
     expect(summary(decodeOne(text))).toEqual({ ticks: ["0 AAPL 8451"], bad: [] });

@@ -1,7 +1,7 @@
 import type { RecordPosition, StreamPosition, Tick } from "../tick.js";
 import { decodeTickRange, lastDecodeFailure, lastDecodeWasSeveralLines } from "../ticks/decode.js";
 import { MAX_RECORD_BYTES } from "../ticks/result.js";
-import { createAggregateLayout, looksAggregated, parseAggregate, tableEntryProblem, MAX_SUB_RECORDS } from "../ticks/kpl.js";
+import { createAggregateLayout, parseAggregate, tableEntryProblem, MAX_SUB_RECORDS } from "../ticks/kpl.js";
 
 /**
  * Record framing: the ticks one Kinesis record carries (docs/records.md). Detected per record:
@@ -59,6 +59,11 @@ function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
   return Buffer.from(bytes.subarray(start, end));
 }
 
+/** looksAggregated (ticks/kpl.ts) of [start, end) without a view per call. */
+function startsLikeAggregate(bytes: Uint8Array, start: number, end: number): boolean {
+  return end - start >= 3 && bytes[start] === 0xf3 && bytes[start + 1] === 0x89 && bytes[start + 2] === 0x9a;
+}
+
 class Overflow {}
 const OVERFLOW = new Overflow();
 
@@ -82,15 +87,19 @@ export class RecordFramer {
   /** Frames the bytes [0, n) of one record. `bytes` may be reused by the caller afterwards. */
   frame(bytes: Uint8Array, n: number, record: RecordPosition): void {
     // The common record, one tick on one line, takes one fast-path decode and one comparison.
+    let severalLines = false;
     if (n > 0 && n <= MAX_RECORD_BYTES && bytes[0] !== 0xf3) {
       const tick = decodeTickRange(bytes, 0, n, true);
       if (tick !== null && tick.eventTime - record.arrivalTime <= this.maxClockSkewMs) {
         this.ticks.push({ tick, position: { shardId: record.shardId, sequenceNumber: record.sequenceNumber, arrivalTime: record.arrivalTime, subIndex: 0 } });
         return;
       }
-      if (tick === null && !lastDecodeWasSeveralLines()) {
-        this.badPart(bytes, 0, n, record, 0, lastDecodeFailure());
-        return;
+      if (tick === null) {
+        severalLines = lastDecodeWasSeveralLines();
+        if (!severalLines) {
+          this.badPart(bytes, 0, n, record, 0, lastDecodeFailure());
+          return;
+        }
       }
     }
     this.shardId = record.shardId;
@@ -102,8 +111,10 @@ export class RecordFramer {
     try {
       if (n > MAX_RECORD_BYTES) {
         this.badWhole(bytes, n, record, `record too large: ${n} bytes (at most ${MAX_RECORD_BYTES})`);
-      } else if (looksAggregated(bytes.subarray(0, Math.min(n, 4)))) {
+      } else if (startsLikeAggregate(bytes, 0, n)) {
         this.aggregate(n === bytes.length ? bytes : bytes.subarray(0, n), record);
+      } else if (severalLines) {
+        this.lines(bytes, 0, n);
       } else {
         this.unit(bytes, 0, n);
       }
@@ -141,7 +152,7 @@ export class RecordFramer {
           reason = h;
         }
       }
-      if (reason === null && looksAggregated(bytes.subarray(start, Math.min(end, start + 4)))) reason = "nested KPL aggregate";
+      if (reason === null && startsLikeAggregate(bytes, start, end)) reason = "nested KPL aggregate";
       if (reason !== null) this.part(bytes, start, end, `bad KPL sub-record: ${reason}`);
       else this.unit(bytes, start, end);
     }
@@ -158,6 +169,11 @@ export class RecordFramer {
       this.part(bytes, start, end, lastDecodeFailure());
       return;
     }
+    this.lines(bytes, start, end);
+  }
+
+  /** Newline-separated ticks in [start, end), known to hold more than one line. */
+  private lines(bytes: Uint8Array, start: number, end: number): void {
     const tickMark = this.ticks.length;
     const badMark = this.bad.length;
     const partsMark = this.parts;
