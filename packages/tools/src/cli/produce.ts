@@ -111,13 +111,13 @@ const command = defineCommand({
       type: "string",
       value: "N",
       description:
-        "hold each record back by a random 0..N ms, so arrival order differs from event-time order",
+        "hold each tick back by a random 0..N ms, so arrival order differs from event-time order",
       defaultText: "0",
     },
     duplicates: {
       type: "string",
       value: "P",
-      description: "fraction of records (0..1) sent a second time",
+      description: "fraction of ticks (0..1) sent a second time",
       defaultText: "0",
     },
     seed: {
