@@ -54,7 +54,7 @@ function sizeOf(mode: "kpl" | "lines", items: readonly Tick[]): number {
   return b.byteLength;
 }
 
-describe("packing ticks into records", () => {
+describe("packing ticks into records", { timeout: 30_000 }, () => {
   for (const mode of ["kpl", "lines"] as const) {
     it(`${mode}: records stay within the limit, are full, and carry every tick once, in order per key`, () => {
       const input = ticks(3000);

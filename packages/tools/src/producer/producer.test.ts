@@ -269,7 +269,8 @@ describe("records", () => {
   });
 });
 
-describe("packing ticks into records", () => {
+// Thousands of ticks through the whole loop: allow for a loaded machine.
+describe("packing ticks into records", { timeout: 30_000 }, () => {
   /** A sink that reads packed records back into their ticks, as a consumer would. */
   function unpackingSink(mode: "kpl" | "lines") {
     const records: { key: string; bytes: number; ticks: { key: string; text: string }[] }[] = [];
