@@ -51,16 +51,19 @@ export const TABLES = {
     partitionKey: { name: "pk", type: "string" },
     sortKey: { name: "sk", type: "string" },
   },
-  /** Per-pane maxima. pk = instrument, sk = paneStart (epoch ms). */
+  /**
+   * Per-pane candles, packed: pk = instrument bucket, sk = "<paneStart>#<shardId>"; one item
+   * holds one shard's ticks of one pane for every instrument of the bucket.
+   */
   panes: {
     construct: "Table",
     id: "Panes",
     localName: "tickstream-panes",
     partitionKey: { name: "pk", type: "string" },
-    sortKey: { name: "sk", type: "number" },
+    sortKey: { name: "sk", type: "string" },
     ttl: "expiresAt",
   },
-  /** Emitted (closed) windows exactly as emitted. pk = instrument, sk = windowStart (epoch ms). */
+  /** Closed windows exactly as emitted, packed: pk = instrument bucket, sk = windowStart (epoch ms). */
   windows: {
     construct: "Table",
     id: "Windows",
@@ -69,7 +72,7 @@ export const TABLES = {
     sortKey: { name: "sk", type: "number" },
     ttl: "expiresAt",
   },
-  /** Consumer bookkeeping: shard watermarks, the index of windows still to close, emit claims. */
+  /** Consumer bookkeeping: the watermark, shard progress and placement reservations, emit claims. */
   state: {
     construct: "Table",
     id: "State",
@@ -82,6 +85,13 @@ export const TABLES = {
 
 /** Write-sharded partitions of the latest table, so one hot partition key does not cap writes. */
 export const LATEST_PARTITIONS = 4;
+
+/**
+ * Instrument buckets of the windows consumer's packed items (windows/buckets.ts): a pane item
+ * holds one bucket's instruments. 32 keeps a full pane item of one shard near 1 KB at about
+ * 1,000 to 2,000 instruments (docs/dynamodb.md has the measurements). Fixed per deployment.
+ */
+export const WINDOW_BUCKETS = 32;
 
 export interface StreamSpec extends Binding {
   construct: "KinesisStream";

@@ -8,6 +8,7 @@ import { toKinesisRecord } from "@tickstream/core/kinesis/records";
 import { decodeBatch } from "@tickstream/core/kinesis/batch";
 import { coalesceLatest } from "@tickstream/core/latest/coalesce";
 import { createDynamoLatestStore } from "@tickstream/core/latest/store";
+import { bucketOf } from "@tickstream/core/windows/buckets";
 import { DynamoWindowStore } from "@tickstream/core/windows/dynamo-store";
 
 /** The deployed API handler module against data stored in dynalite. */
@@ -82,9 +83,15 @@ beforeAll(async () => {
   await createDynamoLatestStore({ doc, tableName: tables.latest }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
   // panes and one closed window, through the windows store
   const windows = new DynamoWindowStore({ doc, tables: { panes: tables.panes, windows: tables.windows, state: tables.state }, retentionHours: 48 });
-  await windows.mergePane("3", T0 + 10_000, 12345, 0);
-  await windows.mergePane("3", T0 + 20_000, 9_999, 0);
-  await windows.putFinal({ instrument: "3", windowStart: T0 - 50_000, windowEnd: T0 + 10_000, maxCents: 777 });
+  const bucket = bucketOf("3");
+  const candle = (t: number, open: number, high: number, low: number, close: number, count: number) => ({ open, openAt: t, high, low, close, closeAt: t + 9_000, count });
+  const pane = (shardId: string, paneStart: number, entries: [string, ReturnType<typeof candle>][]) =>
+    windows.writeShardPane({ paneStart, bucket, shardId, hw: "1", entries: new Map(entries) }, undefined, 0);
+  await pane("shardId-000000000000", T0 + 10_000, [["3", candle(T0 + 10_000, 12_000, 12_345, 11_000, 12_100, 3)]]);
+  await pane("shardId-000000000001", T0 + 10_000, [["3", candle(T0 + 10_500, 12_200, 12_200, 12_200, 12_200, 1)]]);
+  await pane("shardId-000000000000", T0 + 20_000, [["3", candle(T0 + 20_000, 9_999, 9_999, 9_000, 9_500, 2)]]);
+  await pane("shardId-000000000000", T0 + 40_000, [["3", candle(T0 + 40_000, 10_000, 10_500, 10_000, 10_100, 2)]]);
+  await windows.putResults({ bucket, windowStart: T0 - 50_000, windowEnd: T0 + 10_000, maxima: new Map([["3", 777]]) });
   mod = await import("./api.js");
 });
 
@@ -110,11 +117,31 @@ describe("api handler against dynalite", () => {
     expect((await call("GET /data")).body).toEqual(res.body);
   });
 
-  it("GET /instruments/{id}/series: pane maxima in [from, to), oldest first", async () => {
+  it("GET /instruments/{id}/series: each pane's candle over the shards in [from, to), oldest first", async () => {
     const res = await call("GET /instruments/{id}/series", { id: "3" }, { from: String(T0), to: String(T0 + 60_000) });
-    expect(res).toMatchObject({ status: 200, body: [{ paneStart: T0 + 10_000, max: 123.45 }, { paneStart: T0 + 20_000, max: 99.99 }] });
-    const narrow = await call("GET /instruments/{id}/series", { id: "3" }, { from: String(T0 + 10_001), to: String(T0 + 60_000) });
-    expect(narrow.body).toEqual([{ paneStart: T0 + 20_000, max: 99.99 }]);
+    expect(res).toMatchObject({
+      status: 200,
+      body: [
+        { paneStart: T0 + 10_000, open: 120, high: 123.45, low: 110, close: 122, count: 4, max: 123.45 },
+        { paneStart: T0 + 20_000, open: 99.99, high: 99.99, low: 90, close: 95, count: 2, max: 99.99 },
+        { paneStart: T0 + 40_000, open: 100, high: 105, low: 100, close: 101, count: 2, max: 105 },
+      ],
+    });
+    const narrow = await call("GET /instruments/{id}/series", { id: "3" }, { from: String(T0 + 10_001), to: String(T0 + 30_000) });
+    expect(narrow.body).toEqual([{ paneStart: T0 + 20_000, open: 99.99, high: 99.99, low: 90, close: 95, count: 2, max: 99.99 }]);
+  });
+
+  it("GET /instruments/{id}/series with a step: the panes of each step merged; a step that is not a multiple of the pane, 400", async () => {
+    const res = await call("GET /instruments/{id}/series", { id: "3" }, { from: String(T0), to: String(T0 + 60_000), step: "30000" });
+    expect(res).toMatchObject({
+      status: 200,
+      body: [
+        { paneStart: T0, open: 120, high: 123.45, low: 90, close: 95, count: 6, max: 123.45 },
+        { paneStart: T0 + 30_000, open: 100, high: 105, low: 100, close: 101, count: 2, max: 105 },
+      ],
+    });
+    const bad = await call("GET /instruments/{id}/series", { id: "3" }, { from: String(T0), to: String(T0 + 60_000), step: "15000" });
+    expect(bad).toMatchObject({ status: 400, body: { message: "step: must be a multiple of the pane length, 10000 ms" } });
   });
 
   it("GET /instruments/{id}/windows: closed windows as emitted, open ones as they stand", async () => {
@@ -146,7 +173,11 @@ describe("api handler against dynalite", () => {
   it("routes a catch-all event by its raw path", async () => {
     const ev = apiEvent("GET /instruments/{id}/series", { id: "3" }, { from: String(T0), to: String(T0 + 60_000) });
     const res = await mod.handler({ ...ev, routeKey: "$default", rawPath: "/instruments/3/series", pathParameters: undefined });
-    expect(JSON.parse(res.body!)).toEqual([{ paneStart: T0 + 10_000, max: 123.45 }, { paneStart: T0 + 20_000, max: 99.99 }]);
+    expect((JSON.parse(res.body!) as { paneStart: number; max: number }[]).map((p) => [p.paneStart, p.max])).toEqual([
+      [T0 + 10_000, 123.45],
+      [T0 + 20_000, 99.99],
+      [T0 + 40_000, 105],
+    ]);
   });
 
   it("answers 500 without details when the store fails", async () => {

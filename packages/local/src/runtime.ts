@@ -275,6 +275,7 @@ async function start(
       dynamodb: clients.dynamodb,
       kinesis: clients.kinesis,
       stateTable: res.tableNames.state,
+      windowsTable: res.tableNames.windows,
       windowsStream: res.windowsStream,
     });
     progress(

@@ -7,7 +7,7 @@ import { kinesisWindowSink, type WindowSink } from "@tickstream/core/windows/emi
 import { WindowEngine } from "@tickstream/core/windows/engine";
 import { parseWindowRecord } from "@tickstream/core/windows/result";
 import { MemoryShardLister } from "@tickstream/core/windows/shard-lister";
-import { tick } from "@tickstream/core/windows/testing/scenarios";
+import { records, tick } from "@tickstream/core/windows/testing/scenarios";
 import {
   localDynamo,
   localKinesis,
@@ -78,6 +78,7 @@ describe("settling the emit claims of a killed run", () => {
         dynamodb,
         kinesis,
         stateTable: aws.tables.state,
+        windowsTable: aws.tables.windows,
         windowsStream: aws.streams.windows,
       });
     const tail = new StreamTail(aws.streams.windows);
@@ -91,14 +92,14 @@ describe("settling the emit claims of a killed run", () => {
 
     const base = 1_000_000;
     death = "after put";
-    await engine.processBatch("s0", [tick("a", base + 5, 100), tick("b", base + 15, 200)]);
-    await engine.processBatch("s0", [tick("a", base + 50, 1)]);
+    await engine.processBatch("s0", records([tick("a", base + 5, 100), tick("b", base + 15, 200)]));
+    await engine.processBatch("s0", records([tick("a", base + 50, 1)]));
     expect(await onStream()).toEqual([`a@${base}=1`, `b@${base + 10}=2`]);
     expect(await settle()).toEqual({ marked: 2, released: 0, unknown: 0 });
 
     death = "before put";
-    await engine.processBatch("s0", [tick("a", base + 65, 300), tick("b", base + 75, 400)]);
-    await engine.processBatch("s0", [tick("c", base + 100, 1)]);
+    await engine.processBatch("s0", records([tick("a", base + 65, 300), tick("b", base + 75, 400)]));
+    await engine.processBatch("s0", records([tick("c", base + 100, 1)]));
     // Held by the dead run's claims until the lease runs out.
     death = undefined;
     expect((await engine.closeDue()).windowsEmitted).toBe(0);

@@ -1,58 +1,43 @@
-import { QueryCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { QueryCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
 } from "@aws-sdk/client-kinesis";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { listShards } from "@tickstream/core/kinesis/shards";
+import { DynamoWindowStore } from "@tickstream/core/windows/dynamo-store";
 import { parseWindowRecord } from "@tickstream/core/windows/result";
-// A namespace import: the State table's key helpers belong to the window engine, and a start
-// must not fail to load should they change; an unknown claim layout is left alone instead.
-import * as stateKeys from "@tickstream/core/windows/state-keys";
+import { settleOpenClaims } from "@tickstream/core/windows/settle";
+import { STATE_KINDS } from "@tickstream/core/windows/state-keys";
 
 /**
  * After a crash: settles the emit claims the dead runtime held. The window engine claims a
- * window (a lease in the State table), puts its record on the windows stream, then marks the
- * claim emitted. A runtime killed between the claim and the mark leaves a claim that blocks the
- * window until its lease runs out, and then the window is put again if the record had gone out.
+ * result item (a lease in the State table), puts its records on the windows stream, then marks
+ * the claim emitted. A runtime killed between the claim and the mark leaves a claim that blocks
+ * the item until its lease runs out, and then its records are put again if they had gone out.
  *
  * Locally the runtime is the only writer, and this runs before any function does, so every
- * claim still open belongs to the dead run and its outcome can be read off the stream: a record
- * there means the put happened (mark the claim emitted, as the dead run would have); none means
- * it did not (give the claim back, so the next run emits the window at once). Either way each
- * window reaches the windows stream exactly once.
+ * claim still open belongs to the dead run and its outcome can be read off the stream
+ * (core's windows/settle.ts decides: all records there, marked emitted; none, given back; some,
+ * given back naming the rest). Either way each window reaches the windows stream exactly once.
  */
 
 /** Reads the stream from this long before the oldest open lease (leases last a minute). */
 const LOOKBACK_MS = 15 * 60_000;
 
 export interface SettleOutcome {
-  /** Claims whose record was on the stream: now marked emitted. */
+  /** Claims whose records were all on the stream: now marked emitted. */
   marked: number;
-  /** Claims whose record was not: given back. */
+  /** Claims whose records were not all there: given back. */
   released: number;
-  /**
-   * Open claims of a layout this does not know (it knows one claim per window and instrument):
-   * left to expire.
-   */
+  /** Open claims of a layout this does not know (an older one): left to expire. */
   unknown: number;
 }
 
-/** One emit claim per (window, instrument), sort key `<windowEnd:16>#<instrument>`. */
-function windowKeyOf(): ((windowEnd: number, instrument: string) => string) | undefined {
-  const fn = (stateKeys as Record<string, unknown>).windowKey;
-  return typeof fn === "function" ? (fn as (end: number, instrument: string) => string) : undefined;
-}
-
-const EMIT_KIND = (stateKeys as { STATE_KINDS?: { emit?: string } }).STATE_KINDS?.emit ?? "emit";
-
-interface OpenClaim {
-  sk: string;
-  leaseUntil: number;
-}
-
-async function openClaims(dynamodb: DynamoDBClient, table: string): Promise<OpenClaim[]> {
-  const claims: OpenClaim[] = [];
+/** Open claims of any layout. */
+async function openClaimCount(dynamodb: DynamoDBClient, table: string): Promise<number> {
+  let count = 0;
   let startKey: Record<string, never> | undefined;
   do {
     const out = await dynamodb.send(
@@ -60,27 +45,21 @@ async function openClaims(dynamodb: DynamoDBClient, table: string): Promise<Open
         TableName: table,
         KeyConditionExpression: "pk = :pk",
         FilterExpression: "attribute_not_exists(emittedAt)",
-        ExpressionAttributeValues: { ":pk": { S: EMIT_KIND } },
+        ExpressionAttributeValues: { ":pk": { S: STATE_KINDS.emit } },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of out.Items ?? []) {
-      const sk = item.sk?.S;
-      if (sk) claims.push({ sk, leaseUntil: Number(item.leaseUntil?.N ?? 0) });
-    }
+    count += out.Items?.length ?? 0;
     startKey = out.LastEvaluatedKey as typeof startKey;
   } while (startKey);
-  return claims;
+  return count;
 }
 
-/** Keys (windowKey) of every window record on the stream that arrived at or after `since`. */
-async function emittedKeys(
-  kinesis: KinesisClient,
-  stream: string,
-  since: number,
-  windowKey: (windowEnd: number, instrument: string) => string,
-): Promise<Set<string>> {
+const recordKey = (instrument: string, windowEnd: number) => `${instrument}@${windowEnd}`;
+
+/** Keys (instrument, windowEnd) of every window record on the stream that arrived at or after `since`. */
+async function emittedKeys(kinesis: KinesisClient, stream: string, since: number): Promise<Set<string>> {
   const keys = new Set<string>();
   for (const shard of await listShards(kinesis, stream)) {
     let iterator = (
@@ -100,7 +79,7 @@ async function emittedKeys(
       for (const r of out.Records ?? []) {
         try {
           const w = parseWindowRecord(Buffer.from(r.Data!).toString("utf8"));
-          keys.add(windowKey(w.windowEnd, w.instrument));
+          keys.add(recordKey(w.instrument, w.windowEnd));
         } catch {
           // not a window record: nobody's claim
         }
@@ -116,39 +95,23 @@ export async function settleEmitClaims(options: {
   dynamodb: DynamoDBClient;
   kinesis: KinesisClient;
   stateTable: string;
+  windowsTable: string;
   windowsStream: string;
   now?: number;
 }): Promise<SettleOutcome> {
-  const outcome: SettleOutcome = { marked: 0, released: 0, unknown: 0 };
-  const claims = await openClaims(options.dynamodb, options.stateTable);
-  if (claims.length === 0) return outcome;
-  const windowKey = windowKeyOf();
-  if (!windowKey) {
-    outcome.unknown = claims.length;
-    return outcome;
-  }
+  const all = await openClaimCount(options.dynamodb, options.stateTable);
+  if (all === 0) return { marked: 0, released: 0, unknown: 0 };
+  const store = new DynamoWindowStore({
+    doc: DynamoDBDocumentClient.from(options.dynamodb),
+    tables: { panes: "", windows: options.windowsTable, state: options.stateTable },
+    retentionHours: 1,
+  });
+  const claims = await store.listOpenClaims();
   const now = options.now ?? Date.now();
+  if (claims.length === 0) return { marked: 0, released: 0, unknown: all };
   const oldestLease = Math.min(...claims.map((c) => c.leaseUntil || now));
   const since = Math.max(0, Math.min(now, oldestLease) - LOOKBACK_MS);
-  const onStream = await emittedKeys(options.kinesis, options.windowsStream, since, windowKey);
-  for (const claim of claims) {
-    const emitted = onStream.has(claim.sk);
-    try {
-      await options.dynamodb.send(
-        new UpdateItemCommand({
-          TableName: options.stateTable,
-          Key: { pk: { S: EMIT_KIND }, sk: { S: claim.sk } },
-          UpdateExpression: emitted ? "SET emittedAt = :v" : "SET leaseUntil = :v",
-          ConditionExpression: "attribute_not_exists(emittedAt)",
-          ExpressionAttributeValues: { ":v": { N: String(emitted ? now : 0) } },
-        }),
-      );
-    } catch (err) {
-      if ((err as Error).name === "ConditionalCheckFailedException") continue;
-      throw err;
-    }
-    if (emitted) outcome.marked += 1;
-    else outcome.released += 1;
-  }
-  return outcome;
+  const onStream = await emittedKeys(options.kinesis, options.windowsStream, since);
+  const settled = await settleOpenClaims(store, (instrument, windowEnd) => onStream.has(recordKey(instrument, windowEnd)), now);
+  return { ...settled, unknown: all - claims.length };
 }

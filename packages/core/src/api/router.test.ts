@@ -17,8 +17,9 @@ async function setup(windows?: Partial<WindowsReader>) {
   await latest.writeLatest(
     decodeBatch(lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000000", sequenceNumber: String(i + 1), arrivalTime: 1763800001000 }))).ticks,
   );
-  const calls: Array<[string, string, number, number]> = [];
+  const calls: Array<[string, string, number, number] | [string, string, number, number, number | undefined]> = [];
   const reader: WindowsReader = {
+    slideMs: 10_000,
     queryWindows: async (id, from, to) => {
       calls.push(["windows", id, from, to]);
       return [
@@ -26,9 +27,12 @@ async function setup(windows?: Partial<WindowsReader>) {
         { windowStart: from + 10_000, windowEnd: from + 70_000, maxCents: 1, final: true },
       ];
     },
-    querySeries: async (id, from, to) => {
-      calls.push(["series", id, from, to]);
-      return [{ paneStart: from, maxCents: 10 }];
+    querySeries: async (id, from, to, step) => {
+      calls.push(["series", id, from, to, step]);
+      return [
+        { paneStart: from + 10_000, open: 12, high: 20, low: 5, close: 7, count: 4 },
+        { paneStart: from, open: 10, high: 10, low: 10, close: 10, count: 1 },
+      ];
     },
     ...windows,
   };
@@ -76,8 +80,29 @@ describe("API router", () => {
       pathParameters: { id: "10" },
       queryStringParameters: { from: "1000", to: "2000" },
     });
-    expect(res).toEqual({ statusCode: 200, body: [{ paneStart: 1000, max: 0.1 }] });
-    expect(calls).toEqual([["series", "10", 1000, 2000]]);
+    expect(res).toEqual({
+      statusCode: 200,
+      body: [
+        { paneStart: 1000, open: 0.1, high: 0.1, low: 0.1, close: 0.1, count: 1, max: 0.1 },
+        { paneStart: 11_000, open: 0.12, high: 0.2, low: 0.05, close: 0.07, count: 4, max: 0.2 },
+      ],
+    });
+    expect(calls).toEqual([["series", "10", 1000, 2000, undefined]]);
+  });
+
+  it("GET /instruments/{id}/series with a step: a positive multiple of the pane length, else 400", async () => {
+    const { router, calls } = await setup();
+    const ask = (step: string) => router({ routeKey: "GET /instruments/{id}/series", pathParameters: { id: "3" }, queryStringParameters: { from: "0", to: String(HOUR), step } });
+    expect((await ask("60000")).statusCode).toBe(200);
+    expect((await ask("10000")).statusCode).toBe(200);
+    expect(calls.map((c) => c[4])).toEqual([60_000, 10_000]);
+    for (const bad of ["0", "-10000", "1.5", "abc", "", "15000", String(25 * HOUR), "99999999999999999"]) {
+      const res = await ask(bad);
+      expect(res.statusCode, bad).toBe(400);
+      expect((res.body as { message: string }).message, bad).toMatch(/^step: /);
+    }
+    expect((await ask("15000")).body).toEqual({ message: "step: must be a multiple of the pane length, 10000 ms" });
+    expect(calls).toHaveLength(2);
   });
 
   it("400 for bad parameters, with a message", async () => {

@@ -16,7 +16,8 @@ import type { ErrorBody, InstrumentItem, SeriesItem, WindowItem } from "./types.
  * - instruments (alias data) -> the latest tick of every instrument, sorted by instrument id
  *   (numeric ids in numeric order: "2" before "10")
  * - windows?from&to -> window maxima of one instrument, oldest first
- * - series?from&to -> pane maxima of one instrument, oldest first
+ * - series?from&to&step -> pane candles of one instrument, oldest first; `step` (optional, a
+ *   positive multiple of the slide) merges the panes of each step
  * `from`/`to`: epoch ms integers selecting starts in [from, to); `to` defaults to now and `from`
  * to `to` minus one hour; from < to and to - from <= 24 h. Bad parameters -> 400 {message};
  * an instrument without a latest item -> 404 {message}; anything unexpected -> 500 with a
@@ -31,17 +32,27 @@ export interface WindowRow {
   final: boolean;
 }
 
+/** One series row, prices in cents. */
 export interface PaneRow {
   paneStart: number;
-  maxCents: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  count: number;
 }
 
 /** What the API needs from the windows side (implemented in windows/query.ts). */
 export interface WindowsReader {
+  /** Pane length (the slide), ms. */
+  readonly slideMs: number;
   /** Windows with a start in [from, to) holding at least one tick, oldest first. */
   queryWindows(instrument: string, from: number, to: number): Promise<WindowRow[]>;
-  /** Panes with a start in [from, to) holding at least one tick, oldest first. */
-  querySeries(instrument: string, from: number, to: number): Promise<PaneRow[]>;
+  /**
+   * Panes with a start in [from, to) holding at least one tick, oldest first; with `step` (a
+   * multiple of the slide) the panes of each step merged.
+   */
+  querySeries(instrument: string, from: number, to: number, step?: number): Promise<PaneRow[]>;
 }
 
 export interface ApiDeps {
@@ -95,6 +106,22 @@ const rangeSchema = z
 
 export type RangeResult = { ok: true; from: number; to: number } | { ok: false; message: string };
 
+export type StepResult = { ok: true; step: number | undefined } | { ok: false; message: string };
+
+const stepSchema = z.string().regex(/^[1-9][0-9]{0,15}$/, "must be a positive whole number of milliseconds").transform(Number);
+
+/** Validates `step`: absent, or a positive multiple of the slide (at most a day). */
+export function parseStep(query: Params, slideMs: number): StepResult {
+  const raw = query?.step;
+  if (raw === undefined) return { ok: true, step: undefined };
+  const parsed = stepSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, message: `step: ${zodMessage(parsed.error)}` };
+  const step = parsed.data;
+  if (step % slideMs !== 0) return { ok: false, message: `step: must be a multiple of the pane length, ${slideMs} ms` };
+  if (step > MAX_RANGE_MS) return { ok: false, message: "step: may be at most 24 hours" };
+  return { ok: true, step };
+}
+
 function zodMessage(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
@@ -108,6 +135,11 @@ export function parseRange(query: Params, now: number): RangeResult {
   const range = rangeSchema.safeParse({ from, to });
   if (!range.success) return { ok: false, message: zodMessage(range.error) };
   return { ok: true, from: range.data.from, to: range.data.to };
+}
+
+export function seriesItem(p: PaneRow): SeriesItem {
+  const high = centsToNumber(p.high);
+  return { paneStart: p.paneStart, open: centsToNumber(p.open), high, low: centsToNumber(p.low), close: centsToNumber(p.close), count: p.count, max: high };
 }
 
 const collator = new Intl.Collator("en", { numeric: true });
@@ -143,13 +175,16 @@ export function createApiRouter(deps: ApiDeps): ApiRouter {
 
   async function instrumentRange<Row>(
     request: ApiRequest,
-    query: (instrument: string, from: number, to: number) => Promise<Row[]>,
+    query: (instrument: string, from: number, to: number, step: number | undefined) => Promise<Row[]>,
+    withStep = false,
   ): Promise<ApiResult<Row[]>> {
     const id = request.pathParameters?.id;
     if (id === undefined || !isValidInstrument(id)) return message(400, "invalid instrument id");
     const range = parseRange(request.queryStringParameters, now());
     if (!range.ok) return message(400, range.message);
-    const [latest, rows] = await Promise.all([deps.latest.getLatest(id), query(id, range.from, range.to)]);
+    const step = withStep ? parseStep(request.queryStringParameters, deps.windows.slideMs) : ({ ok: true, step: undefined } as const);
+    if (!step.ok) return message(400, step.message);
+    const [latest, rows] = await Promise.all([deps.latest.getLatest(id), query(id, range.from, range.to, step.step)]);
     if (latest === null) return message(404, `unknown instrument ${JSON.stringify(id)}`);
     return json(200, rows);
   }
@@ -172,10 +207,14 @@ export function createApiRouter(deps: ApiDeps): ApiRouter {
           .map((w) => ({ windowStart: w.windowStart, windowEnd: w.windowEnd, max: centsToNumber(w.maxCents), final: w.final }));
       }),
     series: (request) =>
-      instrumentRange(request, async (id, from, to): Promise<SeriesItem[]> => {
-        const rows = await deps.windows.querySeries(id, from, to);
-        return [...rows].sort((a, b) => a.paneStart - b.paneStart).map((p) => ({ paneStart: p.paneStart, max: centsToNumber(p.maxCents) }));
-      }),
+      instrumentRange(
+        request,
+        async (id, from, to, step): Promise<SeriesItem[]> => {
+          const rows = await deps.windows.querySeries(id, from, to, step);
+          return [...rows].sort((a, b) => a.paneStart - b.paneStart).map(seriesItem);
+        },
+        true,
+      ),
   };
 
   return async (request) => {

@@ -31,9 +31,20 @@ export interface WindowItem {
   final: boolean;
 }
 
-/** One element of GET /instruments/{id}/series: the maximum of one pane. */
+/**
+ * One element of GET /instruments/{id}/series: one pane's candle (or, with `step`, the panes of
+ * one step merged). Open and close are the first and last tick by event time (then stream
+ * position); count the stream records merged.
+ */
 export interface SeriesItem {
+  /** Start of the pane (or of the step), epoch ms. */
   paneStart: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  count: number;
+  /** The same as `high`, kept for readers of the earlier shape. */
   max: number;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Tick } from "../tick.js";
-import { aggregateBatch, LATE, mergeMax, UNUSABLE, windowMaxOfPanes } from "./aggregate.js";
+import { aggregateBatch, APPLIED, LATE, mergeMax, UNUSABLE, windowMaxOfPanes } from "./aggregate.js";
 import { NO_WATERMARK } from "./trigger.js";
 
 const shape = { sizeMs: 60, slideMs: 10 };
@@ -42,6 +42,19 @@ describe("max aggregate", () => {
     expect(agg.lateCount).toBe(1);
     expect(agg.groups.map((g) => g.paneStart)).toEqual([10, 60]);
     expect(agg.maxEventTime).toBe(69); // late ticks still count for the shard's progress
+  });
+
+  it("folds each group's candle in batch order: first and last by event time, ties to the earlier and later record", () => {
+    const agg = aggregateBatch([tick("a", 5, 300), tick("a", 2, 100), tick("a", 8, 50), tick("a", 2, 110), tick("a", 8, 70)], NO_WATERMARK, shape);
+    expect(agg.groups[0]!.stats).toEqual({ open: 100, openAt: 2, high: 300, low: 50, close: 70, closeAt: 8, count: 5 });
+  });
+
+  it("leaves out the ticks the pane items already hold", () => {
+    const agg = aggregateBatch([tick("a", 1, 100), tick("a", 2, 200), tick("b", 3, 5)], NO_WATERMARK, shape, (i) => i === 1);
+    expect([...agg.groupOf]).toEqual([0, APPLIED, 1]);
+    expect(agg.appliedCount).toBe(1);
+    expect(agg.groups[0]!.stats.count).toBe(1);
+    expect(agg.maxEventTime).toBe(3);
   });
 
   it("with lateness 0 a tick at exactly the watermark is on time", () => {

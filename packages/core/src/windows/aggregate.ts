@@ -1,17 +1,18 @@
 import type { Tick } from "../tick.js";
 import { paneStartOf, windowEndOf, type WindowShape } from "./assigner.js";
-import type { PaneMax } from "./store.js";
+import { addTick, statsOfTick, type PaneStats } from "./pane-stats.js";
 import { lastSealedPaneStart } from "./trigger.js";
 
 /**
- * The aggregate: maximum price per pane. Max is commutative, associative and idempotent, so
- * duplicates, replays and any arrival order fold to the same value, and the stored maxima can
- * be merged with a conditional "raise only" write (see store.ts).
+ * The aggregates: per pane and instrument the candle of pane-stats.ts (open, high, low, close,
+ * count), and per window the maximum over its panes' highs. Max is commutative, associative and
+ * idempotent, so window results do not depend on how ticks were batched; the candle's open and
+ * close follow the order of pane-stats.ts, its count the records applied once each.
  *
  * `aggregateBatch` folds one batch in memory before anything is written: one pane group per
- * (instrument, pane), holding the batch's max for it. It is a pure function, callable without
- * AWS, and allocates per group, not per tick. `windowMaxOfPanes` folds stored pane maxima into
- * one window's max, for the finalization and for the API's view of open windows.
+ * (instrument, pane), holding the batch's candle for it. It is a pure function, callable
+ * without AWS, and allocates per group, not per tick. `windowMaxOfPanes` folds pane maxima
+ * into one window's max, for the finalization and for the API's view of open windows.
  */
 
 /** max(a, b) where an absent stored value loses. */
@@ -19,11 +20,19 @@ export function mergeMax(stored: number | undefined, incoming: number): number {
   return stored === undefined || incoming > stored ? incoming : stored;
 }
 
+/** A pane's maximum (its high), as windows need it. */
+export interface PaneMax {
+  paneStart: number;
+  maxCents: number;
+}
+
 export interface PaneGroup {
   instrument: string;
   paneStart: number;
-  /** Max price (cents) of the batch's ticks in this pane. */
+  /** Max price (cents) of the batch's ticks in this pane (= stats.high). */
   maxCents: number;
+  /** The batch's candle of this pane, its ticks in batch order. */
+  stats: PaneStats;
   /** Index (in the batch) of the group's first tick. */
   firstIndex: number;
   /** Ticks folded into the group. */
@@ -34,14 +43,17 @@ export interface PaneGroup {
 export const LATE = -1;
 /** Group index of a tick that cannot be placed (no price, or an event time out of range). */
 export const UNUSABLE = -2;
+/** Group index of a tick its pane item already holds (a retried or replayed record). */
+export const APPLIED = -3;
 
 export interface BatchAggregate {
   groups: PaneGroup[];
-  /** Per tick: index into `groups`, LATE or UNUSABLE. */
+  /** Per tick: index into `groups`, LATE, UNUSABLE or APPLIED. */
   groupOf: Int32Array;
   lateCount: number;
   unusableCount: number;
-  /** Largest event time of the batch's usable ticks (late ones included); undefined if none. */
+  appliedCount: number;
+  /** Largest event time of the batch's usable ticks (late and applied ones included); undefined if none. */
   maxEventTime: number | undefined;
 }
 
@@ -50,16 +62,24 @@ export const MAX_EVENT_TIME = 253_402_300_799_999;
 
 /**
  * Folds a batch against the watermark as it stood before the batch: a tick whose pane is sealed
- * (its latest window has closed) is late and left out; every other tick is folded into its
- * pane. Late ticks still count for `maxEventTime` (the shard did deliver them).
+ * (its latest window has closed) is late and left out; a tick for which `applied(i, instrument,
+ * pane)` says its pane item already holds it is left out too; every other tick is folded into
+ * its pane, in batch order. Late and applied ticks still count for `maxEventTime` (the shard
+ * did deliver them).
  */
-export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape: WindowShape): BatchAggregate {
+export function aggregateBatch(
+  ticks: readonly Tick[],
+  watermark: number,
+  shape: WindowShape,
+  applied?: (index: number, instrument: string, paneStart: number) => boolean,
+): BatchAggregate {
   const { slideMs } = shape;
   const groups: PaneGroup[] = [];
   const groupOf = new Int32Array(ticks.length);
   const byInstrument = new Map<string, Map<number, number>>();
   let lateCount = 0;
   let unusableCount = 0;
+  let appliedCount = 0;
   let maxEventTime = Number.NEGATIVE_INFINITY;
   // The trigger's bound once per batch rather than a call per tick: this is the hot loop.
   const sealedThrough = lastSealedPaneStart(watermark, shape);
@@ -79,6 +99,11 @@ export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape:
       lateCount++;
       continue;
     }
+    if (applied !== undefined && applied(i, tick.instrument, pane)) {
+      groupOf[i] = APPLIED;
+      appliedCount++;
+      continue;
+    }
     let panes = byInstrument.get(tick.instrument);
     if (panes === undefined) {
       panes = new Map();
@@ -88,11 +113,12 @@ export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape:
     if (g === undefined) {
       panes.set(pane, groups.length);
       groupOf[i] = groups.length;
-      groups.push({ instrument: tick.instrument, paneStart: pane, maxCents: price, firstIndex: i, count: 1 });
+      groups.push({ instrument: tick.instrument, paneStart: pane, maxCents: price, stats: statsOfTick(price, t), firstIndex: i, count: 1 });
     } else {
       groupOf[i] = g;
       const group = groups[g]!;
       group.count++;
+      addTick(group.stats, price, t);
       if (price > group.maxCents) group.maxCents = price;
     }
   }
@@ -101,14 +127,15 @@ export function aggregateBatch(ticks: readonly Tick[], watermark: number, shape:
     groupOf,
     lateCount,
     unusableCount,
+    appliedCount,
     maxEventTime: maxEventTime === Number.NEGATIVE_INFINITY ? undefined : maxEventTime,
   };
 }
 
 /**
  * Max over the panes of the window starting at `windowStart`; undefined when none of them holds
- * a tick. `panes` ascending by paneStart, as the stores return them; panes outside the window
- * are skipped, so one read can serve many windows.
+ * a tick. `panes` ascending by paneStart; panes outside the window are skipped, so one read can
+ * serve many windows.
  */
 export function windowMaxOfPanes(panes: readonly PaneMax[], windowStart: number, shape: WindowShape): number | undefined {
   const end = windowEndOf(windowStart, shape);

@@ -4,7 +4,7 @@ import { processWindowsEvent } from "./consumer.js";
 import { MemoryWindowSink } from "./emitter.js";
 import { WindowEngine } from "./engine.js";
 import { MemoryWindowStore } from "./memory-store.js";
-import type { WindowStore } from "./store.js";
+import type { ShardPaneItem, WindowStore } from "./store.js";
 
 const config = { windowSizeMs: 60_000, windowSlideMs: 10_000, allowedLatenessMs: 10_000, idleTimeoutMs: 30_000, paneRetentionHours: 1 };
 const SHARD = "shardId-000000000001";
@@ -17,16 +17,16 @@ function record(text: string) {
 }
 const pipe = (instrument: number, t: number, cents: number) => record(`session=1|sequence=${t}|reception=${t}|instrument=${instrument}|l=1|price_0=${cents}|`);
 
-/** Merges into the panes of `failing` instruments throw. */
-function failingMerges(inner: MemoryWindowStore, failing: Set<string>): WindowStore {
+/** Writes of pane items holding one of the `failing` instruments throw. */
+function failingWrites(inner: MemoryWindowStore, failing: Set<string>): WindowStore {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
-      if (prop === "mergePane") {
-        return async (instrument: string, ...rest: [number, number, number]) => {
-          if (failing.has(instrument)) throw new Error(`injected fault for ${instrument}`);
-          return target.mergePane(instrument, ...rest);
+      if (prop === "writeShardPane") {
+        return async (item: ShardPaneItem, ...rest: [string | undefined, number]) => {
+          for (const i of item.entries.keys()) if (failing.has(i)) throw new Error(`injected fault for ${i}`);
+          return target.writeShardPane(item, ...rest);
         };
       }
       return value.bind(target);
@@ -41,14 +41,14 @@ describe("windows consumer batch", () => {
     const out = await processWindowsEvent({ Records: [pipe(3, T0, 12345), record("garbage"), pipe(3, T0 + 5, 12000)] }, engine);
     expect(out.response).toEqual({ batchItemFailures: [] });
     expect(out).toMatchObject({ records: 3, ticks: 2, badRecords: 1, late: 0, windowsEmitted: 0, watermark: T0 + 5 - 10_000 });
-    expect(memory.snapshot().panes).toEqual([{ instrument: "3", paneStart: T0, maxCents: 12345 }]);
+    expect(memory.snapshot().panes).toEqual([{ instrument: "3", paneStart: T0, open: 12345, openAt: T0, high: 12345, low: 12000, close: 12000, closeAt: T0 + 5, count: 2 }]);
   });
 
   it("reports exactly the records of the pane groups that failed; the retry from the lowest completes", async () => {
     const memory = new MemoryWindowStore();
     const failing = new Set(["7"]);
     const sink = new MemoryWindowSink();
-    const engine = new WindowEngine({ store: failingMerges(memory, failing), sink, config, clock: () => T0 });
+    const engine = new WindowEngine({ store: failingWrites(memory, failing), sink, config, clock: () => T0 });
     const batch = [pipe(3, T0, 100), pipe(7, T0 + 1, 200), pipe(3, T0 + 2, 300), pipe(7, T0 + 3, 150), pipe(9, T0 + 4, 50)];
     const out = await processWindowsEvent({ Records: batch }, engine);
     expect(out.response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([batch[1]!.kinesis.sequenceNumber, batch[3]!.kinesis.sequenceNumber]);
@@ -58,12 +58,29 @@ describe("windows consumer batch", () => {
     failing.clear();
     const retry = await processWindowsEvent({ Records: batch.slice(1) }, engine);
     expect(retry.response).toEqual({ batchItemFailures: [] });
-    expect(memory.snapshot().panes.map((p) => [p.instrument, p.maxCents])).toEqual([
-      ["3", 300],
-      ["7", 200],
-      ["9", 50],
+    // Counted once each: the retry's records of instrument 3 were already in its pane item.
+    expect(memory.snapshot().panes.map((p) => [p.instrument, p.high, p.count])).toEqual([
+      ["3", 300, 2],
+      ["7", 200, 2],
+      ["9", 50, 1],
     ]);
+    expect(retry.windowsEmitted).toBe(0);
     expect(memory.snapshot().shards[0]!.maxEventTime).toBe(T0 + 4);
+  });
+
+  it("a batch sent again whole, or split differently, counts each record once", async () => {
+    const memory = new MemoryWindowStore();
+    const engine = new WindowEngine({ store: memory, sink: new MemoryWindowSink(), config, clock: () => T0 });
+    const batch = [pipe(3, T0, 100), pipe(3, T0 + 1, 200), pipe(4, T0 + 2, 300), pipe(3, T0 + 3, 150)];
+    await processWindowsEvent({ Records: batch }, engine);
+    const once = memory.snapshot().panes;
+    await processWindowsEvent({ Records: batch }, engine);
+    await processWindowsEvent({ Records: batch.slice(2) }, engine);
+    expect(memory.snapshot().panes).toEqual(once);
+    expect(once.map((p) => [p.instrument, p.count, p.open, p.close])).toEqual([
+      ["3", 3, 100, 150],
+      ["4", 1, 300, 300],
+    ]);
   });
 
   it("reports every record, bad ones included, when the batch cannot be placed", async () => {

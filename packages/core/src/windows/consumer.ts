@@ -65,10 +65,7 @@ export async function processWindowsEvent(event: KinesisEventLike, engine: Windo
 
   const failed: RecordPosition[] = [];
   for (const [shardId, g] of byShard) {
-    const result = await engine.processBatch(
-      shardId,
-      g.ticks.map((t) => t.tick),
-    );
+    const result = await engine.processBatch(shardId, g.ticks);
     outcome.late += result.late;
     for (const s of result.lateSamples) if (outcome.lateSamples.length < 5) outcome.lateSamples.push({ ...s, shardId });
     outcome.writesIssued += result.writesIssued;

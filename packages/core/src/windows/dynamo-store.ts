@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
-  DeleteCommand,
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -8,18 +8,20 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { StoreConflictError } from "./errors.js";
-import type { WindowResult } from "./result.js";
-import { GLOBAL_KEY, STATE_KINDS, windowKey, windowKeyRange } from "./state-keys.js";
+import { decodeMaxima, decodePaneEntries, encodeMaxima, encodePaneEntries } from "./codec.js";
+import { GLOBAL_KEY, STATE_KINDS, claimSortKey, paneSortKey, paneSortKeyRange, parseClaimSortKey, parsePaneSortKey, padTime } from "./state-keys.js";
 import type {
   Activity,
+  ClaimKey,
   ClaimOutcome,
   GlobalWatermark,
-  MergeOutcome,
-  OpenWindow,
-  OpenWindowRange,
-  PaneMax,
+  PaneItemKey,
+  PaneWriteOutcome,
+  Reservation,
+  ResultItem,
+  ShardPaneItem,
   ShardState,
+  ShardUpdate,
   WindowStore,
 } from "./store.js";
 import { NO_WATERMARK } from "./trigger.js";
@@ -27,12 +29,13 @@ import { NO_WATERMARK } from "./trigger.js";
 /**
  * The window store on DynamoDB.
  *
- * Panes   pk = instrument, sk = paneStart (N): maxCents, fence, expiresAt
- * Windows pk = instrument, sk = windowStart (N): windowEnd, maxCents, expiresAt
+ * Panes   pk = bucket ("0".."31"), sk = "<paneStart:16>#<shardId>" (S): d (B: the packed
+ *         entries, codec.ts), hw (S), fence (N, rare), expiresAt
+ * Windows pk = bucket, sk = windowStart (N): windowEnd, d (B: packed maxima), expiresAt
  * State   pk = kind, sk = key (S): see state-keys.ts
  *
  * Every write is a single-item conditional write; a ConditionalCheckFailed answer is an
- * expected outcome ("already at least that", "already stored", "claimed by another"), never an
+ * expected outcome ("already stored", "claimed by another", "changed since read"), never an
  * error. Reads that decide anything are strongly consistent. TTLs (expiresAt, epoch seconds)
  * are wall clock + the retention, so replayed old data is kept as long as fresh data.
  */
@@ -52,16 +55,36 @@ export interface DynamoWindowStoreOptions {
 
 type Item = Record<string, unknown>;
 
+/** An emit claim not marked emitted, as settling reads it. */
+export interface OpenClaim extends ClaimKey {
+  leaseUntil: number;
+  /** Instruments still to put, after a partial put. */
+  left?: string[];
+}
+
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_GET_MAX = 100;
+
 function isConditionFailure(err: unknown): err is ConditionalCheckFailedException {
   return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
 }
 
-/** A number attribute of the item a failed condition returns (marshalled: {N: "…"}). */
-function failedItemNumber(err: ConditionalCheckFailedException, name: string): number | undefined | null {
-  const item = (err as { Item?: Record<string, { N?: string }> }).Item;
+/** An attribute of the item a failed condition returns (marshalled); null: no item returned. */
+function failedItemAttribute(err: ConditionalCheckFailedException, name: string): { N?: string; S?: string } | undefined | null {
+  const item = (err as { Item?: Record<string, { N?: string; S?: string }> }).Item;
   if (!item) return null; // not returned (older servers): the caller reads the item
-  const n = item[name]?.N;
-  return n === undefined ? undefined : Number(n);
+  return item[name];
+}
+
+function bytesOf(value: unknown): Uint8Array | undefined {
+  return value instanceof Uint8Array ? value : undefined;
+}
+
+function reservationOf(value: unknown): Reservation | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const r = value as Record<string, unknown>;
+  if ([r.placedAt, r.until, r.fromPane, r.toPane].some((v) => typeof v !== "number")) return undefined;
+  return { placedAt: r.placedAt as number, until: r.until as number, fromPane: r.fromPane as number, toPane: r.toPane as number };
 }
 
 export class DynamoWindowStore implements WindowStore {
@@ -86,7 +109,7 @@ export class DynamoWindowStore implements WindowStore {
     return Math.floor(this.clock() / 1000) + this.retentionSeconds;
   }
 
-  /** Sends a conditional write; true if it passed, false if its condition failed. */
+  /** Sends a conditional write; true if it passed, the failure if its condition failed. */
   private async conditional(command: UpdateCommand | PutCommand): Promise<true | ConditionalCheckFailedException> {
     this.writes++;
     try {
@@ -122,13 +145,14 @@ export class DynamoWindowStore implements WindowStore {
     return {
       watermark,
       target: Math.max(target, watermark),
+      ...(typeof Item?.emittedThrough === "number" ? { emittedThrough: Item.emittedThrough } : {}),
       ...(typeof Item?.epoch === "string" ? { epoch: Item.epoch } : {}),
       ...(typeof Item?.lastActivityAt === "number" ? { lastActivityAt: Item.lastActivityAt } : {}),
       ...(typeof Item?.resumedAt === "number" ? { resumedAt: Item.resumedAt } : {}),
     };
   }
 
-  private async raise(attribute: "watermark" | "target", value: number): Promise<void> {
+  private async raise(attribute: "watermark" | "target" | "emittedThrough", value: number): Promise<void> {
     await this.conditional(
       new UpdateCommand({
         TableName: this.tables.state,
@@ -173,6 +197,10 @@ export class DynamoWindowStore implements WindowStore {
     return this.raise("watermark", value);
   }
 
+  raiseEmittedThrough(value: number): Promise<void> {
+    return this.raise("emittedThrough", value);
+  }
+
   // --- shards -------------------------------------------------------------------------------
 
   async listShards(): Promise<ShardState[]> {
@@ -182,13 +210,17 @@ export class DynamoWindowStore implements WindowStore {
       ExpressionAttributeValues: { ":pk": STATE_KINDS.shard },
       ConsistentRead: true,
     });
-    return items.map((i) => ({
-      shardId: String(i.sk),
-      lastBatchAt: Number(i.lastBatchAt ?? 0),
-      ...(typeof i.maxEventTime === "number" ? { maxEventTime: i.maxEventTime } : {}),
-      ...(typeof i.pendingMax === "number" ? { pendingMax: i.pendingMax } : {}),
-      ...(typeof i.firstSeenAt === "number" ? { firstSeenAt: i.firstSeenAt } : {}),
-    }));
+    return items.map((i) => {
+      const reservation = reservationOf(i.reservation);
+      return {
+        shardId: String(i.sk),
+        lastBatchAt: Number(i.lastBatchAt ?? 0),
+        ...(typeof i.maxEventTime === "number" ? { maxEventTime: i.maxEventTime } : {}),
+        ...(typeof i.pendingMax === "number" ? { pendingMax: i.pendingMax } : {}),
+        ...(typeof i.firstSeenAt === "number" ? { firstSeenAt: i.firstSeenAt } : {}),
+        ...(reservation ? { reservation } : {}),
+      };
+    });
   }
 
   async noteShard(shardId: string, now: number): Promise<void> {
@@ -203,7 +235,7 @@ export class DynamoWindowStore implements WindowStore {
     );
   }
 
-  async recordShard(shardId: string, update: { lastBatchAt?: number; maxEventTime?: number; pendingMax?: number }): Promise<void> {
+  async recordShard(shardId: string, update: ShardUpdate): Promise<void> {
     const key = { pk: STATE_KINDS.shard, sk: shardId };
     const raised = (["maxEventTime", "pendingMax"] as const).filter((a) => update[a] !== undefined);
     const names: Record<string, string> = {};
@@ -220,20 +252,30 @@ export class DynamoWindowStore implements WindowStore {
       sets.push(`#r${i} = :r${i}`);
       conditions.push(`(attribute_not_exists(#r${i}) OR #r${i} <= :r${i})`);
     });
+    const remove = update.clearReservation ? " REMOVE reservation" : "";
+    if (sets.length === 0) {
+      if (update.clearReservation) await this.clearReservation(shardId);
+      return;
+    }
     const passed = await this.conditional(
       new UpdateCommand({
         TableName: this.tables.state,
         Key: key,
-        UpdateExpression: `SET ${sets.join(", ")}`,
+        UpdateExpression: `SET ${sets.join(", ")}${remove}`,
         ...(conditions.length ? { ConditionExpression: conditions.join(" AND "), ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: values,
       }),
     );
     if (passed === true) return;
     // A stored value is already higher: raise each attribute on its own, keep the higher ones.
-    if (update.lastBatchAt !== undefined) {
+    if (update.lastBatchAt !== undefined || update.clearReservation) {
       await this.conditional(
-        new UpdateCommand({ TableName: this.tables.state, Key: key, UpdateExpression: "SET lastBatchAt = :now", ExpressionAttributeValues: { ":now": update.lastBatchAt } }),
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: key,
+          UpdateExpression: update.lastBatchAt !== undefined ? `SET lastBatchAt = :now${remove}` : remove.trim(),
+          ...(update.lastBatchAt !== undefined ? { ExpressionAttributeValues: { ":now": update.lastBatchAt } } : {}),
+        }),
       );
     }
     for (const a of raised) {
@@ -262,183 +304,268 @@ export class DynamoWindowStore implements WindowStore {
     );
   }
 
-  // --- the index of windows still to close --------------------------------------------------
-
-  async putOpenWindow(window: OpenWindow): Promise<void> {
+  async reserve(shardId: string, reservation: Reservation): Promise<void> {
     this.writes++;
     await this.doc.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tables.state,
-        Item: {
-          pk: STATE_KINDS.open,
-          sk: windowKey(window.windowEnd, window.instrument),
-          instrument: window.instrument,
-          windowStart: window.windowStart,
-          windowEnd: window.windowEnd,
-          expiresAt: this.expiresAt(),
-        },
+        Key: { pk: STATE_KINDS.shard, sk: shardId },
+        UpdateExpression: "SET reservation = :r",
+        ExpressionAttributeValues: { ":r": { ...reservation } },
       }),
     );
   }
 
-  async listOpenWindows(range: OpenWindowRange): Promise<OpenWindow[]> {
-    const keys = windowKeyRange(range.after, range.atMost, range.startAfter);
-    if (keys === null) return [];
-    // BETWEEN is inclusive; the upper bound is a bare padded time, never a key itself.
-    const items = await this.queryAll(
-      {
+  async clearReservation(shardId: string, only?: Reservation): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
         TableName: this.tables.state,
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-        ExpressionAttributeValues: { ":pk": STATE_KINDS.open, ":lo": keys.lower, ":hi": keys.upper },
-        ConsistentRead: true,
-      },
-      range.limit,
-    );
-    return items.map((i) => ({ instrument: String(i.instrument), windowStart: Number(i.windowStart), windowEnd: Number(i.windowEnd) }));
-  }
-
-  async deleteOpenWindow(window: OpenWindow): Promise<void> {
-    this.writes++;
-    await this.doc.send(
-      new DeleteCommand({ TableName: this.tables.state, Key: { pk: STATE_KINDS.open, sk: windowKey(window.windowEnd, window.instrument) } }),
+        Key: { pk: STATE_KINDS.shard, sk: shardId },
+        UpdateExpression: "REMOVE reservation",
+        // Never creates the item: a shard item without progress would hold the watermark.
+        ConditionExpression: only ? "reservation.placedAt = :p AND reservation.#u = :u" : "attribute_exists(reservation)",
+        ...(only ? { ExpressionAttributeNames: { "#u": "until" }, ExpressionAttributeValues: { ":p": only.placedAt, ":u": only.until } } : {}),
+      }),
     );
   }
 
   // --- panes --------------------------------------------------------------------------------
 
-  async mergePane(instrument: string, paneStart: number, maxCents: number, placedAt: number): Promise<MergeOutcome> {
-    const key = { pk: instrument, sk: paneStart };
+  private paneItemOf(raw: Item, bucket: number): ShardPaneItem {
+    const { paneStart, shardId } = parsePaneSortKey(String(raw.sk));
+    const bytes = bytesOf(raw.d);
+    return {
+      paneStart,
+      bucket,
+      shardId,
+      ...(typeof raw.hw === "string" ? { hw: raw.hw } : {}),
+      ...(typeof raw.fence === "number" ? { fence: raw.fence } : {}),
+      entries: bytes ? decodePaneEntries(paneStart, bytes) : new Map(),
+    };
+  }
+
+  async readShardPanes(shardId: string, keys: readonly PaneItemKey[]): Promise<ShardPaneItem[]> {
+    const out: ShardPaneItem[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
+      let request: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_MAX).map((k) => ({ pk: String(k.bucket), sk: paneSortKey(k.paneStart, shardId) }));
+      while (request && request.length > 0) {
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tables.panes]: { Keys: request, ConsistentRead: true } } }));
+        for (const raw of (res.Responses?.[this.tables.panes] ?? []) as Item[]) out.push(this.paneItemOf(raw, Number(raw.pk)));
+        request = res.UnprocessedKeys?.[this.tables.panes]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return out;
+  }
+
+  async writeShardPane(item: ShardPaneItem, expectedHw: string | undefined, placedAt: number): Promise<PaneWriteOutcome> {
+    const key = { pk: String(item.bucket), sk: paneSortKey(item.paneStart, item.shardId) };
     const passed = await this.conditional(
       new UpdateCommand({
         TableName: this.tables.panes,
         Key: key,
-        UpdateExpression: "SET maxCents = :m, expiresAt = :e",
-        ConditionExpression: "(attribute_not_exists(fence) OR fence <= :p) AND (attribute_not_exists(maxCents) OR maxCents < :m)",
-        ExpressionAttributeValues: { ":m": maxCents, ":p": placedAt, ":e": this.expiresAt() },
+        // SET keeps a fence an advance may have put on the item.
+        UpdateExpression: "SET d = :d, hw = :hw, expiresAt = :e",
+        ConditionExpression: `${expectedHw === undefined ? "attribute_not_exists(hw)" : "hw = :was"} AND (attribute_not_exists(fence) OR fence <= :p)`,
+        ExpressionAttributeValues: {
+          ":d": encodePaneEntries(item.paneStart, item.entries),
+          ":hw": item.hw,
+          ":e": this.expiresAt(),
+          ":p": placedAt,
+          ...(expectedHw === undefined ? {} : { ":was": expectedHw }),
+        },
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       }),
     );
-    if (passed === true) return "raised";
-    let fence = failedItemNumber(passed, "fence");
-    if (fence === null) {
+    if (passed === true) return { kind: "written" };
+    let fence: number | undefined;
+    const returned = failedItemAttribute(passed, "fence");
+    if (returned === null) {
       const { Item } = await this.doc.send(new GetCommand({ TableName: this.tables.panes, Key: key, ConsistentRead: true }));
       fence = typeof Item?.fence === "number" ? Item.fence : undefined;
-    }
-    return fence !== undefined && fence > placedAt ? "fenced" : "kept";
+    } else if (returned?.N !== undefined) fence = Number(returned.N);
+    return fence !== undefined && fence > placedAt ? { kind: "fenced", fence } : { kind: "conflict" };
   }
 
-  async fencePane(instrument: string, paneStart: number, value: number): Promise<void> {
-    await this.conditional(
-      new UpdateCommand({
+  async fenceShardPanes(shardId: string, keys: readonly PaneItemKey[], value: number): Promise<void> {
+    for (const k of keys) {
+      await this.conditional(
+        new UpdateCommand({
+          TableName: this.tables.panes,
+          Key: { pk: String(k.bucket), sk: paneSortKey(k.paneStart, shardId) },
+          UpdateExpression: "SET fence = :f, expiresAt = if_not_exists(expiresAt, :e)",
+          ConditionExpression: "attribute_not_exists(fence) OR fence < :f",
+          ExpressionAttributeValues: { ":f": value, ":e": this.expiresAt() },
+        }),
+      );
+    }
+  }
+
+  async firstPaneAtOrAfter(bucket: number, from: number): Promise<number | undefined> {
+    const out = await this.doc.send(
+      new QueryCommand({
         TableName: this.tables.panes,
-        Key: { pk: instrument, sk: paneStart },
-        UpdateExpression: "SET fence = :f, expiresAt = if_not_exists(expiresAt, :e)",
-        ConditionExpression: "attribute_not_exists(fence) OR fence < :f",
-        ExpressionAttributeValues: { ":f": value, ":e": this.expiresAt() },
+        KeyConditionExpression: "pk = :pk AND sk >= :from",
+        ExpressionAttributeValues: { ":pk": String(bucket), ":from": padTime(Math.max(0, from)) },
+        ProjectionExpression: "sk",
+        Limit: 1,
+        ConsistentRead: true,
       }),
     );
+    const sk = out.Items?.[0]?.sk;
+    return typeof sk === "string" ? parsePaneSortKey(sk).paneStart : undefined;
   }
 
-  async readPanes(instrument: string, fromPane: number, toPane: number): Promise<PaneMax[]> {
-    if (toPane < fromPane) return [];
+  async readBucketPanes(bucket: number, fromPane: number, toPane: number): Promise<ShardPaneItem[]> {
+    const lo = Math.max(0, fromPane);
+    if (toPane < lo) return [];
+    const { lower, upper } = paneSortKeyRange(lo, toPane);
     const items = await this.queryAll({
       TableName: this.tables.panes,
       KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
-      ExpressionAttributeValues: { ":pk": instrument, ":a": fromPane, ":b": toPane },
-      ProjectionExpression: "sk, maxCents",
+      ExpressionAttributeValues: { ":pk": String(bucket), ":a": lower, ":b": upper },
       ConsistentRead: true,
     });
-    return items.filter((i) => typeof i.maxCents === "number").map((i) => ({ paneStart: Number(i.sk), maxCents: i.maxCents as number }));
+    return items.map((raw) => this.paneItemOf(raw, bucket));
   }
 
   // --- final results --------------------------------------------------------------------------
 
-  async putFinal(result: WindowResult): Promise<WindowResult> {
-    const passed = await this.conditional(
+  async putResults(item: ResultItem): Promise<void> {
+    await this.conditional(
       new PutCommand({
         TableName: this.tables.windows,
         Item: {
-          pk: result.instrument,
-          sk: result.windowStart,
-          windowEnd: result.windowEnd,
-          maxCents: result.maxCents,
+          pk: String(item.bucket),
+          sk: item.windowStart,
+          windowEnd: item.windowEnd,
+          d: encodeMaxima(item.maxima),
           expiresAt: this.expiresAt(),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
-    if (passed === true) return result;
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tables.windows, Key: { pk: result.instrument, sk: result.windowStart }, ConsistentRead: true }),
-    );
-    if (!Item) {
-      throw new StoreConflictError(`window ${result.instrument}@${result.windowStart}: its put was refused as already stored, yet no stored result can be read`);
-    }
-    return { instrument: result.instrument, windowStart: result.windowStart, windowEnd: Number(Item.windowEnd), maxCents: Number(Item.maxCents) };
   }
 
-  async readFinals(instrument: string, fromStart: number, toStart: number): Promise<WindowResult[]> {
+  async readBucketResults(bucket: number, fromStart: number, toStart: number, limit?: number): Promise<ResultItem[]> {
     if (toStart < fromStart) return [];
-    const items = await this.queryAll({
-      TableName: this.tables.windows,
-      KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
-      ExpressionAttributeValues: { ":pk": instrument, ":a": fromStart, ":b": toStart },
-      ConsistentRead: true,
-    });
-    return items.map((i) => ({ instrument, windowStart: Number(i.sk), windowEnd: Number(i.windowEnd), maxCents: Number(i.maxCents) }));
+    const items = await this.queryAll(
+      {
+        TableName: this.tables.windows,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues: { ":pk": String(bucket), ":a": fromStart, ":b": toStart },
+        ConsistentRead: true,
+      },
+      limit,
+    );
+    const out: ResultItem[] = [];
+    for (const i of items) {
+      const bytes = bytesOf(i.d);
+      if (bytes) out.push({ bucket, windowStart: Number(i.sk), windowEnd: Number(i.windowEnd), maxima: decodeMaxima(bytes) });
+    }
+    return out;
   }
 
   // --- emit claims ------------------------------------------------------------------------------
 
-  private claimKey(window: OpenWindow): { pk: string; sk: string } {
-    return { pk: STATE_KINDS.emit, sk: windowKey(window.windowEnd, window.instrument) };
+  private claimKey(key: ClaimKey): { pk: string; sk: string } {
+    return { pk: STATE_KINDS.emit, sk: claimSortKey(key.windowEnd, key.bucket) };
   }
 
-  async claimEmission(window: OpenWindow, owner: string, now: number, leaseMs: number): Promise<ClaimOutcome> {
-    const key = this.claimKey(window);
-    const passed = await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: key,
-        UpdateExpression: "SET #o = :o, leaseUntil = :l, expiresAt = :e",
-        ConditionExpression: "attribute_not_exists(emittedAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR #o = :o)",
-        ExpressionAttributeNames: { "#o": "owner" },
-        ExpressionAttributeValues: { ":o": owner, ":l": now + leaseMs, ":now": now, ":e": this.expiresAt() },
-        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-      }),
-    );
-    if (passed === true) return "claimed";
-    let emittedAt = failedItemNumber(passed, "emittedAt");
-    if (emittedAt === null) {
-      const { Item } = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: key, ConsistentRead: true }));
-      emittedAt = typeof Item?.emittedAt === "number" ? Item.emittedAt : undefined;
+  async claimEmission(key: ClaimKey, owner: string, now: number, leaseMs: number): Promise<ClaimOutcome> {
+    const k = this.claimKey(key);
+    this.writes++;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: k,
+          UpdateExpression: "SET #o = :o, leaseUntil = :l, windowStart = :s, expiresAt = :e",
+          ConditionExpression: "attribute_not_exists(emittedAt) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR #o = :o)",
+          ExpressionAttributeNames: { "#o": "owner" },
+          ExpressionAttributeValues: { ":o": owner, ":l": now + leaseMs, ":s": key.windowStart, ":now": now, ":e": this.expiresAt() },
+          ReturnValues: "ALL_NEW",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      const left = out.Attributes?.left;
+      return Array.isArray(left) ? { kind: "claimed", left: left.map(String) } : { kind: "claimed" };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const returned = failedItemAttribute(err, "emittedAt");
+      let emitted = returned !== null && returned !== undefined;
+      if (returned === null) {
+        const { Item } = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: k, ConsistentRead: true }));
+        emitted = typeof Item?.emittedAt === "number";
+      }
+      return emitted ? { kind: "emitted" } : { kind: "busy" };
     }
-    return emittedAt !== undefined ? "emitted" : "busy";
   }
 
-  async markEmitted(window: OpenWindow, owner: string, now: number): Promise<boolean> {
+  async markEmitted(key: ClaimKey, owner: string, now: number): Promise<boolean> {
     const passed = await this.conditional(
       new UpdateCommand({
         TableName: this.tables.state,
-        Key: this.claimKey(window),
-        UpdateExpression: "SET emittedAt = :now",
+        Key: this.claimKey(key),
+        UpdateExpression: "SET emittedAt = :now REMOVE #left",
         ConditionExpression: "#o = :o",
-        ExpressionAttributeNames: { "#o": "owner" },
+        ExpressionAttributeNames: { "#o": "owner", "#left": "left" },
         ExpressionAttributeValues: { ":o": owner, ":now": now },
       }),
     );
     return passed === true;
   }
 
-  async releaseClaim(window: OpenWindow, owner: string): Promise<void> {
+  /** Emit claims not marked emitted, oldest first (settling the claims of a run that died). */
+  async listOpenClaims(): Promise<OpenClaim[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.state,
+      KeyConditionExpression: "pk = :pk",
+      FilterExpression: "attribute_not_exists(emittedAt)",
+      ExpressionAttributeValues: { ":pk": STATE_KINDS.emit },
+      ConsistentRead: true,
+    });
+    const out: OpenClaim[] = [];
+    for (const i of items) {
+      if (typeof i.windowStart !== "number") continue; // not a claim of this layout
+      const { windowEnd, bucket } = parseClaimSortKey(String(i.sk));
+      out.push({
+        windowEnd,
+        bucket,
+        windowStart: i.windowStart,
+        leaseUntil: Number(i.leaseUntil ?? 0),
+        ...(Array.isArray(i.left) ? { left: i.left.map(String) } : {}),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Settles a claim whose owner is gone: marks it emitted, or gives it back (with the
+   * instruments still to put, when some of its records went out). False if it was emitted.
+   */
+  async settleClaim(key: ClaimKey, outcome: { emitted: true; now: number } | { emitted: false; left?: readonly string[] }): Promise<boolean> {
+    const passed = await this.conditional(
+      new UpdateCommand({
+        TableName: this.tables.state,
+        Key: this.claimKey(key),
+        UpdateExpression: outcome.emitted ? "SET emittedAt = :now REMOVE #left" : outcome.left ? "SET leaseUntil = :zero, #left = :left" : "SET leaseUntil = :zero",
+        ConditionExpression: "attribute_not_exists(emittedAt)",
+        ...(outcome.emitted || outcome.left ? { ExpressionAttributeNames: { "#left": "left" } } : {}),
+        ExpressionAttributeValues: outcome.emitted ? { ":now": outcome.now } : { ":zero": 0, ...(outcome.left ? { ":left": [...outcome.left] } : {}) },
+      }),
+    );
+    return passed === true;
+  }
+
+  async releaseClaim(key: ClaimKey, owner: string, left?: readonly string[]): Promise<void> {
     await this.conditional(
       new UpdateCommand({
         TableName: this.tables.state,
-        Key: this.claimKey(window),
-        UpdateExpression: "SET leaseUntil = :zero",
+        Key: this.claimKey(key),
+        UpdateExpression: left ? "SET leaseUntil = :zero, #left = :left" : "SET leaseUntil = :zero",
         ConditionExpression: "#o = :o AND attribute_not_exists(emittedAt)",
-        ExpressionAttributeNames: { "#o": "owner" },
-        ExpressionAttributeValues: { ":o": owner, ":zero": 0 },
+        ExpressionAttributeNames: { "#o": "owner", ...(left ? { "#left": "left" } : {}) },
+        ExpressionAttributeValues: { ":o": owner, ":zero": 0, ...(left ? { ":left": [...left] } : {}) },
       }),
     );
   }

@@ -1,47 +1,62 @@
 import { defaultDowntimeThresholdMs, type WindowConfig } from "../config.js";
+import { compareSequenceNumbers } from "../kinesis/batch.js";
+import { WINDOW_BUCKETS } from "../resources.js";
 import type { Tick } from "../tick.js";
-import { aggregateBatch, LATE, UNUSABLE, type BatchAggregate } from "./aggregate.js";
-import { windowEndOf, windowShape, type WindowShape } from "./assigner.js";
+import { aggregateBatch, LATE, UNUSABLE, type BatchAggregate, type PaneGroup } from "./aggregate.js";
+import { paneStartOf, windowShape, type WindowShape } from "./assigner.js";
 import { mapBounded } from "./bounded.js";
+import { bucketOf } from "./buckets.js";
 import { WindowCloser, type Advance, type EngineLogger } from "./closer.js";
 import type { WindowSink } from "./emitter.js";
-import { WatermarkMovedError } from "./errors.js";
 import type { ShardLister } from "./shard-lister.js";
-import { windowKey } from "./state-keys.js";
-import type { MergeOutcome, OpenWindow, WindowStore } from "./store.js";
-import { openWindowStartsOfPane } from "./trigger.js";
+import { PaneItemConflictError, PlacementBlockedError, WatermarkMovedError } from "./errors.js";
+import { appendStats } from "./pane-stats.js";
+import type { PaneItemKey, Reservation, ShardPaneItem, WindowStore } from "./store.js";
+import { lastSealedPaneStart } from "./trigger.js";
 
 export type { EngineLogger } from "./closer.js";
 
 /**
- * The window engine: places batches of ticks into panes and has the closer (closer.ts) advance
- * the watermark, finalize and emit closed windows. Stateless between calls apart from a cache of
- * index entries already written (valid for one epoch of the State table) and of the stream's
- * shard list; all state lives in the store, so any invocation (a batch of any shard, or the
- * timer) can pick up work another one left half done.
+ * The window engine: places batches of ticks into pane items and has the closer (closer.ts)
+ * advance the watermark, finalize and emit closed windows. Stateless between calls apart from
+ * the closer's cache of the stream's shard list; all state lives in the store, so any
+ * invocation (a batch of any shard, or the timer) can pick up work another one left half done.
  *
- * Protocol: closer.ts has the state, advance (A0–A7), emitDue and why the protocol holds;
+ * Protocol: closer.ts has the state, advance (A0–A8), emitDue and why the protocol holds;
  * docs/dynamodb.md, "Panes, Windows and State tables", has the long form with the failure cases.
  *
- * processBatch(shard, ticks):
- *   B1 advance(now); the returned watermark is the one the batch is placed against (wm).
- *   B2 fold the batch in memory against wm: late ticks out, one max per (instrument, pane).
- *   B3 write index entries for the open windows (end > wm) of every touched pane not yet known
- *      to this process, then re-read the target: if it rose above wm, an advance may have
- *      listed the index before these entries existed, so start again from B1 (nothing has
- *      been merged yet).
- *   B4 one conditional max-merge per pane group, placed at wm (refused if fenced above wm:
- *      then start again from B1 with the newer watermark).
- *   B5 record the shard's progress: maxEventTime and lastBatchAt when every group merged;
- *      else the max of the records before the first failed one, as pendingMax.
+ * processBatch(shard, records):
+ *   B1 advance(now); the returned watermark is the one the batch is placed against (wm). While
+ *      another shard's reservation holds the advance, wait (within the budget).
+ *   B2 read the shard's pane items the batch's on-time ticks fall into, and fold the batch in
+ *      memory against wm: late ticks out, records at or below an item's high-water mark out
+ *      (a retry or replay: the item already holds them), one candle per (instrument, pane).
+ *   B3 reserve: record {placedAt: wm, until, panes} on the shard's item, then re-read the
+ *      target: if it rose above wm, an advance may have read the reservations before this one
+ *      existed, so drop the reservation and start again from B1 (nothing written yet).
+ *   B4 write each touched item: its entries with the batch's candles appended and the batch's
+ *      last sequence number as high-water mark, if the item still has the high-water mark it
+ *      was read with and no fence above wm. Fenced or changed: start again from B1 (items
+ *      written so far keep their records; the retry skips them).
+ *   B5 record the shard's progress and drop the reservation: maxEventTime and lastBatchAt when
+ *      every item was written; else the max of the records before the first failed one, as
+ *      pendingMax.
  *   B6 advance(now) again and emit what is due. Failures here do not fail the batch: the
  *      state says what is left, and the next batch or the timer finishes it.
  */
+
+/** A tick and where it sits in its shard (the consumer passes decoded Kinesis records). */
+export interface SequencedTick {
+  tick: Tick;
+  position: { sequenceNumber: string };
+}
 
 export interface WindowEngineOptions {
   store: WindowStore;
   sink: WindowSink;
   config: WindowConfig;
+  /** Instrument buckets of the packed items; must match the readers' (default WINDOW_BUCKETS). */
+  buckets?: number;
   /** Wall clock, epoch ms (idle shards, leases, TTLs). */
   clock?: () => number;
   logger?: EngineLogger;
@@ -49,19 +64,27 @@ export interface WindowEngineOptions {
   concurrency?: number;
   /** How long an emit claim holds; longer than a handler can run. */
   leaseMs?: number;
-  /** Times a batch is placed again after racing an advance before its groups are failed. */
+  /**
+   * How long a placement reservation holds: longer than a handler can run (a batch writes only
+   * within the first half of it). An advance fences the panes of an expired one.
+   */
+  placementLeaseMs?: number;
+  /** Times a batch is placed again after racing an advance before it fails whole. */
   maxRestarts?: number;
-  /** Windows finalized per round of an advance (each round raises the watermark). */
+  /** Window ends finalized per round of an advance (each round raises the watermark). */
   windowsPerRound?: number;
-  /** Records emitted per round (one PutRecords call at most). */
+  /** Records emitted per round (about; a round holds whole result items). */
   recordsPerRound?: number;
   /** The input stream's shards (none: only the shards that have delivered a batch count). */
   shardLister?: ShardLister;
   /**
-   * Real time (ms) an advance or an emit may keep starting new rounds. Past it, an advance
-   * throws (its rounds so far are kept; the next run continues) and emission stops.
+   * Real time (ms) an advance, an emit or a wait for another shard's placement may take. Past
+   * it, an advance throws (its rounds so far are kept; the next run continues), emission stops,
+   * and a waiting batch fails (it is retried).
    */
   budgetMs?: number;
+  /** How long a batch waits between looks at another shard's placement. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface LateTickSample {
@@ -83,7 +106,9 @@ export interface BatchOutcome {
   /** Up to 5 late ticks, for the log. */
   lateSamples: LateTickSample[];
   unusable: number;
-  panesRaised: number;
+  /** Ticks the pane items already held (a retried or replayed record). */
+  applied: number;
+  paneItemsWritten: number;
   /** Watermark the batch was placed against. */
   placedAt: number;
   /** Effective watermark when the call returned. */
@@ -102,52 +127,78 @@ export interface CloseOutcome {
   writesIssued: number;
 }
 
-const DEFAULTS = { concurrency: 24, leaseMs: 60_000, maxRestarts: 3, windowsPerRound: 1000, recordsPerRound: 500, budgetMs: 10_000 } as const;
-const INDEX_CACHE_MAX = 200_000;
+const DEFAULTS = {
+  concurrency: 24,
+  leaseMs: 60_000,
+  placementLeaseMs: 120_000,
+  maxRestarts: 3,
+  windowsPerRound: 6,
+  recordsPerRound: 500,
+  budgetMs: 10_000,
+  blockedPollMs: 50,
+} as const;
+
+/** One pane item a batch writes: its key, what it held, the batch's groups for it. */
+interface ItemPlan {
+  key: PaneItemKey;
+  stored: ShardPaneItem | undefined;
+  groups: number[];
+}
+
+/** Why B4 stopped: an item refused the write (fenced or changed), or a write failed. */
+type ItemOutcome = "written" | "restart" | { error: unknown };
+
+const itemKey = (paneStart: number, bucket: number) => `${paneStart}#${bucket}`;
 
 export class WindowEngine {
   readonly shape: WindowShape;
   private readonly store: WindowStore;
   private readonly config: WindowConfig;
+  private readonly buckets: number;
   private readonly clock: () => number;
   private readonly logger?: EngineLogger;
   private readonly concurrency: number;
   private readonly maxRestarts: number;
+  private readonly placementLeaseMs: number;
+  private readonly budgetMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly closer: WindowCloser;
-  /** Index entries this process has written and seen confirmed (B3), by windowKey. */
-  private readonly indexed = new Set<string>();
-  /** The State epoch the `indexed` cache was built in. */
-  private indexedEpoch: string | undefined;
 
   constructor(options: WindowEngineOptions) {
     this.store = options.store;
     this.config = options.config;
     this.shape = windowShape(options.config);
+    this.buckets = options.buckets ?? WINDOW_BUCKETS;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger;
     this.concurrency = options.concurrency ?? DEFAULTS.concurrency;
     this.maxRestarts = options.maxRestarts ?? DEFAULTS.maxRestarts;
+    this.placementLeaseMs = options.placementLeaseMs ?? DEFAULTS.placementLeaseMs;
+    this.budgetMs = options.budgetMs ?? DEFAULTS.budgetMs;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.closer = new WindowCloser({
       store: options.store,
       sink: options.sink,
       config: options.config,
       shape: this.shape,
+      buckets: this.buckets,
       clock: this.clock,
       logger: options.logger,
       concurrency: this.concurrency,
       leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
       windowsPerRound: Math.max(1, options.windowsPerRound ?? DEFAULTS.windowsPerRound),
       recordsPerRound: Math.max(1, Math.min(options.recordsPerRound ?? DEFAULTS.recordsPerRound, 500)),
-      budgetMs: options.budgetMs ?? DEFAULTS.budgetMs,
+      budgetMs: this.budgetMs,
       shardLister: options.shardLister,
       downtimeThresholdMs: options.config.downtimeThresholdMs ?? defaultDowntimeThresholdMs(options.config.idleTimeoutMs),
     });
   }
 
-  /** Processes one batch of one shard, ticks in stream order. Never rejects. */
-  async processBatch(shardId: string, ticks: readonly Tick[]): Promise<BatchOutcome> {
+  /** Processes one batch of one shard, records in stream order. Never rejects. */
+  async processBatch(shardId: string, records: readonly SequencedTick[]): Promise<BatchOutcome> {
     const now = this.clock();
     const writesBefore = this.store.writesIssued;
+    const ticks = records.map((r) => r.tick);
     const outcome: BatchOutcome = {
       failed: [],
       retryWholeBatch: false,
@@ -155,7 +206,8 @@ export class WindowEngine {
       late: 0,
       lateSamples: [],
       unusable: 0,
-      panesRaised: 0,
+      applied: 0,
+      paneItemsWritten: 0,
       placedAt: Number.NaN,
       watermark: Number.NaN,
       windowsFinalized: 0,
@@ -170,28 +222,43 @@ export class WindowEngine {
       outcome.error ??= error;
       outcome.failed = ticks.map((_, i) => i);
       outcome.retryWholeBatch = true;
+      await this.store.clearReservation(shardId).catch(() => undefined);
       await this.touch(shardId, now);
       return finish();
     };
+    // The high-water mark every item the batch writes gets: its last record.
+    let lastSeq: string | undefined;
+    for (const r of records) if (lastSeq === undefined || compareSequenceNumbers(r.position.sequenceNumber, lastSeq) > 0) lastSeq = r.position.sequenceNumber;
 
     let adv: Advance;
     let raised = false;
     let agg: BatchAggregate;
-    let merges: (MergeOutcome | { error: unknown })[];
+    let plans: ItemPlan[] = [];
+    let results: ItemOutcome[] = [];
     try {
       for (let attempt = 0; ; attempt++) {
-        adv = await this.advance(now, true);
+        adv = await this.advanceForBatch(now, shardId);
         raised ||= adv.raised;
         outcome.windowsFinalized += adv.finalized;
-        agg = aggregateBatch(ticks, adv.watermark, this.shape);
-        try {
-          await this.indexOpenWindows(agg, adv.watermark);
-          merges = await this.mergeGroups(agg, adv.watermark);
-        } catch (err) {
-          if (err instanceof WatermarkMovedError && attempt < this.maxRestarts) continue;
-          throw err;
+        const wm = adv.watermark;
+        ({ agg, plans } = await this.fold(shardId, records, wm));
+        results = [];
+        if (plans.length === 0) break;
+        const reservation = this.reservationOf(plans, wm);
+        await this.store.reserve(shardId, reservation);
+        const { target } = await this.store.readGlobal();
+        if (target > wm) {
+          await this.store.clearReservation(shardId, reservation);
+          if (attempt < this.maxRestarts) continue;
+          throw new WatermarkMovedError(wm, target);
         }
-        if (attempt < this.maxRestarts && merges.some((m) => m === "fenced")) continue;
+        results = await this.writeItems(shardId, agg, plans, wm, lastSeq!, reservation);
+        if (results.some((r) => r === "restart")) {
+          await this.store.clearReservation(shardId, reservation);
+          if (attempt < this.maxRestarts) continue;
+          const p = plans[results.indexOf("restart")]!;
+          throw new PaneItemConflictError(shardId, p.key.paneStart, p.key.bucket);
+        }
         break;
       }
     } catch (err) {
@@ -202,24 +269,24 @@ export class WindowEngine {
     outcome.watermark = adv.watermark;
     outcome.late = agg.lateCount;
     outcome.unusable = agg.unusableCount;
-    outcome.panesRaised = merges.filter((m) => m === "raised").length;
+    outcome.applied = agg.appliedCount;
+    outcome.paneItemsWritten = results.filter((r) => r === "written").length;
     for (let i = 0; i < ticks.length && outcome.lateSamples.length < 5; i++) {
       if (agg.groupOf[i] === LATE) outcome.lateSamples.push({ instrument: ticks[i]!.instrument, eventTime: ticks[i]!.eventTime });
     }
 
     const failedGroups = new Set<number>();
-    merges.forEach((m, g) => {
-      if (typeof m === "object" || m === "fenced") {
-        failedGroups.add(g);
-        if (typeof m === "object") outcome.error ??= m.error;
-      }
+    results.forEach((r, k) => {
+      if (typeof r !== "object") return;
+      outcome.error ??= r.error;
+      for (const g of plans[k]!.groups) failedGroups.add(g);
     });
     const own = adv.shards.find((s) => s.shardId === shardId);
     try {
       if (failedGroups.size === 0) {
         // B5: the whole batch is placed; its event times now count for the watermark.
         const maxEventTime = maxOf(own?.maxEventTime, own?.pendingMax, agg.maxEventTime);
-        await this.store.recordShard(shardId, { lastBatchAt: now, ...(maxEventTime === undefined ? {} : { maxEventTime }) });
+        await this.store.recordShard(shardId, { lastBatchAt: now, clearReservation: true, ...(maxEventTime === undefined ? {} : { maxEventTime }) });
       } else {
         // Records from the lowest failed one on come again; those before it are done. Their
         // max waits in pendingMax so that the retry is placed against the same watermark.
@@ -228,18 +295,18 @@ export class WindowEngine {
         let prefixMax: number | undefined;
         for (let i = 0; i < lowest; i++) if (agg.groupOf[i] !== UNUSABLE) prefixMax = maxOf(prefixMax, ticks[i]!.eventTime);
         // If that cannot be recorded, the whole batch is reported so the prefix comes again.
-        if (prefixMax !== undefined) await this.store.recordShard(shardId, { pendingMax: prefixMax });
+        await this.store.recordShard(shardId, { clearReservation: true, ...(prefixMax === undefined ? {} : { pendingMax: prefixMax }) });
         await this.touch(shardId, now);
         for (let i = 0; i < ticks.length; i++) if (failedGroups.has(agg.groupOf[i]!)) outcome.failed.push(i);
       }
     } catch (err) {
-      // Nothing recorded: report every record so the batch comes again (merges are idempotent).
+      // Nothing recorded: report every record so the batch comes again (the items skip it).
       return failAll(err);
     }
 
     // B6: advance and emit; anything left undone here is picked up by the next run.
     try {
-      const after = await this.advance(now, false);
+      const after = await this.closer.advance(now, false);
       raised ||= after.raised;
       outcome.windowsFinalized += after.finalized;
       outcome.watermark = after.watermark;
@@ -263,7 +330,7 @@ export class WindowEngine {
   async closeDue(): Promise<CloseOutcome> {
     const now = this.clock();
     const writesBefore = this.store.writesIssued;
-    const adv = await this.advance(now, false);
+    const adv = await this.closer.advance(now, false);
     const windowsEmitted = await this.closer.emitDue(now, adv.watermark);
     return {
       watermark: adv.watermark,
@@ -273,49 +340,89 @@ export class WindowEngine {
     };
   }
 
-  /**
-   * The closer's advance (A0–A7); drops the index cache when the State epoch is not the one it
-   * was built in (the table was emptied: the entries may be gone).
-   */
-  private async advance(now: number, complete: boolean): Promise<Advance> {
-    const adv = await this.closer.advance(now, complete);
-    if (adv.epoch === undefined || adv.epoch !== this.indexedEpoch) {
-      this.indexed.clear();
-      this.indexedEpoch = adv.epoch;
+  /** B1: an advance that reached its target; waits while another shard is placing. */
+  private async advanceForBatch(now: number, shardId: string): Promise<Advance> {
+    const deadline = Date.now() + this.budgetMs;
+    for (;;) {
+      const adv = await this.closer.advance(now, true, shardId);
+      if (!adv.blocked) return adv;
+      if (Date.now() > deadline) throw new PlacementBlockedError(shardId, adv.watermark);
+      await this.sleep(DEFAULTS.blockedPollMs);
     }
-    return adv;
   }
 
-  /** B3. Throws WatermarkMovedError when an advance may have missed the new entries. */
-  private async indexOpenWindows(agg: BatchAggregate, placedAt: number): Promise<void> {
-    const fresh = new Map<string, OpenWindow>();
-    for (const g of agg.groups) {
-      for (const s of openWindowStartsOfPane(g.paneStart, placedAt, this.shape)) {
-        const end = windowEndOf(s, this.shape);
-        const key = windowKey(end, g.instrument);
-        if (!this.indexed.has(key) && !fresh.has(key)) fresh.set(key, { instrument: g.instrument, windowStart: s, windowEnd: end });
-      }
+  /** B2: the items the batch writes (read from the store) and the batch folded against them. */
+  private async fold(shardId: string, records: readonly SequencedTick[], wm: number): Promise<{ agg: BatchAggregate; plans: ItemPlan[] }> {
+    const sealedThrough = lastSealedPaneStart(wm, this.shape);
+    const keys = new Map<string, PaneItemKey>();
+    for (const { tick } of records) {
+      const t = tick.eventTime;
+      if (tick.pricesCents[0] === undefined || !Number.isInteger(t) || t < 0) continue;
+      const paneStart = paneStartOf(t, this.shape.slideMs);
+      if (paneStart <= sealedThrough) continue;
+      const bucket = bucketOf(tick.instrument, this.buckets);
+      keys.set(itemKey(paneStart, bucket), { paneStart, bucket });
     }
-    if (fresh.size === 0) return;
-    await mapBounded([...fresh.values()], this.concurrency, (w) => this.store.putOpenWindow(w));
-    const { target, epoch } = await this.store.readGlobal();
-    if (target > placedAt) throw new WatermarkMovedError(placedAt, target);
-    // Cache only what was written within the epoch the cache belongs to: if the State table
-    // was emptied meanwhile, the entries may be gone and must be written again next time.
-    if (epoch === undefined || epoch !== this.indexedEpoch) {
-      this.indexed.clear();
-      this.indexedEpoch = undefined;
-      return;
+    const stored = new Map<string, ShardPaneItem>();
+    if (keys.size > 0) {
+      for (const item of await this.store.readShardPanes(shardId, [...keys.values()])) stored.set(itemKey(item.paneStart, item.bucket), item);
     }
-    if (this.indexed.size + fresh.size > INDEX_CACHE_MAX) this.indexed.clear();
-    for (const key of fresh.keys()) this.indexed.add(key);
-  }
-
-  /** B4: one max-merge per pane group; per-group outcome or error. */
-  private mergeGroups(agg: BatchAggregate, placedAt: number): Promise<(MergeOutcome | { error: unknown })[]> {
-    return mapBounded(agg.groups, this.concurrency, (g) =>
-      this.store.mergePane(g.instrument, g.paneStart, g.maxCents, placedAt).catch((error: unknown) => ({ error })),
+    const agg = aggregateBatch(
+      records.map((r) => r.tick),
+      wm,
+      this.shape,
+      (i, instrument, paneStart) => {
+        const hw = stored.get(itemKey(paneStart, bucketOf(instrument, this.buckets)))?.hw;
+        return hw !== undefined && compareSequenceNumbers(records[i]!.position.sequenceNumber, hw) <= 0;
+      },
     );
+    const plans = new Map<string, ItemPlan>();
+    agg.groups.forEach((g: PaneGroup, index) => {
+      const bucket = bucketOf(g.instrument, this.buckets);
+      const k = itemKey(g.paneStart, bucket);
+      let plan = plans.get(k);
+      if (!plan) plans.set(k, (plan = { key: { paneStart: g.paneStart, bucket }, stored: stored.get(k), groups: [] }));
+      plan.groups.push(index);
+    });
+    return { agg, plans: [...plans.values()] };
+  }
+
+  private reservationOf(plans: readonly ItemPlan[], wm: number): Reservation {
+    let fromPane = Number.POSITIVE_INFINITY;
+    let toPane = Number.NEGATIVE_INFINITY;
+    for (const p of plans) {
+      fromPane = Math.min(fromPane, p.key.paneStart);
+      toPane = Math.max(toPane, p.key.paneStart);
+    }
+    return { placedAt: wm, until: this.clock() + this.placementLeaseMs, fromPane, toPane };
+  }
+
+  /** B4: one conditional write per item; per item its outcome. */
+  private async writeItems(
+    shardId: string,
+    agg: BatchAggregate,
+    plans: readonly ItemPlan[],
+    wm: number,
+    hw: string,
+    reservation: Reservation,
+  ): Promise<ItemOutcome[]> {
+    // Write only within the first half of the lease: an advance may fence after it ends.
+    const writeBy = reservation.until - this.placementLeaseMs / 2;
+    return mapBounded(plans, this.concurrency, async (plan): Promise<ItemOutcome> => {
+      try {
+        if (this.clock() > writeBy) throw new PlacementBlockedError(shardId, wm);
+        const entries = new Map(plan.stored?.entries ?? []);
+        for (const g of plan.groups) {
+          const group = agg.groups[g]!;
+          entries.set(group.instrument, appendStats(entries.get(group.instrument), group.stats));
+        }
+        const item: ShardPaneItem = { ...plan.key, shardId, hw, entries };
+        const out = await this.store.writeShardPane(item, plan.stored?.hw, wm);
+        return out.kind === "written" ? "written" : "restart";
+      } catch (error) {
+        return { error };
+      }
+    });
   }
 }
 

@@ -51,11 +51,32 @@ export class CloseBudgetExceededError extends WindowError {
   }
 }
 
-/** The store answered a conditional write and the read after it in ways that contradict each other. */
-export class StoreConflictError extends WindowError {
-  constructor(message: string) {
-    super(message);
-    this.name = "StoreConflictError";
+/**
+ * Another shard's batch held its placement reservation for longer than the budget, so this
+ * batch could not be placed against a final watermark. Nothing of it was written; it is retried.
+ */
+export class PlacementBlockedError extends WindowError {
+  constructor(
+    readonly shardId: string,
+    readonly watermark: number,
+  ) {
+    super(`shard ${shardId}: another shard's placement held the watermark at ${watermark} past the budget; the batch is retried`);
+    this.name = "PlacementBlockedError";
+  }
+}
+
+/**
+ * A pane item was written by another execution environment of the same shard (one that
+ * outlived its invocation) while this batch was placing: placed again more often than allowed.
+ */
+export class PaneItemConflictError extends WindowError {
+  constructor(
+    readonly shardId: string,
+    readonly paneStart: number,
+    readonly bucket: number,
+  ) {
+    super(`shard ${shardId}: pane item ${paneStart}/${bucket} kept changing under the batch`);
+    this.name = "PaneItemConflictError";
   }
 }
 

@@ -1,14 +1,18 @@
+import { compareSequenceNumbers } from "../kinesis/batch.js";
+import { mergeShardStats, type PaneStats } from "./pane-stats.js";
 import type { WindowResult } from "./result.js";
-import { windowKey, windowKeyRange } from "./state-keys.js";
 import type {
   Activity,
+  ClaimKey,
   ClaimOutcome,
   GlobalWatermark,
-  MergeOutcome,
-  OpenWindow,
-  OpenWindowRange,
-  PaneMax,
+  PaneItemKey,
+  PaneWriteOutcome,
+  Reservation,
+  ResultItem,
+  ShardPaneItem,
   ShardState,
+  ShardUpdate,
   WindowStore,
 } from "./store.js";
 import { NO_WATERMARK } from "./trigger.js";
@@ -18,23 +22,39 @@ import { NO_WATERMARK } from "./trigger.js";
  * (dynamo-store.ts): for tests, property checks and benchmarks. Every operation is atomic, as a
  * single DynamoDB item write is. `snapshot()` exposes the contents for comparisons.
  */
-interface PaneItem {
-  maxCents?: number;
-  fence?: number;
-}
-
 interface ClaimItem {
   owner?: string;
   leaseUntil?: number;
   emittedAt?: number;
+  left?: string[];
+}
+
+function paneKey(paneStart: number, bucket: number, shardId: string): string {
+  return `${paneStart}#${bucket}#${shardId}`;
+}
+
+function claimKey(key: ClaimKey): string {
+  return `${key.windowEnd}#${key.bucket}`;
+}
+
+function copyItem(item: ShardPaneItem): ShardPaneItem {
+  return { ...item, entries: new Map([...item.entries].map(([k, v]) => [k, { ...v }])) };
+}
+
+function copyResult(item: ResultItem): ResultItem {
+  return { ...item, maxima: new Map(item.maxima) };
+}
+
+export interface PaneSnapshot extends PaneStats {
+  instrument: string;
+  paneStart: number;
 }
 
 export class MemoryWindowStore implements WindowStore {
   private global: GlobalWatermark = { watermark: NO_WATERMARK, target: NO_WATERMARK };
   private readonly shards = new Map<string, ShardState>();
-  private readonly open = new Map<string, OpenWindow>();
-  private readonly panes = new Map<string, Map<number, PaneItem>>();
-  private readonly finals = new Map<string, Map<number, WindowResult>>();
+  private readonly panes = new Map<string, ShardPaneItem>();
+  private readonly results = new Map<string, ResultItem>();
   private readonly claims = new Map<string, ClaimItem>();
   private writes = 0;
 
@@ -56,11 +76,18 @@ export class MemoryWindowStore implements WindowStore {
     if (value > this.global.watermark) this.global.watermark = value;
   }
 
-  async listShards(): Promise<ShardState[]> {
-    return [...this.shards.values()].map((s) => ({ ...s })).sort((a, b) => (a.shardId < b.shardId ? -1 : 1));
+  async raiseEmittedThrough(value: number): Promise<void> {
+    this.writes++;
+    if (this.global.emittedThrough === undefined || value > this.global.emittedThrough) this.global.emittedThrough = value;
   }
 
-  async recordShard(shardId: string, update: { lastBatchAt?: number; maxEventTime?: number; pendingMax?: number }): Promise<void> {
+  async listShards(): Promise<ShardState[]> {
+    return [...this.shards.values()]
+      .map((s) => ({ ...s, ...(s.reservation ? { reservation: { ...s.reservation } } : {}) }))
+      .sort((a, b) => (a.shardId < b.shardId ? -1 : 1));
+  }
+
+  async recordShard(shardId: string, update: ShardUpdate): Promise<void> {
     this.writes++;
     const s = this.shards.get(shardId) ?? { shardId, lastBatchAt: 0 };
     if (update.lastBatchAt !== undefined) s.lastBatchAt = update.lastBatchAt;
@@ -70,6 +97,7 @@ export class MemoryWindowStore implements WindowStore {
     if (update.pendingMax !== undefined && (s.pendingMax === undefined || update.pendingMax > s.pendingMax)) {
       s.pendingMax = update.pendingMax;
     }
+    if (update.clearReservation) delete s.reservation;
     this.shards.set(shardId, s);
   }
 
@@ -95,133 +123,164 @@ export class MemoryWindowStore implements WindowStore {
     if (activity.resumed) g.resumedAt = activity.now;
   }
 
+  async reserve(shardId: string, reservation: Reservation): Promise<void> {
+    this.writes++;
+    const s = this.shards.get(shardId) ?? { shardId, lastBatchAt: 0 };
+    s.reservation = { ...reservation };
+    this.shards.set(shardId, s);
+  }
+
+  async clearReservation(shardId: string, only?: Reservation): Promise<void> {
+    this.writes++;
+    const s = this.shards.get(shardId);
+    if (!s?.reservation) return;
+    if (only && (s.reservation.placedAt !== only.placedAt || s.reservation.until !== only.until)) return;
+    delete s.reservation;
+  }
+
   /** Empties every table, as the rebuild procedure does (docs/runbook.md). */
   clear(): void {
     this.global = { watermark: NO_WATERMARK, target: NO_WATERMARK };
     this.shards.clear();
-    this.open.clear();
     this.panes.clear();
-    this.finals.clear();
+    this.results.clear();
     this.claims.clear();
   }
 
-  async putOpenWindow(window: OpenWindow): Promise<void> {
-    this.writes++;
-    this.open.set(windowKey(window.windowEnd, window.instrument), { ...window });
-  }
-
-  async listOpenWindows(range: OpenWindowRange): Promise<OpenWindow[]> {
-    const keys = windowKeyRange(range.after, range.atMost, range.startAfter);
-    if (keys === null) return [];
-    return [...this.open.entries()]
-      .filter(([k]) => k >= keys.lower && k < keys.upper)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .slice(0, range.limit ?? Number.POSITIVE_INFINITY)
-      .map(([, w]) => ({ ...w }));
-  }
-
-  async deleteOpenWindow(window: OpenWindow): Promise<void> {
-    this.writes++;
-    this.open.delete(windowKey(window.windowEnd, window.instrument));
-  }
-
-  private pane(instrument: string, paneStart: number): PaneItem {
-    let byStart = this.panes.get(instrument);
-    if (!byStart) this.panes.set(instrument, (byStart = new Map()));
-    let item = byStart.get(paneStart);
-    if (!item) byStart.set(paneStart, (item = {}));
-    return item;
-  }
-
-  async mergePane(instrument: string, paneStart: number, maxCents: number, placedAt: number): Promise<MergeOutcome> {
-    this.writes++;
-    const item = this.pane(instrument, paneStart);
-    if (item.fence !== undefined && item.fence > placedAt) return "fenced";
-    if (item.maxCents !== undefined && item.maxCents >= maxCents) return "kept";
-    item.maxCents = maxCents;
-    return "raised";
-  }
-
-  async fencePane(instrument: string, paneStart: number, value: number): Promise<void> {
-    this.writes++;
-    const item = this.pane(instrument, paneStart);
-    if (item.fence === undefined || item.fence < value) item.fence = value;
-  }
-
-  async readPanes(instrument: string, fromPane: number, toPane: number): Promise<PaneMax[]> {
-    const byStart = this.panes.get(instrument);
-    if (!byStart) return [];
-    const out: PaneMax[] = [];
-    for (const [paneStart, item] of byStart) {
-      if (paneStart >= fromPane && paneStart <= toPane && item.maxCents !== undefined) out.push({ paneStart, maxCents: item.maxCents });
+  async readShardPanes(shardId: string, keys: readonly PaneItemKey[]): Promise<ShardPaneItem[]> {
+    const out: ShardPaneItem[] = [];
+    for (const k of keys) {
+      const item = this.panes.get(paneKey(k.paneStart, k.bucket, shardId));
+      if (item) out.push(copyItem(item));
     }
-    return out.sort((a, b) => a.paneStart - b.paneStart);
+    return out;
   }
 
-  async putFinal(result: WindowResult): Promise<WindowResult> {
+  async writeShardPane(item: ShardPaneItem, expectedHw: string | undefined, placedAt: number): Promise<PaneWriteOutcome> {
     this.writes++;
-    let byStart = this.finals.get(result.instrument);
-    if (!byStart) this.finals.set(result.instrument, (byStart = new Map()));
-    const stored = byStart.get(result.windowStart);
-    if (stored) return { ...stored };
-    byStart.set(result.windowStart, { ...result });
-    return { ...result };
+    const key = paneKey(item.paneStart, item.bucket, item.shardId);
+    const stored = this.panes.get(key);
+    if (stored?.fence !== undefined && stored.fence > placedAt) return { kind: "fenced", fence: stored.fence };
+    if (stored?.hw !== expectedHw) return { kind: "conflict" };
+    const next = copyItem(item);
+    if (stored?.fence !== undefined) next.fence = stored.fence;
+    else delete next.fence;
+    this.panes.set(key, next);
+    return { kind: "written" };
   }
 
-  async readFinals(instrument: string, fromStart: number, toStart: number): Promise<WindowResult[]> {
-    const byStart = this.finals.get(instrument);
-    if (!byStart) return [];
-    return [...byStart.values()]
-      .filter((r) => r.windowStart >= fromStart && r.windowStart <= toStart)
+  async fenceShardPanes(shardId: string, keys: readonly PaneItemKey[], value: number): Promise<void> {
+    for (const k of keys) {
+      this.writes++;
+      const key = paneKey(k.paneStart, k.bucket, shardId);
+      const item: ShardPaneItem = this.panes.get(key) ?? { paneStart: k.paneStart, bucket: k.bucket, shardId, entries: new Map() };
+      if (item.fence === undefined || item.fence < value) item.fence = value;
+      this.panes.set(key, item);
+    }
+  }
+
+  async firstPaneAtOrAfter(bucket: number, from: number): Promise<number | undefined> {
+    let first: number | undefined;
+    for (const item of this.panes.values()) {
+      if (item.bucket === bucket && item.paneStart >= from && (first === undefined || item.paneStart < first)) first = item.paneStart;
+    }
+    return first;
+  }
+
+  async readBucketPanes(bucket: number, fromPane: number, toPane: number): Promise<ShardPaneItem[]> {
+    return [...this.panes.values()]
+      .filter((i) => i.bucket === bucket && i.paneStart >= fromPane && i.paneStart <= toPane)
+      .sort((a, b) => a.paneStart - b.paneStart || (a.shardId < b.shardId ? -1 : a.shardId > b.shardId ? 1 : 0))
+      .map(copyItem);
+  }
+
+  async putResults(item: ResultItem): Promise<void> {
+    this.writes++;
+    const key = `${item.bucket}#${item.windowStart}`;
+    if (!this.results.has(key)) this.results.set(key, copyResult(item));
+  }
+
+  async readBucketResults(bucket: number, fromStart: number, toStart: number, limit?: number): Promise<ResultItem[]> {
+    return [...this.results.values()]
+      .filter((r) => r.bucket === bucket && r.windowStart >= fromStart && r.windowStart <= toStart)
       .sort((a, b) => a.windowStart - b.windowStart)
-      .map((r) => ({ ...r }));
+      .slice(0, limit ?? Number.POSITIVE_INFINITY)
+      .map(copyResult);
   }
 
-  async claimEmission(window: OpenWindow, owner: string, now: number, leaseMs: number): Promise<ClaimOutcome> {
+  async claimEmission(key: ClaimKey, owner: string, now: number, leaseMs: number): Promise<ClaimOutcome> {
     this.writes++;
-    const key = windowKey(window.windowEnd, window.instrument);
-    const claim = this.claims.get(key) ?? {};
-    if (claim.emittedAt !== undefined) return "emitted";
-    if (claim.leaseUntil !== undefined && claim.leaseUntil >= now && claim.owner !== owner) return "busy";
-    this.claims.set(key, { owner, leaseUntil: now + leaseMs });
-    return "claimed";
+    const k = claimKey(key);
+    const claim = this.claims.get(k) ?? {};
+    if (claim.emittedAt !== undefined) return { kind: "emitted" };
+    if (claim.leaseUntil !== undefined && claim.leaseUntil >= now && claim.owner !== owner) return { kind: "busy" };
+    this.claims.set(k, { ...claim, owner, leaseUntil: now + leaseMs });
+    return claim.left ? { kind: "claimed", left: [...claim.left] } : { kind: "claimed" };
   }
 
-  async markEmitted(window: OpenWindow, owner: string, now: number): Promise<boolean> {
+  async markEmitted(key: ClaimKey, owner: string, now: number): Promise<boolean> {
     this.writes++;
-    const claim = this.claims.get(windowKey(window.windowEnd, window.instrument));
+    const claim = this.claims.get(claimKey(key));
     if (!claim || claim.owner !== owner) return false;
     claim.emittedAt = now;
+    delete claim.left;
     return true;
   }
 
-  async releaseClaim(window: OpenWindow, owner: string): Promise<void> {
+  async releaseClaim(key: ClaimKey, owner: string, left?: readonly string[]): Promise<void> {
     this.writes++;
-    const claim = this.claims.get(windowKey(window.windowEnd, window.instrument));
-    if (claim && claim.owner === owner && claim.emittedAt === undefined) claim.leaseUntil = 0;
+    const claim = this.claims.get(claimKey(key));
+    if (claim && claim.owner === owner && claim.emittedAt === undefined) {
+      claim.leaseUntil = 0;
+      if (left) claim.left = [...left];
+    }
   }
 
   /** Everything stored, in a stable shape, for comparisons in tests. */
   snapshot(): {
     global: GlobalWatermark;
-    panes: { instrument: string; paneStart: number; maxCents: number }[];
+    panes: PaneSnapshot[];
     finals: WindowResult[];
-    open: OpenWindow[];
     shards: ShardState[];
+    pendingClaims: Omit<ClaimKey, "windowStart">[];
   } {
-    const panes: { instrument: string; paneStart: number; maxCents: number }[] = [];
-    for (const [instrument, byStart] of this.panes) {
-      for (const [paneStart, item] of byStart) if (item.maxCents !== undefined) panes.push({ instrument, paneStart, maxCents: item.maxCents });
+    const byPane = new Map<string, { instrument: string; paneStart: number; parts: { shardId: string; stats: PaneStats }[] }>();
+    for (const item of this.panes.values()) {
+      for (const [instrument, stats] of item.entries) {
+        const k = `${instrument}\u0000${item.paneStart}`;
+        let p = byPane.get(k);
+        if (!p) byPane.set(k, (p = { instrument, paneStart: item.paneStart, parts: [] }));
+        p.parts.push({ shardId: item.shardId, stats });
+      }
     }
+    const panes: PaneSnapshot[] = [...byPane.values()].map((p) => ({ instrument: p.instrument, paneStart: p.paneStart, ...mergeShardStats(p.parts)! }));
     panes.sort((a, b) => (a.instrument === b.instrument ? a.paneStart - b.paneStart : a.instrument < b.instrument ? -1 : 1));
-    const finals = [...this.finals.values()].flatMap((m) => [...m.values()]).map((r) => ({ ...r }));
+    const finals: WindowResult[] = [];
+    for (const r of this.results.values()) {
+      for (const [instrument, maxCents] of r.maxima) finals.push({ instrument, windowStart: r.windowStart, windowEnd: r.windowEnd, maxCents });
+    }
     finals.sort((a, b) => (a.instrument === b.instrument ? a.windowStart - b.windowStart : a.instrument < b.instrument ? -1 : 1));
+    const pendingClaims = [...this.claims.entries()]
+      .filter(([, c]) => c.emittedAt === undefined)
+      .map(([k]) => {
+        const [end, bucket] = k.split("#").map(Number) as [number, number];
+        return { windowEnd: end, bucket };
+      });
     return {
-      global: { watermark: this.global.watermark, target: this.global.target },
+      global: {
+        watermark: this.global.watermark,
+        target: this.global.target,
+        ...(this.global.emittedThrough === undefined ? {} : { emittedThrough: this.global.emittedThrough }),
+      },
       panes,
       finals,
-      open: [...this.open.values()].map((w) => ({ ...w })),
       shards: [...this.shards.values()].map((s) => ({ ...s })),
+      pendingClaims,
     };
+  }
+
+  /** The high-water marks of one shard's items (tests). */
+  highWaterMarks(shardId: string): string[] {
+    return [...this.panes.values()].filter((i) => i.shardId === shardId && i.hw !== undefined).map((i) => i.hw!).sort(compareSequenceNumbers);
   }
 }

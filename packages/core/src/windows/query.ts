@@ -1,8 +1,12 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { WindowConfig } from "../config.js";
+import { WINDOW_BUCKETS } from "../resources.js";
 import { windowMaxOfPanes } from "./aggregate.js";
-import { alignedStartsIn, paneRangeOfWindows, windowEndOf, windowShape, type WindowShape } from "./assigner.js";
+import { alignedStartsIn, paneRangeOfWindows, paneStartOf, windowEndOf, windowShape, type WindowShape } from "./assigner.js";
+import { bucketOf } from "./buckets.js";
 import { DynamoWindowStore, type WindowTables } from "./dynamo-store.js";
+import { mergeConsecutive, type PaneStats } from "./pane-stats.js";
+import { panesByInstrument } from "./pane-view.js";
 import type { WindowReadStore } from "./store.js";
 import { isWindowClosed, NO_WATERMARK } from "./trigger.js";
 
@@ -14,6 +18,12 @@ import { isWindowClosed, NO_WATERMARK } from "./trigger.js";
  *   (`final: false`). Every tick in an open window's panes was placed while it was open.
  * - A window with end <= watermark and no stored result held no tick (or only late ones): not
  *   listed. Only windows and panes holding at least one tick are listed.
+ * - A series row is one pane's candle, merged over the shards, or with `step` the candle of
+ *   the panes of one step (open of the first, close of the last, high max, low min, counts
+ *   added), steps aligned to multiples of `step` since the epoch.
+ *
+ * One instrument's data lives in its bucket's items (buckets.ts): every read is a Query of one
+ * bucket over a key range, and keeps that instrument's entries.
  *
  * Reads go panes -> watermark -> results: a window still open at the watermark read cannot yet
  * hold a tick late for it (the watermark passes its end only after its result is stored), and a
@@ -26,16 +36,26 @@ export interface WindowView {
   final: boolean;
 }
 
+/** One series row: prices in cents. */
 export interface PaneView {
   paneStart: number;
-  maxCents: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  count: number;
 }
 
 export interface WindowQueries {
+  /** Pane length (the slide), ms: a series step must be a multiple of it. */
+  readonly slideMs: number;
   /** Windows of one instrument with start in [from, to), oldest first. */
   queryWindows(instrument: string, from: number, to: number): Promise<WindowView[]>;
-  /** Pane maxima of one instrument with paneStart in [from, to), oldest first. */
-  querySeries(instrument: string, from: number, to: number): Promise<PaneView[]>;
+  /**
+   * Candles of one instrument's panes with paneStart in [from, to), oldest first; with `step`
+   * (a positive multiple of the slide) merged per step.
+   */
+  querySeries(instrument: string, from: number, to: number, step?: number): Promise<PaneView[]>;
   /** The effective watermark (epoch ms), or null before any tick was processed. */
   readWatermark(): Promise<number | null>;
 }
@@ -43,13 +63,17 @@ export interface WindowQueries {
 export interface WindowQuerySource {
   store: WindowReadStore;
   config: Pick<WindowConfig, "windowSizeMs" | "windowSlideMs">;
+  /** Instrument buckets; must match the writers' (default WINDOW_BUCKETS). */
+  buckets?: number;
 }
 
 export function windowQueries(source: WindowQuerySource): WindowQueries {
   const shape = windowShape(source.config);
+  const buckets = source.buckets ?? WINDOW_BUCKETS;
   return {
-    queryWindows: (instrument, from, to) => queryWindows(source.store, shape, instrument, from, to),
-    querySeries: (instrument, from, to) => querySeries(source.store, instrument, from, to),
+    slideMs: shape.slideMs,
+    queryWindows: (instrument, from, to) => queryWindows(source.store, shape, buckets, instrument, from, to),
+    querySeries: (instrument, from, to, step) => querySeries(source.store, shape, buckets, instrument, from, to, step),
     readWatermark: () => readWatermark(source.store),
   };
 }
@@ -69,14 +93,42 @@ export async function readWatermark(store: WindowReadStore): Promise<number | nu
   return watermark === NO_WATERMARK ? null : watermark;
 }
 
-export async function querySeries(store: WindowReadStore, instrument: string, from: number, to: number): Promise<PaneView[]> {
+/** The instrument's panes with paneStart in [fromPane, toPane], merged over the shards. */
+async function instrumentPanes(store: WindowReadStore, buckets: number, instrument: string, fromPane: number, toPane: number) {
+  const items = await store.readBucketPanes(bucketOf(instrument, buckets), fromPane, toPane);
+  return panesByInstrument(items, instrument).get(instrument) ?? [];
+}
+
+function row(paneStart: number, s: PaneStats): PaneView {
+  return { paneStart, open: s.open, high: s.high, low: s.low, close: s.close, count: s.count };
+}
+
+export async function querySeries(
+  store: WindowReadStore,
+  shape: WindowShape,
+  buckets: number,
+  instrument: string,
+  from: number,
+  to: number,
+  step?: number,
+): Promise<PaneView[]> {
   if (!(to > from)) return [];
-  return store.readPanes(instrument, from, to - 1);
+  const panes = await instrumentPanes(store, buckets, instrument, from, to - 1);
+  if (step === undefined || step === shape.slideMs) return panes.map((p) => row(p.paneStart, p.stats));
+  const out: PaneView[] = [];
+  for (let i = 0; i < panes.length; ) {
+    const start = paneStartOf(panes[i]!.paneStart, step);
+    const group: PaneStats[] = [];
+    for (; i < panes.length && panes[i]!.paneStart < start + step; i++) group.push(panes[i]!.stats);
+    out.push(row(start, mergeConsecutive(group)!));
+  }
+  return out;
 }
 
 export async function queryWindows(
   store: WindowReadStore,
   shape: WindowShape,
+  buckets: number,
   instrument: string,
   from: number,
   to: number,
@@ -86,9 +138,13 @@ export async function queryWindows(
   const first = starts[0]!;
   const last = starts[starts.length - 1]!;
   const [fromPane, toPane] = paneRangeOfWindows(first, last, shape);
-  const panes = await store.readPanes(instrument, fromPane, toPane);
+  const panes = (await instrumentPanes(store, buckets, instrument, fromPane, toPane)).map((p) => ({ paneStart: p.paneStart, maxCents: p.stats.high }));
   const { watermark } = await store.readGlobal();
-  const finals = new Map((await store.readFinals(instrument, first, last)).map((r) => [r.windowStart, r]));
+  const finals = new Map<number, { windowEnd: number; maxCents: number }>();
+  for (const item of await store.readBucketResults(bucketOf(instrument, buckets), first, last)) {
+    const max = item.maxima.get(instrument);
+    if (max !== undefined) finals.set(item.windowStart, { windowEnd: item.windowEnd, maxCents: max });
+  }
   const out: WindowView[] = [];
   for (const s of starts) {
     const stored = finals.get(s);

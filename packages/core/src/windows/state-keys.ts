@@ -3,20 +3,17 @@ import { KeyTimeOutOfRangeError } from "./errors.js";
 /**
  * Keys of the State table (pk = kind, sk = key, both strings) owned by the window consumer.
  *
- * | pk          | sk                          | attributes                                   |
- * | ----------- | --------------------------- | -------------------------------------------- |
- * | `watermark` | `global`                    | watermark, target, epoch, lastActivityAt, resumedAt |
- * | `shard`     | shard id                    | maxEventTime, pendingMax, lastBatchAt, firstSeenAt |
- * | `open`      | `<windowEnd:16>#<instrument>` | instrument, windowStart, windowEnd, expiresAt |
- * | `emit`      | `<windowEnd:16>#<instrument>` | owner, leaseUntil, emittedAt, expiresAt       |
+ * | pk          | sk                        | attributes                                   |
+ * | ----------- | ------------------------- | -------------------------------------------- |
+ * | `watermark` | `global`                  | watermark, target, emittedThrough, epoch, lastActivityAt, resumedAt |
+ * | `shard`     | shard id                  | maxEventTime, pendingMax, lastBatchAt, firstSeenAt, reservation |
+ * | `emit`      | `<windowEnd:16>#<bucket>` | owner, leaseUntil, emittedAt, left, expiresAt |
  *
- * windowEnd is zero-padded to 16 digits so that string order is time order: the windows due
- * at watermark w are one Query `pk = "open" AND sk < pad(w + 1)`.
+ * windowEnd is zero-padded to 16 digits so that string order is time order.
  */
 export const STATE_KINDS = {
   watermark: "watermark",
   shard: "shard",
-  open: "open",
   emit: "emit",
 } as const;
 
@@ -29,32 +26,32 @@ export function padTime(ms: number): string {
   return String(ms).padStart(WIDTH, "0");
 }
 
-/** Sort key of an index entry and of its emit claim. */
-export function windowKey(windowEnd: number, instrument: string): string {
-  return `${padTime(windowEnd)}#${instrument}`;
+/** Sort key of an emit claim: the result item's window end and bucket. */
+export function claimSortKey(windowEnd: number, bucket: number): string {
+  return `${padTime(windowEnd)}#${bucket}`;
 }
 
-const MAX_TIME = 10 ** WIDTH - 1;
+/** The claim a sort key names (inverse of claimSortKey). */
+export function parseClaimSortKey(sk: string): { windowEnd: number; bucket: number } {
+  const [end, bucket] = sk.split("#");
+  return { windowEnd: Number(end), bucket: Number(bucket) };
+}
+
+/** Sort key of a pane item in the Panes table: the pane, then the shard. */
+export function paneSortKey(paneStart: number, shardId: string): string {
+  return `${padTime(paneStart)}#${shardId}`;
+}
 
 /**
- * Key range [lower, upper) holding the windows with after < windowEnd <= atMost: keys start
- * with the padded end, so `pad(after + 1) <= key < pad(atMost + 1)`. Null when empty.
+ * Bounds (inclusive) of the pane sort keys of panes [fromPane, toPane]: a bare padded time sorts
+ * before its keys, and "$" sorts after "#".
  */
-export function windowKeyRange(
-  after: number | undefined,
-  atMost: number,
-  startAfter?: { windowEnd: number; instrument: string },
-): { lower: string; upper: string } | null {
-  const lo = after === undefined ? 0 : Math.max(0, after + 1);
-  const hi = Math.min(atMost + 1, MAX_TIME);
-  if (hi <= lo) return null;
-  let lower = padTime(lo);
-  // The smallest string above a key: the key followed by U+0000.
-  if (startAfter) lower = maxString(lower, `${windowKey(startAfter.windowEnd, startAfter.instrument)}\u0000`);
-  const upper = padTime(hi);
-  return lower < upper ? { lower, upper } : null;
+export function paneSortKeyRange(fromPane: number, toPane: number): { lower: string; upper: string } {
+  return { lower: padTime(fromPane), upper: `${padTime(toPane)}$` };
 }
 
-function maxString(a: string, b: string): string {
-  return a > b ? a : b;
+/** The pane and shard a pane sort key names. */
+export function parsePaneSortKey(sk: string): { paneStart: number; shardId: string } {
+  const i = sk.indexOf("#");
+  return { paneStart: Number(sk.slice(0, i)), shardId: sk.slice(i + 1) };
 }

@@ -10,7 +10,8 @@ import type { ErrorBody, InstrumentItem, SeriesItem, WindowItem } from "@tickstr
 
 export type InstrumentTick = InstrumentItem;
 export type WindowMax = WindowItem;
-export type Pane = SeriesItem;
+/** The part of a series row the dashboard draws (the API also sends each pane's candle). */
+export type Pane = Pick<SeriesItem, "paneStart" | "max">;
 
 type ClientRoute = "instruments" | "windows" | "series";
 
@@ -112,7 +113,7 @@ export function parseInstruments(body: unknown): RouteBodies["instruments"] {
   return out;
 }
 
-export function parsePanes(body: unknown): RouteBodies["series"] {
+export function parsePanes(body: unknown): Pane[] {
   if (!Array.isArray(body))
     throw new BadResponseError(`${routeLabel("series")} did not return a list`);
   const out: Pane[] = [];

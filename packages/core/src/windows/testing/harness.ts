@@ -1,6 +1,5 @@
 import type { WindowConfig } from "../../config.js";
-import type { Tick } from "../../tick.js";
-import { WindowEngine } from "../engine.js";
+import { WindowEngine, type SequencedTick } from "../engine.js";
 import { MemoryWindowStore } from "../memory-store.js";
 import { MemoryShardLister } from "../shard-lister.js";
 import { windowQueries } from "../query.js";
@@ -12,7 +11,7 @@ import { ReferenceWindows } from "./reference.js";
  * Kinesis' retry rule) and through the reference model, for the property tests.
  */
 export type Op =
-  | { kind: "batch"; shard: string; ticks: Tick[] }
+  | { kind: "batch"; shard: string; ticks: SequencedTick[] }
   | { kind: "replay"; index: number }
   | { kind: "clock"; ms: number }
   | { kind: "timer" }
@@ -28,6 +27,8 @@ export interface ScenarioOptions {
   /** Engine round sizes (small ones exercise the rounds). */
   windowsPerRound?: number;
   recordsPerRound?: number;
+  /** Instrument buckets (few: several instruments share a pane item). */
+  buckets?: number;
   /**
    * The stream's shards as the engine's ShardLister answers (default: every shard the ops
    * deliver from); null: no lister, only shards that delivered a batch count.
@@ -80,13 +81,14 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
       shardLister,
       windowsPerRound: options.windowsPerRound,
       recordsPerRound: options.recordsPerRound,
+      buckets: options.buckets,
     });
   let engine = newEngine();
   const reference = new ReferenceWindows(config, listed ?? []);
-  const batches: { shard: string; ticks: Tick[] }[] = [];
+  const batches: { shard: string; ticks: SequencedTick[] }[] = [];
   let engineLate = 0;
 
-  const deliver = async (shard: string, ticks: Tick[]): Promise<void> => {
+  const deliver = async (shard: string, ticks: SequencedTick[]): Promise<void> => {
     // The event source mapping: on reported failures, send again from the lowest failed record.
     let records = ticks;
     for (let attempt = 0; ; attempt++) {
@@ -151,15 +153,21 @@ export async function runScenario(config: WindowConfig, ops: readonly Op[], opti
 }
 
 /** The API's answers for every instrument over the whole range, from the engine's store. */
-export async function apiView(memory: MemoryWindowStore, config: WindowConfig, instruments: readonly string[], from: number, to: number) {
-  const q = windowQueries({ store: memory, config });
-  const out: Record<string, { windows: unknown; series: unknown }> = {};
-  for (const i of instruments) out[i] = { windows: await q.queryWindows(i, from, to), series: await q.querySeries(i, from, to) };
+export async function apiView(memory: MemoryWindowStore, config: WindowConfig, instruments: readonly string[], from: number, to: number, buckets?: number) {
+  const q = windowQueries({ store: memory, config, buckets });
+  const step = config.windowSlideMs * 3;
+  const out: Record<string, { windows: unknown; series: unknown; stepped: unknown }> = {};
+  for (const i of instruments) {
+    out[i] = { windows: await q.queryWindows(i, from, to), series: await q.querySeries(i, from, to), stepped: await q.querySeries(i, from, to, step) };
+  }
   return out;
 }
 
-export function referenceView(reference: ReferenceWindows, instruments: readonly string[], from: number, to: number) {
-  const out: Record<string, { windows: unknown; series: unknown }> = {};
-  for (const i of instruments) out[i] = { windows: reference.queryWindows(i, from, to), series: reference.querySeries(i, from, to) };
+export function referenceView(reference: ReferenceWindows, config: WindowConfig, instruments: readonly string[], from: number, to: number) {
+  const step = config.windowSlideMs * 3;
+  const out: Record<string, { windows: unknown; series: unknown; stepped: unknown }> = {};
+  for (const i of instruments) {
+    out[i] = { windows: reference.queryWindows(i, from, to), series: reference.querySeries(i, from, to), stepped: reference.querySeries(i, from, to, step) };
+  }
   return out;
 }

@@ -1,5 +1,5 @@
 import { defaultDowntimeThresholdMs, type WindowConfig } from "../../config.js";
-import type { Tick } from "../../tick.js";
+import type { SequencedTick } from "../engine.js";
 
 /**
  * A brute-force model of the window semantics in the design contract, written without the
@@ -19,12 +19,55 @@ import type { Tick } from "../../tick.js";
  *   clock, as a timer would); a tick joins every window of it with end > watermark and is late
  *   when there is none; the watermark then advances.
  * - A window with end <= watermark is closed: its result (if it holds a tick) is fixed.
+ * - A tick of the stream (shard, sequence number, place in its record) is merged at most once: a
+ *   retried or replayed one changes nothing (but counts as late again when it is late).
+ * - A pane's candle: open and close are the first and last merged tick by (event time, shard,
+ *   sequence number), high and low over them, count the number of them.
  */
 export interface ReferenceResult {
   instrument: string;
   windowStart: number;
   windowEnd: number;
   maxCents: number;
+}
+
+/** A merged tick as the reference keeps it. */
+interface Merged {
+  t: number;
+  shard: string;
+  seq: bigint;
+  /** Place among the ticks of the same record (several ticks share a sequence number). */
+  sub: number;
+  price: number;
+}
+
+function before(a: Merged, b: Merged): boolean {
+  if (a.t !== b.t) return a.t < b.t;
+  if (a.shard !== b.shard) return a.shard < b.shard;
+  if (a.seq !== b.seq) return a.seq < b.seq;
+  return a.sub < b.sub;
+}
+
+export interface ReferencePane {
+  paneStart: number;
+  open: number;
+  openAt: number;
+  high: number;
+  low: number;
+  close: number;
+  closeAt: number;
+  count: number;
+}
+
+function candle(paneStart: number, ticks: readonly Merged[]): ReferencePane {
+  let open = ticks[0]!;
+  let close = ticks[0]!;
+  for (const m of ticks) {
+    if (before(m, open)) open = m;
+    if (before(close, m)) close = m;
+  }
+  const prices = ticks.map((m) => m.price);
+  return { paneStart, open: open.price, openAt: open.t, high: Math.max(...prices), low: Math.min(...prices), close: close.price, closeAt: close.t, count: ticks.length };
 }
 
 export class ReferenceWindows {
@@ -34,8 +77,10 @@ export class ReferenceWindows {
   private lastActivity: number | undefined;
   private resumedAt = Number.NEGATIVE_INFINITY;
   private readonly downtimeMs: number;
-  /** instrument -> paneStart -> max of every tick merged into the pane. */
-  readonly panes = new Map<string, Map<number, number>>();
+  /** instrument -> paneStart -> every tick merged into the pane. */
+  readonly panes = new Map<string, Map<number, Merged[]>>();
+  /** Records merged so far: "shard#sequence number". */
+  private readonly merged = new Set<string>();
   /** instrument -> windowStart -> max of the ticks that joined the window while it was open. */
   readonly windows = new Map<string, Map<number, number>>();
 
@@ -86,11 +131,16 @@ export class ReferenceWindows {
     this.watermark = Math.max(this.watermark, this.derived(now));
   }
 
-  batch(shardId: string, ticks: readonly Tick[], now: number): void {
+  batch(shardId: string, records: readonly SequencedTick[], now: number): void {
     this.activity(now);
     this.bump(now);
     const { windowSizeMs: size, windowSlideMs: slide } = this.config;
-    for (const tick of ticks) {
+    const ticks = records.map((r) => r.tick);
+    let lastSeq = "";
+    let sub = 0;
+    for (const { tick, position } of records) {
+      sub = position.sequenceNumber === lastSeq ? sub + 1 : 0;
+      lastSeq = position.sequenceNumber;
       const t = tick.eventTime;
       const price = tick.pricesCents[0]!;
       // Every window holding t, by brute force.
@@ -101,10 +151,13 @@ export class ReferenceWindows {
         this.late++;
         continue;
       }
+      const id = `${shardId}#${position.sequenceNumber}#${sub}`;
+      if (this.merged.has(id)) continue;
+      this.merged.add(id);
       const pane = this.floorToSlide(t);
-      const panes = this.panes.get(tick.instrument) ?? new Map<number, number>();
+      const panes = this.panes.get(tick.instrument) ?? new Map<number, Merged[]>();
       this.panes.set(tick.instrument, panes);
-      panes.set(pane, Math.max(panes.get(pane) ?? Number.NEGATIVE_INFINITY, price));
+      panes.set(pane, [...(panes.get(pane) ?? []), { t, shard: shardId, seq: BigInt(position.sequenceNumber), sub, price }]);
       const windows = this.windows.get(tick.instrument) ?? new Map<number, number>();
       this.windows.set(tick.instrument, windows);
       for (const s of open) windows.set(s, Math.max(windows.get(s) ?? Number.NEGATIVE_INFINITY, price));
@@ -133,9 +186,9 @@ export class ReferenceWindows {
     return sortResults(out);
   }
 
-  paneList(): { instrument: string; paneStart: number; maxCents: number }[] {
-    const out: { instrument: string; paneStart: number; maxCents: number }[] = [];
-    for (const [instrument, panes] of this.panes) for (const [paneStart, maxCents] of panes) out.push({ instrument, paneStart, maxCents });
+  paneList(): (ReferencePane & { instrument: string })[] {
+    const out: (ReferencePane & { instrument: string })[] = [];
+    for (const [instrument, panes] of this.panes) for (const [paneStart, ticks] of panes) out.push({ instrument, ...candle(paneStart, ticks) });
     return out.sort((a, b) => (a.instrument === b.instrument ? a.paneStart - b.paneStart : a.instrument < b.instrument ? -1 : 1));
   }
 
@@ -148,13 +201,22 @@ export class ReferenceWindows {
       .map(([s, maxCents]) => ({ windowStart: s, windowEnd: s + this.config.windowSizeMs, maxCents, final: s + this.config.windowSizeMs <= this.watermark }));
   }
 
-  /** What GET /instruments/{id}/series must answer. */
-  querySeries(instrument: string, from: number, to: number): { paneStart: number; maxCents: number }[] {
-    const panes = this.panes.get(instrument) ?? new Map<number, number>();
-    return [...panes]
-      .filter(([p]) => p >= from && p < to)
+  /** What GET /instruments/{id}/series must answer (cents), panes merged per `step` when given. */
+  querySeries(instrument: string, from: number, to: number, step?: number): { paneStart: number; open: number; high: number; low: number; close: number; count: number }[] {
+    const panes = this.panes.get(instrument) ?? new Map<number, Merged[]>();
+    const width = step ?? this.config.windowSlideMs;
+    const groups = new Map<number, Merged[]>();
+    for (const [p, ticks] of panes) {
+      if (p < from || p >= to) continue;
+      const key = Math.floor(p / width) * width;
+      groups.set(key, [...(groups.get(key) ?? []), ...ticks]);
+    }
+    return [...groups]
       .sort(([a], [b]) => a - b)
-      .map(([paneStart, maxCents]) => ({ paneStart, maxCents }));
+      .map(([paneStart, ticks]) => {
+        const c = candle(paneStart, ticks);
+        return { paneStart, open: c.open, high: c.high, low: c.low, close: c.close, count: c.count };
+      });
   }
 }
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import type { WindowConfig } from "../../config.js";
 import type { Tick } from "../../tick.js";
+import type { SequencedTick } from "../engine.js";
 import type { Op } from "./harness.js";
 
 /** Generators of window scenarios for the property tests. */
@@ -30,6 +31,16 @@ export const tick = (instrument: string, eventTime: number, cents: number): Tick
   level: null,
   pricesCents: [cents],
 });
+
+let nextSequenceNumber = 1;
+
+/**
+ * Ticks as the records of one batch: fresh sequence numbers, rising across every call in the
+ * process (so every shard's records rise too). Deliver the same array again for a retry.
+ */
+export function records(ticks: readonly Tick[]): SequencedTick[] {
+  return ticks.map((tick) => ({ tick, position: { sequenceNumber: String(nextSequenceNumber++) } }));
+}
 
 /** Raw ops: event times as offsets from a moving cursor, turned absolute by `materialize`. */
 export type RawTick = { inst: number; dt: number; step: number; price: number; dup: boolean };
@@ -72,14 +83,14 @@ export function materialize(raw: readonly RawOp[], shards: number, instruments: 
       ticks.push(t);
       if (r.dup) ticks.push({ ...t });
     }
-    return { kind: "batch", shard: `shard-${op.shard % shards}`, ticks };
+    return { kind: "batch", shard: `shard-${op.shard % shards}`, ticks: records(ticks) };
   });
 }
 
 /** End of the time range the API checks cover: past every window that holds a tick. */
 export function horizon(ops: readonly Op[], config: WindowConfig): number {
   let max = 0;
-  for (const op of ops) if (op.kind === "batch") for (const t of op.ticks) max = Math.max(max, t.eventTime);
+  for (const op of ops) if (op.kind === "batch") for (const r of op.ticks) max = Math.max(max, r.tick.eventTime);
   return max + config.windowSizeMs + config.windowSlideMs;
 }
 
