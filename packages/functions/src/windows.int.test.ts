@@ -6,6 +6,7 @@ import { startLocalAws, localDynamo, localKinesis, type LocalAws } from "@tickst
 import { ensureStream, ensureTables } from "@tickstream/testkit/provision";
 import { toKinesisRecord } from "@tickstream/core/kinesis/records";
 import { encodePipe } from "@tickstream/core/ticks/encode";
+import { encodeAggregated } from "@tickstream/core/ticks/kpl";
 import type { KinesisRecordLike } from "@tickstream/core/kinesis/batch";
 import type { Tick } from "@tickstream/core/tick";
 import { bucketOf } from "@tickstream/core/windows/buckets";
@@ -269,4 +270,69 @@ describe("windows handlers against dynalite and kinesalite", () => {
     expect(got).toEqual(newlyExpected());
     expect(got).toContain('{"instrument":"20","windowStart":1763800044000,"windowEnd":1763800050000,"max":0.11}');
   });
+
+  it("records holding many ticks (KPL, lines): a batch failing half-way and retried, and the batch again, change nothing and emit nothing twice", async () => {
+    const records = [
+      packed(SHARD0, "kpl", [["11", 60_000, 60], ["11", 60_500, 61]]),
+      packed(SHARD0, "lines", [["12", 61_000, 62], ["3", 61_500, 63]], ["garbage"]),
+      packed(SHARD0, "kpl", [["11", 62_000, 64], ["12", 62_500, 65], ["7", 63_000, 66]]),
+    ];
+    const allTicks = records.flatMap((r) => r.ticks.map((tick) => ({ tick, position: { sequenceNumber: r.record.kinesis.sequenceNumber } })));
+    failingInstruments.add("12");
+    const res = await mod.handler({ Records: records.map((r) => r.record as KinesisStreamRecord) });
+    expect(res).toEqual({ batchItemFailures: [1, 2].map((i) => ({ itemIdentifier: records[i]!.record.kinesis.sequenceNumber })) });
+    failingInstruments.clear();
+    expect(await mod.handler({ Records: records.slice(1).map((r) => r.record as KinesisStreamRecord) })).toEqual({ batchItemFailures: [] });
+    reference.batch(SHARD0, allTicks, Date.now());
+    const closedFirst = await readWindowsStream();
+    expect(closedFirst).toEqual(newlyExpected());
+    const panes = await tableDump(panesTable);
+    const windows = await tableDump(windowsTable);
+    for (let i = 0; i < 2; i++) {
+      expect(await mod.handler({ Records: records.map((r) => r.record as KinesisStreamRecord) })).toEqual({ batchItemFailures: [] });
+    }
+    expect(await runTimer()).toMatchObject({ windowsEmitted: 0 });
+    expect(await readWindowsStream()).toEqual([]);
+    expect(await tableDump(panesTable)).toEqual(panes);
+    expect(await tableDump(windowsTable)).toEqual(windows);
+    // A later tick closes them all, each once, as the reference has them.
+    expect(await deliver(SHARD0, batch(SHARD0, [["20", 69_000, 1]]))).toEqual({ batchItemFailures: [] });
+    const got = await readWindowsStream();
+    expect(got).toEqual(newlyExpected());
+    const all = [...closedFirst, ...got];
+    expect(all).toContain('{"instrument":"12","windowStart":1763800058000,"windowEnd":1763800064000,"max":0.65}');
+    expect(all).toContain('{"instrument":"11","windowStart":1763800056000,"windowEnd":1763800062000,"max":0.61}');
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it("a tick dated 2100 is a bad record: the watermark stays where honest ticks put it, and later windows still close", async () => {
+    const lateBefore = reference.late;
+    seq += 11n;
+    const future = toKinesisRecord('{"EVENT_TIME": "2100-01-01T00:00:00.000000", "TICKER": "7", "PRICE": 999.0}', {
+      shardId: SHARD0,
+      sequenceNumber: `4959033827149025660855969253836157109592157598913${seq}`,
+      arrivalTime: T0 + 70_000,
+    });
+    const honest = batch(SHARD0, [["20", 70_000, 21], ["7", 70_500, 22]]);
+    expect(await mod.handler({ Records: [future, ...honest.map((s) => s.record)] as KinesisStreamRecord[] })).toEqual({ batchItemFailures: [] });
+    reference.batch(SHARD0, sequenced(honest), Date.now());
+    expect((await runTimer()).watermark).toBe(T0 + 69_500);
+    expect(reference.watermark).toBe(T0 + 69_500);
+    expect(await deliver(SHARD0, batch(SHARD0, [["20", 80_000, 23], ["3", 80_500, 24]]))).toEqual({ batchItemFailures: [] });
+    const got = await readWindowsStream();
+    expect(got).toEqual(newlyExpected());
+    expect(got).toContain('{"instrument":"20","windowStart":1763800066000,"windowEnd":1763800072000,"max":0.21}');
+    expect(got).toContain('{"instrument":"7","windowStart":1763800066000,"windowEnd":1763800072000,"max":0.22}');
+    expect(reference.late).toBe(lateBefore);
+  });
 });
+
+/** One record holding several ticks (KPL sub-records or lines), and `extra` bad parts after them. */
+function packed(shardId: string, framing: "kpl" | "lines", ticks: [instrument: string, offsetMs: number, cents: number][], extra: string[] = []) {
+  seq += 11n;
+  const list: Tick[] = ticks.map(([instrument, offset, cents]) => ({ instrument, eventTime: T0 + offset, receivedAt: T0 + offset + 3, level: 1, pricesCents: [cents, 1] }));
+  const texts = [...list.map((t) => encodePipe(t)), ...extra];
+  const data = framing === "kpl" ? encodeAggregated(texts.map((t) => ({ partitionKey: "p", data: Buffer.from(t) }))) : Buffer.from(texts.join("\n"));
+  const arrivalTime = Math.max(...list.map((t) => t.eventTime));
+  return { record: toKinesisRecord(data, { shardId, sequenceNumber: `4959033827149025660855969253836157109592157598913${seq}`, arrivalTime }), ticks: list };
+}
