@@ -7,6 +7,7 @@ import { MonitoringStack } from "./stacks/MonitoringStack";
 import { StorageStack } from "./stacks/StorageStack";
 import { StreamStack } from "./stacks/StreamStack";
 import { WebStack } from "./stacks/WebStack";
+import { LAMBDA_RUNTIME } from "./stacks/functions";
 import { stageConfig } from "./stacks/stage-config";
 
 export const APP_NAME = "tickstream";
@@ -27,7 +28,7 @@ export default {
     if (!cfg.retainData) app.setDefaultRemovalPolicy("destroy");
 
     app.setDefaultFunctionProps({
-      runtime: "nodejs22.x",
+      runtime: LAMBDA_RUNTIME,
       architecture: "arm_64",
       memorySize: FUNCTION_DEFAULTS.memorySizeMiB,
       timeout: FUNCTION_DEFAULTS.timeoutSeconds,

@@ -3,7 +3,11 @@ import { Duration, Size } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as firehose from "aws-cdk-lib/aws-kinesisfirehose";
 import * as logs from "aws-cdk-lib/aws-logs";
-import { ARCHIVE_PREFIXES, FIREHOSE_ERROR_PREFIX, FIREHOSE_RAW_PREFIX } from "@tickstream/core/archive/keys";
+import {
+  ARCHIVE_PREFIXES,
+  FIREHOSE_ERROR_PREFIX,
+  FIREHOSE_RAW_PREFIX,
+} from "@tickstream/core/archive/keys";
 import { ARCHIVE_BUFFERING } from "@tickstream/core/resources";
 import { StorageStack } from "./StorageStack";
 import { StreamStack } from "./StreamStack";
@@ -28,6 +32,32 @@ export function ArchiveStack({ stack, app }: StackContext) {
     description: "Firehose: writes the archive under raw/ and errors/",
   });
 
+  // The L2 destination would grant read/write (deletes included) on the whole bucket. Firehose
+  // gets the role through a view that ignores those grants; the role holds only the S3
+  // permissions AWS documents for Firehose, and only under its two prefixes.
+  const bucketArn = archive.bucketArn;
+  writer.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+      resources: [bucketArn],
+    }),
+  );
+  writer.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+      resources: [
+        `${bucketArn}/${ARCHIVE_PREFIXES.raw}*`,
+        `${bucketArn}/${ARCHIVE_PREFIXES.errors}*`,
+      ],
+    }),
+  );
+  writer.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [deliveryLogs.logGroupArn],
+    }),
+  );
+
   const delivery = new firehose.DeliveryStream(stack, "ArchiveDelivery", {
     source: new firehose.KinesisStreamSource(prices.cdk.stream),
     destination: new firehose.S3Bucket(archive.cdk.bucket, {
@@ -42,36 +72,11 @@ export function ArchiveStack({ stack, app }: StackContext) {
       // with a newline is followed by an empty line.)
       processors: [new firehose.AppendDelimiterToRecordProcessor()],
       loggingConfig: new firehose.EnableLogging(deliveryLogs),
-      role: writer,
+      role: writer.withoutPolicyUpdates(),
     }),
   });
-
-  // The L2 destination grants read/write (deletes included) on the whole bucket. Firehose
-  // needs only the S3 permissions AWS documents for it, and only under its two prefixes.
-  const bucketArn = archive.bucketArn;
-  const writerPolicy = writer.node.tryFindChild("DefaultPolicy") as iam.Policy | undefined;
-  const cfnWriterPolicy = writerPolicy?.node.defaultChild as iam.CfnPolicy | undefined;
-  if (!cfnWriterPolicy) throw new Error("Firehose writer role has no default policy");
-  cfnWriterPolicy.addPropertyOverride("PolicyDocument.Statement", [
-    {
-      Effect: "Allow",
-      Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-      Resource: bucketArn,
-    },
-    {
-      Effect: "Allow",
-      Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
-      Resource: [
-        `${bucketArn}/${ARCHIVE_PREFIXES.raw}*`,
-        `${bucketArn}/${ARCHIVE_PREFIXES.errors}*`,
-      ],
-    },
-    {
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: deliveryLogs.logGroupArn,
-    },
-  ]);
+  // Firehose checks its access when the stream is created: the policy must exist first.
+  delivery.node.addDependency(writer);
 
   return { delivery };
 }

@@ -27,8 +27,16 @@ export function AuthStack({ stack, app }: StackContext) {
           requireLowercase: true,
           requireUppercase: true,
           requireDigits: true,
-          requireSymbols: false,
+          requireSymbols: true,
         },
+        // Threat protection (compromised-credential checks, adaptive authentication) needs the
+        // Plus feature plan, billed per monthly active user: on the stages that ask for it.
+        ...(cfg.auth.threatProtection
+          ? {
+              featurePlan: cognito.FeaturePlan.PLUS,
+              standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            }
+          : {}),
         deletionProtection: cfg.deletionProtection,
         removalPolicy: removalPolicyOf(cfg),
       },
@@ -51,13 +59,14 @@ export function AuthStack({ stack, app }: StackContext) {
   // credentials, and the unauthenticated role (disabled above anyway) may do nothing.
   const identityPoolArn = `arn:${stack.partition}:cognito-identity:${stack.region}:${stack.account}:identitypool/${auth.cognitoIdentityPoolId}`;
   narrowRolePolicy(auth.cdk.authRole, [
-    {
-      Effect: "Allow",
-      Action: ["cognito-identity:GetCredentialsForIdentity"],
-      Resource: identityPoolArn,
-    },
+    new iam.PolicyStatement({
+      actions: ["cognito-identity:GetCredentialsForIdentity"],
+      resources: [identityPoolArn],
+    }),
   ]);
-  narrowRolePolicy(auth.cdk.unauthRole, [{ Effect: "Deny", Action: "*", Resource: "*" }]);
+  narrowRolePolicy(auth.cdk.unauthRole, [
+    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ["*"], resources: ["*"] }),
+  ]);
 
   stack.addOutputs({
     UserPoolId: auth.userPoolId,
@@ -69,9 +78,14 @@ export function AuthStack({ stack, app }: StackContext) {
   return { auth };
 }
 
-function narrowRolePolicy(role: iam.Role, statements: Record<string, unknown>[]): void {
+/**
+ * Replaces the statements SST put in a role's default policy. The document is set on the L1
+ * resource itself (not as a raw override), so the template and anything that inspects the
+ * construct tree (cdk-nag) see the same statements.
+ */
+function narrowRolePolicy(role: iam.Role, statements: iam.PolicyStatement[]): void {
   const policy = role.node.tryFindChild("DefaultPolicy") as iam.Policy | undefined;
   const cfn = policy?.node.defaultChild as iam.CfnPolicy | undefined;
   if (!cfn) throw new Error(`No default policy on ${role.node.path}`);
-  cfn.addPropertyOverride("PolicyDocument.Statement", statements);
+  cfn.policyDocument = new iam.PolicyDocument({ statements });
 }

@@ -2,6 +2,7 @@ import { use, type Function as SstFunction, type StackContext } from "sst/constr
 import { Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { ApiStack } from "./ApiStack";
@@ -18,8 +19,25 @@ export function MonitoringStack({ stack, app }: StackContext) {
   const { delivery } = use(ArchiveStack);
 
   // Unencrypted on purpose: CloudWatch cannot publish to a topic under the AWS managed SNS
-  // key, and alarm notifications carry no data.
-  const topic = new sns.Topic(stack, "Alarms", { displayName: `Tickstream ${app.stage} alarms` });
+  // key, and alarm notifications carry no data. The topic policy refuses publishing without TLS.
+  const topic = new sns.Topic(stack, "Alarms", {
+    displayName: `Tickstream ${app.stage} alarms`,
+    enforceSSL: true,
+  });
+  // A topic policy replaces SNS's default one: let this account's alarms keep publishing.
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: {
+          "aws:SourceArn": `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+        },
+        StringEquals: { "aws:SourceAccount": stack.account },
+      },
+    }),
+  );
   if (t.email) topic.addSubscription(new subscriptions.EmailSubscription(t.email));
   const notify = new actions.SnsAction(topic);
 

@@ -1,13 +1,9 @@
 import { Bucket, Table, type StackContext, type TableProps } from "sst/constructs";
 import { Duration } from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
-import {
-  BUCKETS,
-  TABLES,
-  type KeyType,
-  type TableSpec,
-} from "@tickstream/core/resources";
+import { BUCKETS, TABLES, type KeyType, type TableSpec } from "@tickstream/core/resources";
 import { ARCHIVE_PREFIXES } from "@tickstream/core/archive/keys";
+import { ACCESS_LOG_PREFIXES, accessLogBucket, logAccessTo } from "./access-logs";
 import { removalPolicyOf, stageConfig, type StageConfig } from "./stage-config";
 
 type FieldType = NonNullable<TableProps["fields"]>[string];
@@ -87,7 +83,10 @@ export function StorageStack({ stack, app }: StackContext) {
     },
   });
 
+  const accessLogs = accessLogBucket(stack, "AccessLogs", cfg, { aclDelivery: false });
+  if (accessLogs) logAccessTo(archive.cdk.bucket, accessLogs, ACCESS_LOG_PREFIXES.archive);
+
   stack.addOutputs({ ArchiveBucket: archive.bucketName });
 
-  return { tables, archive };
+  return { tables, archive, accessLogs };
 }

@@ -5,8 +5,10 @@ import { AuthStack } from "./AuthStack";
 import { StorageStack } from "./StorageStack";
 import { StreamStack } from "./StreamStack";
 import { WebStack } from "./WebStack";
+import { LAMBDA_RUNTIME } from "./functions";
 import { LOCAL_ORIGINS } from "./stage-config";
 import {
+  nagFindings,
   resourceNamed,
   resourcesOf,
   synthStage,
@@ -16,7 +18,7 @@ import {
 
 let s: Synthesized;
 beforeAll(async () => {
-  s = await synthStage("alice");
+  s = await synthStage("alice", { nag: true });
 });
 afterAll(() => s?.dispose());
 
@@ -113,12 +115,39 @@ describe("settings (dev)", () => {
       "AWS::Lambda::Function",
       "SitedefaultServerFunction",
     );
-    expect(server.Properties!.Runtime).toBe("nodejs22.x");
+    expect(server.Properties!.Runtime).toBe(LAMBDA_RUNTIME);
     const [, latest] = resourceNamed(
       s.template(StorageStack),
       "AWS::DynamoDB::Table",
       "LatestTable",
     );
     expect(latest.Properties!.TableName).toBe("alice-tickstream-Latest");
+  });
+});
+
+describe("security checks (dev)", () => {
+  it("leaves no cdk-nag finding (AwsSolutions, Serverless) unfixed or unexplained in any stack", () => {
+    // Production-only settings that cost money are off here; stacks/nag.ts says why per rule.
+    expect(nagFindings(s.app)).toEqual([]);
+  });
+
+  it("keeps the production-only settings off: access logs, threat protection", () => {
+    const storage = s.template(StorageStack);
+    expect(Object.keys(resourcesOf(storage, "AWS::S3::Bucket"))).toEqual([
+      expect.stringMatching(/^ArchiveBucket/),
+    ]);
+    const [, archive] = resourceNamed(storage, "AWS::S3::Bucket", "ArchiveBucket");
+    expect(archive.Properties!.LoggingConfiguration).toBeUndefined();
+    const [, distribution] = resourceNamed(
+      s.template(WebStack),
+      "AWS::CloudFront::Distribution",
+      "Site",
+    );
+    expect((distribution.Properties!.DistributionConfig as { Logging?: unknown }).Logging).toBe(
+      undefined,
+    );
+    const [, pool] = resourceNamed(s.template(AuthStack), "AWS::Cognito::UserPool", "AuthUserPool");
+    expect(pool.Properties!.UserPoolAddOns).toBeUndefined();
+    expect(pool.Properties!.UserPoolTier).toBeUndefined();
   });
 });

@@ -11,19 +11,25 @@ import {
   bindingEnv,
   type FunctionKey,
 } from "@tickstream/core/resources";
-import { ApiStack } from "./ApiStack";
-import { FIREHOSE_ERROR_PREFIX as ERROR_PREFIX, FIREHOSE_RAW_PREFIX as RAW_PREFIX } from "@tickstream/core/archive/keys";
+import { ACCESS_LOG_FORMAT, ApiStack } from "./ApiStack";
+import {
+  FIREHOSE_ERROR_PREFIX as ERROR_PREFIX,
+  FIREHOSE_RAW_PREFIX as RAW_PREFIX,
+} from "@tickstream/core/archive/keys";
 import { ArchiveStack } from "./ArchiveStack";
 import { AuthStack } from "./AuthStack";
 import { MonitoringStack } from "./MonitoringStack";
 import { StorageStack } from "./StorageStack";
 import { StreamStack } from "./StreamStack";
 import { WebStack } from "./WebStack";
+import { ACCESS_LOG_PREFIXES } from "./access-logs";
+import { LAMBDA_RUNTIME } from "./functions";
 import {
   actionsGrantedTo,
   actionsOf,
   flattenJoin,
   iamStatements,
+  nagFindings,
   resourceNamed,
   resourcesOf,
   sstMetadata,
@@ -34,7 +40,7 @@ import {
 
 let s: Synthesized;
 beforeAll(async () => {
-  s = await synthStage("prod");
+  s = await synthStage("prod", { nag: true });
 });
 afterAll(() => s?.dispose());
 
@@ -226,7 +232,7 @@ describe("streams and consumers (prod)", () => {
     ]) {
       const [, fn] = resourceNamed(t, "AWS::Lambda::Function", prefix);
       const p = fn.Properties!;
-      expect(p.Runtime).toBe("nodejs22.x");
+      expect(p.Runtime).toBe(LAMBDA_RUNTIME);
       expect(p.Architectures).toEqual(["arm64"]);
       expect(p.TracingConfig).toEqual({ Mode: "Active" });
       const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -524,7 +530,7 @@ describe("web (prod)", () => {
   it("gives the Next.js server its settings from the other stacks, on a current runtime", () => {
     const t = s.template(WebStack);
     const [, server] = resourceNamed(t, "AWS::Lambda::Function", "SitedefaultServerFunction");
-    expect(server.Properties!.Runtime).toBe("nodejs22.x");
+    expect(server.Properties!.Runtime).toBe(LAMBDA_RUNTIME);
     const env = (server.Properties!.Environment as { Variables: Record<string, unknown> })
       .Variables;
     expect(env.NEXT_PUBLIC_REGION).toBe("us-east-1");
@@ -613,5 +619,151 @@ describe("outputs (prod)", () => {
     );
     expect(outputs(ApiStack)).toContain("ApiUrl");
     expect(outputs(WebStack)).toContain("SiteUrl");
+  });
+});
+
+describe("security checks (prod)", () => {
+  it("leaves no cdk-nag finding (AwsSolutions, Serverless) unfixed or unexplained in any stack", () => {
+    expect(nagFindings(s.app)).toEqual([]);
+  });
+
+  it("grants on '*' only what has no resource-level permissions", () => {
+    // The cdk-nag suppressions of IAM5 Resource::* (stacks/nag.ts) rest on exactly this.
+    const allowed = new Set([
+      "xray:PutTraceSegments",
+      "xray:PutTelemetryRecords",
+      // aws-cdk-lib's log-retention handler (log groups named at deploy time)
+      "logs:PutRetentionPolicy",
+      "logs:DeleteRetentionPolicy",
+    ]);
+    for (const [stack, t] of Object.entries(s.all())) {
+      const onStar = iamStatements(t)
+        .filter(({ statement }) => statement.Effect === "Allow")
+        .filter(({ statement }) => ([] as unknown[]).concat(statement.Resource).includes("*"))
+        .flatMap(({ owner, statement }) => actionsOf(statement).map((a) => `${owner}: ${a}`));
+      expect(
+        onStar.filter((x) => !allowed.has(x.split(": ")[1]!)),
+        stack,
+      ).toEqual([]);
+    }
+  });
+
+  it("logs access to the archive bucket into a private, TLS-only log bucket kept a year", () => {
+    const t = s.template(StorageStack);
+    const [archiveId, archive] = resourceNamed(t, "AWS::S3::Bucket", "ArchiveBucket");
+    const [logsId, logs] = resourceNamed(t, "AWS::S3::Bucket", "AccessLogs");
+    expect(archive.Properties!.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logsId },
+      LogFilePrefix: ACCESS_LOG_PREFIXES.archive,
+    });
+    expect(logs.DeletionPolicy).toBe("Retain");
+    expect(logs.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } },
+        ],
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+      LifecycleConfiguration: {
+        Rules: expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 365 })]),
+      },
+    });
+    t.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: logsId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+          Match.objectLike({
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Condition: {
+              ArnLike: { "aws:SourceArn": { "Fn::GetAtt": [archiveId, "Arn"] } },
+              StringEquals: { "aws:SourceAccount": "123456789012" },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("logs the dashboard's CloudFront requests into its own log bucket", () => {
+    const t = s.template(WebStack);
+    const [logsId, logs] = resourceNamed(t, "AWS::S3::Bucket", "SiteAccessLogs");
+    // CloudFront standard logging writes through the bucket ACL.
+    expect(logs.Properties!.OwnershipControls).toEqual({
+      Rules: [{ ObjectOwnership: "BucketOwnerPreferred" }],
+    });
+    expect(logs.Properties!.PublicAccessBlockConfiguration).toMatchObject({
+      BlockPublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const [, distribution] = resourceNamed(t, "AWS::CloudFront::Distribution", "Site");
+    const config = distribution.Properties!.DistributionConfig as { Logging: unknown };
+    expect(config.Logging).toEqual({
+      Bucket: { "Fn::GetAtt": [logsId, "RegionalDomainName"] },
+      Prefix: ACCESS_LOG_PREFIXES.site,
+    });
+  });
+
+  it("enforces Cognito threat protection and a password policy with every character class", () => {
+    const [, pool] = resourceNamed(s.template(AuthStack), "AWS::Cognito::UserPool", "AuthUserPool");
+    expect(pool.Properties).toMatchObject({
+      UserPoolTier: "PLUS",
+      UserPoolAddOns: { AdvancedSecurityMode: "ENFORCED" },
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+    });
+  });
+
+  it("writes the API access log as JSON, one object per request", () => {
+    const t = s.template(ApiStack);
+    const [, stage] = resourceNamed(t, "AWS::ApiGatewayV2::Stage", "Api");
+    const settings = stage.Properties!.AccessLogSettings as { Format: string };
+    expect(settings.Format).toBe(ACCESS_LOG_FORMAT);
+    expect(JSON.parse(settings.Format)).toMatchObject({
+      requestId: "$context.requestId",
+      routeKey: "$context.routeKey",
+      status: "$context.status",
+    });
+  });
+
+  it("refuses plain HTTP to the alarm topic and the site's revalidation queue", () => {
+    const tlsOnly = Match.objectLike({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    const monitoring = s.template(MonitoringStack);
+    const [topicId] = resourceNamed(monitoring, "AWS::SNS::Topic", "Alarms");
+    monitoring.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          tlsOnly,
+          // The topic policy replaces SNS's default one: alarms must still be able to publish.
+          Match.objectLike({
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+          }),
+        ]),
+      },
+    });
+    const web = s.template(WebStack);
+    const [queueId] = resourceNamed(web, "AWS::SQS::Queue", "SiteRevalidationQueue");
+    web.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: { Statement: Match.arrayWith([tlsOnly]) },
+    });
   });
 });

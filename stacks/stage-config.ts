@@ -65,7 +65,19 @@ export interface StageConfig {
     /** Address subscribed to the alarm topic, if any. */
     email?: string;
   };
-  auth: { selfSignUp: boolean };
+  auth: {
+    selfSignUp: boolean;
+    /**
+     * Cognito threat protection (compromised credentials, adaptive authentication) in
+     * enforcing mode. It needs the Plus feature plan, billed per monthly active user.
+     */
+    threatProtection: boolean;
+  };
+  /**
+   * Access logs of the archive bucket (S3 server access logs) and of the dashboard's
+   * CloudFront distribution, kept in one log bucket for `expireDays`. Off: no log bucket.
+   */
+  accessLogs?: { expireDays: number };
   api: {
     throttle: { rate: number; burst: number };
     /**
@@ -136,7 +148,8 @@ export function stageConfig(
         rejectsExpireDays: 180,
       },
       alarms: { ...shared.alarms, iteratorAgeMs: 30_000 },
-      auth: { selfSignUp: false },
+      auth: { selfSignUp: false, threatProtection: true },
+      accessLogs: { expireDays: 365 },
       api: { throttle: { rate: 200, burst: 400 }, extraCorsOrigins: [] },
       web: { domain: domainFromEnv(env) },
     };
@@ -159,7 +172,7 @@ export function stageConfig(
       logLevel: "INFO",
       streams: { mode: "on-demand", retentionHours: 24 },
       archive: { rawTransitions: [], rawExpireDays: 30, rejectsExpireDays: 30 },
-      auth: { selfSignUp: false },
+      auth: { selfSignUp: false, threatProtection: false },
       api: { ...nonProd.api, throttle: { rate: 100, burst: 200 } },
       web: { domain: domainFromEnv(env) },
     };
@@ -174,7 +187,7 @@ export function stageConfig(
       logLevel: "DEBUG",
       streams: { mode: "provisioned", pricesShards: 1, windowsShards: 1, retentionHours: 24 },
       alarms: { ...shared.alarms, iteratorAgeMs: 300_000, functionErrors: 5 },
-      auth: { selfSignUp: true },
+      auth: { selfSignUp: true, threatProtection: false },
       web: {},
     };
   }
@@ -185,7 +198,7 @@ export function stageConfig(
     logLevel: "DEBUG",
     streams: { mode: "on-demand", retentionHours: 24 },
     alarms: { ...shared.alarms, iteratorAgeMs: 300_000, functionErrors: 5 },
-    auth: { selfSignUp: true },
+    auth: { selfSignUp: true, threatProtection: false },
     web: {},
   };
 }

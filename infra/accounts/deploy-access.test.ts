@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Template } from "aws-cdk-lib/assertions";
+import { Aspects } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildApp, main, STACK_NAME } from "./app.js";
 import {
@@ -12,6 +14,7 @@ import {
   type Deployer,
 } from "./config.js";
 import { EXECUTION_POLICY_NAME, executionPolicy } from "./execution-policy.js";
+import { applyNagChecks, NAG_RULES } from "./nag.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -247,6 +250,38 @@ describe("deploy roles: permissions", () => {
 
   it("an account hosting only staging gets only the staging role", () => {
     expect(Object.keys(roles(templateFor("staging")))).toEqual(["tickstream-deploy-staging"]);
+  });
+});
+
+describe("deploy roles: security checks", () => {
+  const findingsOf = (withSuppressions: boolean) => {
+    const { app, stack } = buildApp({
+      repository: "acme/tickstream",
+      deployers: "preview,staging,prod",
+    });
+    if (withSuppressions) applyNagChecks(app, stack);
+    else {
+      Aspects.of(app).add(new AwsSolutionsChecks({ reports: false }));
+      Aspects.of(app).add(new ServerlessChecks({ reports: false }));
+    }
+    const annotations = Annotations.fromStack(stack);
+    const rule = Match.stringLikeRegexp(NAG_RULES);
+    return [...annotations.findError("*", rule), ...annotations.findWarning("*", rule)].map(
+      (m) => `${m.id}: ${String(m.entry.data).split("\n")[0]}`,
+    );
+  };
+
+  it("leave no cdk-nag finding (AwsSolutions, Serverless) unexplained", () => {
+    expect(findingsOf(true)).toEqual([]);
+  });
+
+  it("would be flagged without the recorded reasons (the packs do check these roles)", () => {
+    const findings = findingsOf(false);
+    for (const deployer of ["preview", "staging", "prod"]) {
+      expect(
+        findings.some((f) => f.includes(`/Deploy-${deployer}/`) && f.includes("AwsSolutions-IAM5")),
+      ).toBe(true);
+    }
   });
 });
 

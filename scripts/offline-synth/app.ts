@@ -8,10 +8,15 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { App } from "sst/constructs";
+import { Aspects } from "aws-cdk-lib";
+import type { IAspect } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
+import { CfnFunction, Runtime } from "aws-cdk-lib/aws-lambda";
+import { App, Function as SstFunction } from "sst/constructs";
 import { useDeferredTasks } from "sst/constructs/deferred_task.js";
 import { initProject, setProject, useProject } from "sst/project.js";
 import config, { DEFAULT_REGION } from "../../sst.config";
+import { applyNagChecks } from "../../stacks/nag";
 import { SITE_PATH } from "../../stacks/WebStack";
 
 /** Placeholder account for offline templates (ARNs that name the account use it). */
@@ -33,6 +38,11 @@ export interface OfflineOptions {
    * of `.sst/`, so that several apps can be built at once (parallel test files).
    */
   privateWorkDir?: boolean;
+  /**
+   * Run the cdk-nag rule packs (AwsSolutions, Serverless) with the app's accepted findings
+   * (stacks/nag.ts): each finding becomes an error or warning annotation on its resource.
+   */
+  nag?: boolean;
 }
 
 const temporaryDirs: string[] = [];
@@ -76,12 +86,49 @@ export async function buildApp(opts: OfflineOptions): Promise<App> {
     { outdir: opts.outdir ?? temporaryDir("tickstream-cdk-out-") },
   );
   await config.stacks(app);
+  if (opts.nag) applyNagChecks(app);
   if (!opts.bundle) {
-    // SST's deferred tasks are the function builds; leave SST's placeholder code in place.
-    useDeferredTasks().run = async () => true;
+    // SST's deferred tasks are the function builds; leave SST's placeholder code in place,
+    // but give each function the runtime its build would set.
+    useDeferredTasks().run = async () => {
+      setConfiguredRuntimes(app);
+      return true;
+    };
   }
   await app.finish();
+  allowResynthesis(app);
   return app;
+}
+
+/**
+ * SST deploys every function with placeholder code on nodejs22.x and sets the configured
+ * runtime only once the function is built. Without the build, set it here, so the templates
+ * carry the runtime a deploy would.
+ */
+function setConfiguredRuntimes(app: App): void {
+  for (const node of app.node.findAll()) {
+    if (!(node instanceof SstFunction)) continue;
+    const runtime = Runtime.ALL.find((r) => r.name === node.getConstructMetadata().data.runtime);
+    if (runtime) (node.node.defaultChild as CfnFunction).runtime = runtime.name;
+  }
+}
+
+/**
+ * SST's construct-id check (an aspect added by `app.finish()`) remembers every id it has seen,
+ * so a second synthesis of the same app reports each construct as its own duplicate.
+ * `Annotations.fromStack` synthesizes again on every call: let the check see each construct
+ * once.
+ */
+function allowResynthesis(app: App): void {
+  const check = Aspects.of(app).all.find((a) => a.constructor.name === "EnsureUniqueConstructIds");
+  if (!check) return;
+  const seen = new WeakSet<IConstruct>();
+  const visit = check.visit.bind(check);
+  (check as IAspect).visit = (node: IConstruct) => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    visit(node);
+  };
 }
 
 /**

@@ -3,9 +3,12 @@
  * builds one App (SST keeps state in module globals) with `synthStage`, then inspects the
  * CloudFormation templates of its stacks.
  */
-import { Template } from "aws-cdk-lib/assertions";
+import { Aspects, Stack } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import { getStack, type App } from "sst/constructs";
 import type { FunctionalStack } from "sst/constructs/FunctionalStack.js";
+import { NAG_RULES } from "../../stacks/nag";
 import { buildApp, removeTemporaryDirs } from "./app";
 
 export interface Synthesized {
@@ -18,9 +21,15 @@ export interface Synthesized {
   dispose(): void;
 }
 
-/** Builds the whole app for `stage` (functions keep SST's placeholder code). */
-export async function synthStage(stage: string): Promise<Synthesized> {
-  const app = await buildApp({ stage, privateWorkDir: true });
+/**
+ * Builds the whole app for `stage` (functions keep SST's placeholder code). With `nag`, the
+ * cdk-nag rule packs run at synthesis (see `nagFindings`).
+ */
+export async function synthStage(
+  stage: string,
+  opts: { nag?: boolean } = {},
+): Promise<Synthesized> {
+  const app = await buildApp({ stage, privateWorkDir: true, nag: opts.nag });
   const cache = new Map<string, Template>();
   const templateOf = (id: string, make: () => Template) => {
     if (!cache.has(id)) cache.set(id, make());
@@ -45,6 +54,28 @@ export async function synthStage(stage: string): Promise<Synthesized> {
     },
     dispose: removeTemporaryDirs,
   };
+}
+
+/**
+ * Every unsuppressed cdk-nag finding (errors and warnings of the AwsSolutions and Serverless
+ * packs) of every stack of an app built with `nag: true`, as "<level> <path>: <rule>" lines.
+ */
+export function nagFindings(app: App): string[] {
+  // Without the packs there would be no findings at all: refuse to report "none" then.
+  const aspects = Aspects.of(app).all;
+  for (const pack of [AwsSolutionsChecks, ServerlessChecks]) {
+    if (!aspects.some((a) => a instanceof pack)) {
+      throw new Error(`${pack.name} is not applied: build the app with { nag: true }`);
+    }
+  }
+  const rule = Match.stringLikeRegexp(NAG_RULES);
+  return app.node.children.filter(Stack.isStack).flatMap((stack) => {
+    const annotations = Annotations.fromStack(stack);
+    return [
+      ...annotations.findError("*", rule).map((m) => ["error", m] as const),
+      ...annotations.findWarning("*", rule).map((m) => ["warning", m] as const),
+    ].map(([level, m]) => `${level} ${m.id}: ${String(m.entry.data).split("\n")[0]}`);
+  });
 }
 
 export type Resource = {
