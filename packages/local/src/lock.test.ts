@@ -1,4 +1,4 @@
-import { fork, spawnSync } from "node:child_process";
+import { fork, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -51,6 +51,35 @@ describe("runtime lock", () => {
     if (processStart(process.pid) !== null) {
       await writeLock(dir, { pid: process.pid, pidStart: "1", startedAt, token: "t" });
       expect(await runningOwner(dir)).toBeUndefined();
+    }
+  });
+
+  it("takes a process that has exited but not yet been reaped for gone", async () => {
+    const child = spawn(process.execPath, ["-e", ""]);
+    const pid = child.pid!;
+    // Block this event loop so that the child is not waited for when it exits: a zombie.
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      let state = "";
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0]!;
+      } catch {
+        break; // no /proc, or already reaped
+      }
+      if (state === "Z") {
+        expect(isProcessAlive(pid)).toBe(false);
+        const dir = await dataDir();
+        await writeLock(dir, {
+          pid,
+          pidStart: processStart(pid),
+          startedAt: new Date().toISOString(),
+          token: "t",
+        });
+        expect(await runningOwner(dir)).toBeUndefined();
+        return;
+      }
     }
   });
 

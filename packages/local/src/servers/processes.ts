@@ -10,9 +10,21 @@ import { readFileSync } from "node:fs";
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A process that has exited but not yet been waited for (a zombie, until its new parent
+  // reaps it) still answers signals.
+  return processState(pid) !== "Z";
+}
+
+/** The process's state letter (Linux: R, S, D, Z, …), or null where unknown. */
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? null;
+  } catch {
+    return null;
   }
 }
 
