@@ -258,10 +258,11 @@ export async function runVariant(variant: Variant, h: LocalHandle & { startSecon
 
     let readers: ProbeReaders;
     if (variant === "design") {
-      const { latestKey } = await import("@tickstream/core/latest/store");
+      const { createLogLatestStore } = await import("@tickstream/core/latest/log-store");
+      const { DynamoDBDocumentClient } = await import("@aws-sdk/lib-dynamodb");
       const token = (await signIn(o)).idToken;
-      const key = latestKey(PROBE);
       const latestTable = o.tableNames?.latest ?? "tickstream-latest";
+      const latest = createLogLatestStore({ doc: DynamoDBDocumentClient.from(ddb), tableName: latestTable, compactOnWrite: false });
       readers = {
         api: async (price) => {
           const res = await fetch(`${o.apiUrl}/instruments`, { headers: { authorization: `Bearer ${token}` } });
@@ -269,10 +270,8 @@ export async function runVariant(variant: Variant, h: LocalHandle & { startSecon
           const list = (await res.json()) as { instrument: string; price: number }[];
           return list.some((x) => x.instrument === PROBE && Math.round(x.price * 100) === price);
         },
-        table: async (price) => {
-          const r = await ddb.send(new GetItemCommand({ TableName: latestTable, Key: { pk: { S: key.pk }, sk: { S: key.sk } } }));
-          return r.Item?.priceCents?.N === String(price);
-        },
+        // The log as readers see it (the snapshot alone may be a fold behind).
+        table: async (price) => (await latest.listLatest()).some((x) => x.instrument === PROBE && x.priceCents === price),
       };
     } else {
       readers = {

@@ -43,13 +43,17 @@ export interface TableSpec extends Binding {
 }
 
 export const TABLES = {
-  /** Latest tick per instrument. pk = "latest#<0..LATEST_PARTITIONS-1>", sk = instrument. */
+  /**
+   * Latest tick per instrument, as a log of packed batch entries and a snapshot of packed
+   * buckets (latest/log-store.ts): pk "log" | "snap" | "meta". Log entries expire.
+   */
   latest: {
     construct: "Table",
     id: "Latest",
     localName: "tickstream-latest",
     partitionKey: { name: "pk", type: "string" },
     sortKey: { name: "sk", type: "string" },
+    ttl: "expiresAt",
   },
   /**
    * Per-pane candles, packed: pk = instrument bucket, sk = "<paneStart>#<shardId>"; one item
@@ -85,6 +89,15 @@ export const TABLES = {
 
 /** Write-sharded partitions of the latest table, so one hot partition key does not cap writes. */
 export const LATEST_PARTITIONS = 4;
+
+/** Snapshot buckets of the Latest table (latest/log-store.ts): each holds 1/16 of the instruments. */
+export const LATEST_SNAPSHOT_BUCKETS = 16;
+
+/**
+ * How often the Latest log is folded into the snapshot: after a latest batch when this long has
+ * passed since the last fold (a lease picks one invocation), and by the windows timer.
+ */
+export const LATEST_COMPACTION = { everyMs: 10_000 } as const;
 
 /**
  * Instrument buckets of the windows consumer's packed items (windows/buckets.ts): a pane item
@@ -207,7 +220,8 @@ export const WINDOWS_TIMER = {
   // Under the one-minute period, so that one run ends before the next begins.
   timeoutSeconds: 55,
   memorySizeMiB: FUNCTION_DEFAULTS.memorySizeMiB,
-  bindings: WINDOW_ENGINE_BINDINGS,
+  // Latest: the timer also folds the latest log into its snapshot (latest/log-store.ts).
+  bindings: [...WINDOW_ENGINE_BINDINGS, TABLES.latest],
   scheduleExpression: "rate(1 minute)",
   localIntervalMs: 1000,
 } as const satisfies FunctionSpec & { scheduleExpression: string; localIntervalMs: number };

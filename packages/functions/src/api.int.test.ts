@@ -7,7 +7,7 @@ import { ENV, WINDOW_DEFAULTS } from "@tickstream/core/config";
 import { toKinesisRecord } from "@tickstream/core/kinesis/records";
 import { decodeBatch } from "@tickstream/core/kinesis/batch";
 import { coalesceLatest } from "@tickstream/core/latest/coalesce";
-import { createDynamoLatestStore } from "@tickstream/core/latest/store";
+import { createLogLatestStore } from "@tickstream/core/latest/log-store";
 import { bucketOf } from "@tickstream/core/windows/buckets";
 import { DynamoWindowStore } from "@tickstream/core/windows/dynamo-store";
 
@@ -80,7 +80,7 @@ beforeAll(async () => {
     `{"EVENT_TIME":"2026-11-22T10:00:20.500123","TICKER":"AAPL","PRICE":84.51}`,
   ];
   const records = lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000000", sequenceNumber: String(100 + i), arrivalTime: T0 + 30_000 }));
-  await createDynamoLatestStore({ doc, tableName: tables.latest }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+  await createLogLatestStore({ doc, tableName: tables.latest }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
   // panes and one closed window, through the windows store
   const windows = new DynamoWindowStore({ doc, tables: { panes: tables.panes, windows: tables.windows, state: tables.state }, retentionHours: 48 });
   const bucket = bucketOf("3");

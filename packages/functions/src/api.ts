@@ -5,7 +5,7 @@ import { documentClient } from "@tickstream/core/aws";
 import { createApiRouter, matchRoute } from "@tickstream/core/api/router";
 import { routeNamed } from "@tickstream/core/api/routes";
 import { readWindowConfig } from "@tickstream/core/config";
-import { createDynamoLatestStore } from "@tickstream/core/latest/store";
+import { createLogLatestStore } from "@tickstream/core/latest/log-store";
 import { dynamoWindowQueries } from "@tickstream/core/windows/query";
 
 /**
@@ -20,7 +20,7 @@ const logger = new Logger({ serviceName: "api" });
 export const clients = { doc: documentClient() };
 
 const router = createApiRouter({
-  latest: createDynamoLatestStore({ doc: clients.doc, tableName: Table.Latest.tableName }),
+  latest: createLogLatestStore({ doc: clients.doc, tableName: Table.Latest.tableName, compactOnWrite: false }),
   windows: dynamoWindowQueries({
     doc: clients.doc,
     tables: { panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName },

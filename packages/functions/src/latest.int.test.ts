@@ -6,12 +6,12 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { startLocalAws, localDynamo, type LocalAws } from "@tickstream/testkit/local-aws";
 import { ensureTables } from "@tickstream/testkit/provision";
-import { LATEST_PARTITIONS } from "@tickstream/core/resources";
 import { bruteForceLatest, framedRecord, plainRecord, type Framing, type StreamRecord } from "@tickstream/core/latest/test-support";
-import { latestKey, latestPk } from "@tickstream/core/latest/store";
+import { createLogLatestStore } from "@tickstream/core/latest/log-store";
+import { decodeLatestValues } from "@tickstream/core/latest/packed";
 
 /**
  * The deployed latest handler module, run against dynalite (DynamoDB) and s3rver (S3): the
@@ -73,14 +73,11 @@ function event(batch: StreamRecord[]): KinesisStreamEvent {
   return { Records: batch.map((r) => r.record as KinesisStreamRecord) };
 }
 
+/** What readers of the Latest table see, per instrument (seq and sub: where the tick came from). */
 async function tableItems(): Promise<Record<string, Record<string, unknown>>> {
+  const reader = createLogLatestStore({ doc, tableName: latestTable, consistentReads: true, compactOnWrite: false });
   const out: Record<string, Record<string, unknown>> = {};
-  for (let n = 0; n < LATEST_PARTITIONS; n++) {
-    const { Items } = await doc.send(
-      new QueryCommand({ TableName: latestTable, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": latestPk(n) }, ConsistentRead: true }),
-    );
-    for (const item of Items ?? []) out[String(item.sk)] = item;
-  }
+  for (const { sequenceNumber, subIndex, ...item } of await reader.listLatest()) out[item.instrument] = { ...item, seq: sequenceNumber, sub: subIndex };
   return out;
 }
 
@@ -102,16 +99,14 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: "SILENT",
   });
   mod = await import("./latest.js");
-  // Injected faults: a PutItem for a failing instrument, or a dead-letter PutObject, throws
-  // before it is sent (and so before the SDK's own retries).
+  // Injected faults: a log entry holding a failing instrument, or a dead-letter PutObject,
+  // throws before it is sent (and so before the SDK's own retries).
   mod.clients.doc.middlewareStack.add(
     (next) => async (args) => {
       const item = (args.input as { Item?: Record<string, unknown> }).Item;
-      const sk = item?.sk;
-      const instrument = typeof sk === "string" ? sk : (sk as { S?: string } | undefined)?.S;
-      if (instrument !== undefined && failingInstruments.has(instrument)) {
-        throw Object.assign(new Error(`injected fault for ${instrument}`), { name: "ProvisionedThroughputExceededException" });
-      }
+      const values = item?.pk === "log" && item.d instanceof Uint8Array ? decodeLatestValues(item.d) : [];
+      const failing = values.find((v) => failingInstruments.has(v.instrument));
+      if (failing) throw Object.assign(new Error(`injected fault for ${failing.instrument}`), { name: "ProvisionedThroughputExceededException" });
       return next(args);
     },
     { step: "initialize", name: "injectLatestFaults" },
@@ -174,28 +169,24 @@ describe("latest handler against dynalite", () => {
     expect(before.R1!.priceCents).toBe(101);
   });
 
-  it("reports exactly the records whose writes failed; Lambda's retry from the lowest completes the work", async () => {
+  it("a failed log write reports the newest record of every instrument of the batch; Lambda's retry from the lowest completes the work", async () => {
     const batch = records([
-      "sequence=1763800002000|instrument=F1|price_0=1|", // 0
+      "sequence=1763800002000|instrument=F1|price_0=1|", // 0  F1 newest
       "sequence=1763800002001|instrument=F2|price_0=2|", // 1  F2 newest
-      "sequence=1763800002002|instrument=F3|price_0=3|", // 2
+      "sequence=1763800002002|instrument=F3|price_0=3|", // 2  F3 newest
       "sequence=1763800002003|instrument=F4|price_0=4|", // 3
       "sequence=1763800002000|instrument=F2|price_0=5|", // 4  older F2: loses
       "sequence=1763800002004|instrument=F4|price_0=6|", // 5  F4 newest
     ]);
-    failingInstruments.add("F2");
     failingInstruments.add("F4");
     const res = await mod.handler(event(batch));
-    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: batch[1]!.position.sequenceNumber }, { itemIdentifier: batch[5]!.position.sequenceNumber }] });
+    // One entry holds the batch: it fails whole, and Lambda resumes at its lowest record.
+    expect(res).toEqual({ batchItemFailures: [0, 1, 2, 5].map((i) => ({ itemIdentifier: batch[i]!.position.sequenceNumber })) });
     let items = await tableItems();
-    expect(items.F1?.priceCents).toBe(1);
-    expect(items.F3?.priceCents).toBe(3);
-    expect(items.F2).toBeUndefined();
-    expect(items.F4).toBeUndefined();
+    for (const id of ["F1", "F2", "F3", "F4"]) expect(items[id], id).toBeUndefined();
 
-    // Lambda resumes the shard at the lowest reported record
     failingInstruments.clear();
-    expect(await mod.handler(event(batch.slice(1)))).toEqual({ batchItemFailures: [] });
+    expect(await mod.handler(event(batch))).toEqual({ batchItemFailures: [] });
     items = await tableItems();
     const expected = bruteForceLatest(batch);
     for (const id of ["F1", "F2", "F3", "F4"]) expect(items[id]!.seq, id).toBe(expected.get(id)!.sequenceNumber);
@@ -278,17 +269,17 @@ describe("latest handler against dynalite", () => {
     expect(pick(await tableItems())).toEqual(clean);
     expect(await deadLetters(shardId)).toEqual(cleanLetters);
 
-    // The same records on a fresh shard, the write of K4 failing: the record holding K4's
-    // newest tick is reported, its bad parts wait for the retry, and the retry completes it.
+    // The same records on a fresh shard (a larger shard id: its ticks win the ties), the log
+    // write failing: the records holding the batch's newest ticks are reported, the bad parts
+    // after the lowest of them wait for the retry, and the retry completes it.
     const shard2 = "shardId-000000000010";
     const again = make().map((r) => framedRecordOn(r, shard2));
-    for (const id of ["K1", "K2", "K3", "K4"]) await deleteItem(id);
     failingInstruments.add("K4");
     const res = await mod.handler(event(again));
-    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: again[2]!.position.sequenceNumber }] });
-    expect((await deadLetters(shard2)).map((l) => (l as { sequenceNumber: string }).sequenceNumber)).toEqual([again[1]!.position.sequenceNumber]);
+    expect(res).toEqual({ batchItemFailures: [0, 1, 2, 3].map((i) => ({ itemIdentifier: again[i]!.position.sequenceNumber })) });
+    expect(await deadLetters(shard2)).toEqual([]);
     failingInstruments.clear();
-    expect(await mod.handler(event(again.slice(2)))).toEqual({ batchItemFailures: [] });
+    expect(await mod.handler(event(again))).toEqual({ batchItemFailures: [] });
     const retried = pick(await tableItems());
     expect(retried).toEqual(Object.fromEntries(Object.entries(clean).map(([k, v]) => [k, { ...v!, seq: again[batch.findIndex((r) => r.position.sequenceNumber === v!.seq)]!.position.sequenceNumber }])));
     const strip = (lines: unknown[]) => lines.map((l) => { const { shardId: _s, sequenceNumber: _q, ...rest } = l as Record<string, unknown>; return rest; });
@@ -318,8 +309,4 @@ function framed(framing: Framing, texts: string[], shardId: string): StreamRecor
 /** The same record's bytes at the same place in another shard. */
 function framedRecordOn(r: StreamRecord, shardId: string): StreamRecord {
   return framedRecord(r.framing, r.texts, { ...r.position, shardId });
-}
-
-async function deleteItem(instrument: string): Promise<void> {
-  await doc.send(new DeleteCommand({ TableName: latestTable, Key: latestKey(instrument) }));
 }

@@ -7,7 +7,7 @@ import { documentClient, s3Client } from "@tickstream/core/aws";
 import { readMaxClockSkewMs } from "@tickstream/core/config";
 import { s3DeadLetterWriter } from "@tickstream/core/deadletters/deadletters";
 import { processLatestBatch } from "@tickstream/core/latest/consumer";
-import { createDynamoLatestStore } from "@tickstream/core/latest/store";
+import { createLogLatestStore } from "@tickstream/core/latest/log-store";
 
 /**
  * Latest consumer (Kinesis `prices`): decode (records may hold many ticks; event times bounded by
@@ -22,7 +22,7 @@ const metrics = new Metrics({ namespace: "Tickstream", serviceName: "latest" });
 /** This function's SDK clients; exported so that tests can add middleware (e.g. injected faults). */
 export const clients = { doc: documentClient(), s3: s3Client() };
 
-const store = createDynamoLatestStore({ doc: clients.doc, tableName: Table.Latest.tableName });
+const store = createLogLatestStore({ doc: clients.doc, tableName: Table.Latest.tableName });
 const deadLetters = s3DeadLetterWriter(clients.s3, Bucket.Archive.bucketName, "latest");
 const maxClockSkewMs = readMaxClockSkewMs();
 

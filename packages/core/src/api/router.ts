@@ -184,8 +184,9 @@ export function createApiRouter(deps: ApiDeps): ApiRouter {
     if (!range.ok) return message(400, range.message);
     const step = withStep ? parseStep(request.queryStringParameters, deps.windows.slideMs) : ({ ok: true, step: undefined } as const);
     if (!step.ok) return message(400, step.message);
-    const [latest, rows] = await Promise.all([deps.latest.getLatest(id), query(id, range.from, range.to, step.step)]);
-    if (latest === null) return message(404, `unknown instrument ${JSON.stringify(id)}`);
+    const known = deps.latest.has ? deps.latest.has(id) : deps.latest.getLatest(id).then((item) => item !== null);
+    const [exists, rows] = await Promise.all([known, query(id, range.from, range.to, step.step)]);
+    if (!exists) return message(404, `unknown instrument ${JSON.stringify(id)}`);
     return json(200, rows);
   }
 

@@ -68,6 +68,8 @@ export interface LatestReader {
   /** Every instrument's latest tick (order unspecified). */
   listLatest(): Promise<LatestItem[]>;
   getLatest(instrument: string): Promise<LatestItem | null>;
+  /** Whether the instrument has a latest tick, when a store can tell more cheaply than getLatest. */
+  has?(instrument: string): Promise<boolean>;
 }
 
 export type LatestStore = LatestWriter & LatestReader;

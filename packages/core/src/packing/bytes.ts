@@ -68,6 +68,21 @@ export class ByteWriter {
     return this;
   }
 
+  /** A non-negative decimal integer of any length (a Kinesis sequence number), as its binary varint. */
+  decimal(value: string): this {
+    if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new RangeError(`not a decimal integer: ${JSON.stringify(value)}`);
+    let v = BigInt(value);
+    this.room(Math.ceil(value.length / 2) + 1);
+    while (v >= 128n) {
+      this.room(1);
+      this.buf[this.n++] = Number(v & 127n) + TWO_7;
+      v >>= 7n;
+    }
+    this.room(1);
+    this.buf[this.n++] = Number(v);
+    return this;
+  }
+
   get length(): number {
     return this.n;
   }
@@ -105,6 +120,18 @@ export class ByteReader {
   int(): number {
     const z = this.uint();
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  decimal(): string {
+    let value = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (this.i >= this.buf.length) throw new PackedFormatError("varint runs past the end");
+      const b = this.buf[this.i++]!;
+      value |= BigInt(b % TWO_7) << shift;
+      if (b < TWO_7) return value.toString();
+      shift += 7n;
+    }
   }
 
   latin1(): string {
