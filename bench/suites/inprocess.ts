@@ -53,16 +53,16 @@ export async function loadInProcess(): Promise<Loaded> {
   try {
     const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
     const { coalesceLatest } = await import("@tickstream/core/latest/coalesce");
-    const { latestPutInput } = await import("@tickstream/core/latest/store");
+    const { latestItemOf } = await import("@tickstream/core/latest/store");
+    const { encodeLatestValues } = await import("@tickstream/core/latest/packed");
     consumers.push({
-      name: "latest: decodeBatch + coalesceLatest + PutItem inputs",
+      name: "latest: decodeBatch + coalesceLatest + packed log entry",
       kind: "latest",
       make: () => ({
         consume(records) {
           const { ticks } = decodeBatch(records);
-          let n = 0;
-          for (const entry of coalesceLatest(ticks).values()) n += latestPutInput("tickstream-latest", entry).Item.priceCents > -1 ? 1 : 0;
-          return n;
+          // What the consumer writes per batch: one packed entry of each instrument's newest tick.
+          return encodeLatestValues([...coalesceLatest(ticks).values()].map(latestItemOf)).length;
         },
       }),
     });
