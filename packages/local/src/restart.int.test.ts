@@ -114,7 +114,7 @@ describe("local runtime across a restart", () => {
         windows.body.map(({ windowStart, windowEnd, max }) => ({ windowStart, windowEnd, max })),
       ).toEqual(expected);
       const series = expectedSeries(ticks, instrument, WINDOW.slideMs);
-      const got = await getJson<{ paneStart: number; max: number }[]>(
+      const got = await getJson<ReturnType<typeof expectedSeries>>(
         rt.outputs,
         `/instruments/${instrument}/series?from=${series[0]!.paneStart}&to=${series[series.length - 1]!.paneStart + 1}`,
         token,

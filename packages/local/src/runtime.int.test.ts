@@ -133,7 +133,7 @@ describe("local runtime, end to end", () => {
       ).toEqual(expected);
 
       const series = expectedSeries(ticks, instrument, WINDOW.slideMs);
-      const s = await getJson<{ paneStart: number; max: number }[]>(
+      const s = await getJson<ReturnType<typeof expectedSeries>>(
         rt.outputs,
         `/instruments/${instrument}/series?from=${series[0]!.paneStart}&to=${series[series.length - 1]!.paneStart + 1}`,
         token,

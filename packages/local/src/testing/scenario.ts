@@ -165,13 +165,27 @@ export function expectedWindows(
 
 /** Per-pane maxima of one instrument, by brute force. */
 export function expectedSeries(ticks: SentTick[], instrument: string, slideMs: number) {
-  const max = new Map<number, number>();
+  // Event times are distinct, so first and last by event time are exact.
+  const panes = new Map<number, SentTick[]>();
   for (const t of ticks) {
     if (t.instrument !== instrument) continue;
     const p = Math.floor(t.eventTime / slideMs) * slideMs;
-    max.set(p, Math.max(max.get(p) ?? -Infinity, t.priceCents));
+    panes.set(p, [...(panes.get(p) ?? []), t]);
   }
-  return [...max.entries()]
+  return [...panes.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([paneStart, cents]) => ({ paneStart, max: price(cents) }));
+    .map(([paneStart, inPane]) => {
+      const byTime = [...inPane].sort((a, b) => a.eventTime - b.eventTime);
+      const cents = inPane.map((t) => t.priceCents);
+      const high = price(Math.max(...cents));
+      return {
+        paneStart,
+        open: price(byTime[0]!.priceCents),
+        high,
+        low: price(Math.min(...cents)),
+        close: price(byTime[byTime.length - 1]!.priceCents),
+        count: inPane.length,
+        max: high,
+      };
+    });
 }
