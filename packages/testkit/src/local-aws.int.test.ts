@@ -18,7 +18,10 @@ describe("local AWS servers for tests", () => {
       { AttributeName: TABLES.panes.partitionKey.name, KeyType: "HASH" },
       { AttributeName: TABLES.panes.sortKey.name, KeyType: "RANGE" },
     ]);
-    expect(Table?.AttributeDefinitions).toContainEqual({ AttributeName: "sk", AttributeType: "N" });
+    expect(Table?.AttributeDefinitions).toContainEqual({
+      AttributeName: TABLES.panes.sortKey.name,
+      AttributeType: TABLES.panes.sortKey.type === "number" ? "N" : "S",
+    });
   });
 
   it("creates the prices stream with the asked shard count", async () => {
