@@ -20,7 +20,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listShards } from "@tickstream/core/kinesis/shards";
 
 const root = resolve(__dirname, "../../../..");
-const tsx = resolve(root, "node_modules/.bin/tsx");
 
 let server: LocalServer;
 let client: KinesisClient;
@@ -58,7 +57,9 @@ async function createStream(name: string, shards: number): Promise<string> {
 
 function produce(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(tsx, [resolve(root, "packages/tools/src/cli/produce.ts"), ...args], {
+    // As `npm run produce` runs it: node with tsx's loader, no tsx wrapper process in between
+    // (the wrapper relays a SIGINT and, on a busy machine, may end the tool before it drains).
+    const child = spawn(process.execPath, ["--import", "tsx", resolve(root, "packages/tools/src/cli/produce.ts"), ...args], {
       cwd: root,
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
       stdio: ["ignore", "pipe", "pipe"],
