@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { costSvg, costTable, invocationRate, monthlyCost, perMillionTicks, recordRate, shardsNeeded, shardsWithHeadroom, ticksPerInvocation, type DesignInput } from "./cost.js";
+import { costSvg, costTable, invocationRate, LAMBDA_PAYLOAD_BYTES, monthlyCost, perMillionTicks, recordRate, shardsNeeded, shardsWithHeadroom, ticksPerInvocation, type DesignInput } from "./cost.js";
 import { dynamoDbInput, kplRecordBytes, producerPacking, ticksPerFullRecord } from "./suites/cost.js";
 import type { WriteRow, WritesData } from "./suites/writes.js";
 
@@ -167,5 +167,17 @@ describe("cost scenarios", () => {
     expect(producerPacking(100).ticksPerRecord).toBe(1);
     expect(producerPacking(1_000_000).ticksPerRecord).toBe(full);
     expect(producerPacking(1000).recordBytes).toBe(kplRecordBytes(10));
+  });
+});
+
+describe("Lambda's payload limit", () => {
+  it("caps a batch of big records at what fits in 6 MB", () => {
+    const c = { batchSize: 10_000, batchingWindowSeconds: 10, parallelizationFactor: 1 };
+    // 25 records/s per shard for 10 s: 250 records, unless their size says otherwise.
+    expect(invocationRate(100, 4, c).recordsPerInvocation).toBe(250);
+    expect(invocationRate(100, 4, c, 2100).recordsPerInvocation).toBe(250);
+    // 30,000-byte records: 40,000 base64 characters and 500 of event each -> 155 fit in 6 MiB.
+    expect(invocationRate(100, 4, c, 30_000)).toEqual({ recordsPerInvocation: 155, invocationsPerSecond: 100 / 155 });
+    expect(LAMBDA_PAYLOAD_BYTES).toBe(6 * 1024 * 1024);
   });
 });

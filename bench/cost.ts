@@ -113,7 +113,7 @@ export function recordRate(d: Pick<DesignInput, "ticksPerSecond" | "tickBytes" |
 export function ticksPerInvocation(d: Pick<DesignInput, "ticksPerSecond" | "tickBytes" | "packing" | "stream">, c: Pick<ConsumerCost, "batchSize" | "batchingWindowSeconds" | "parallelizationFactor">, p: Prices = PRICES): number {
   const r = recordRate(d);
   const shards = d.stream.shards ?? Math.max(1, Math.ceil(r.recordsPerSecond / p.kinesis.shardWriteRecordsPerSecond));
-  return invocationRate(r.recordsPerSecond, shards, c).recordsPerInvocation * r.ticksPerRecord;
+  return invocationRate(r.recordsPerSecond, shards, c, r.recordBytes).recordsPerInvocation * r.ticksPerRecord;
 }
 
 function roundUp(bytes: number, unit: number): number {
@@ -136,17 +136,24 @@ function kinesisLines(name: string, k: KinesisMode, recordsPerMonth: number, rec
   return out;
 }
 
+/** Lambda's invocation payload limit, which also caps an event source mapping's batch. */
+export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** Bytes of a Kinesis record in the event besides its base64 data (ids, ARNs, times), about. */
+const EVENT_RECORD_OVERHEAD_BYTES = 500;
+
 /**
  * Records per invocation and invocations per second of a Kinesis-mapped consumer: each shard
  * (times the parallelization factor) delivers a batch about once per poll, a poll being the
- * batching window or, without one, about one second; a batch holds at most `batchSize`.
+ * batching window or, without one, about one second; a batch holds at most `batchSize` records
+ * and, given their size, what fits in Lambda's 6 MB payload (base64 data and the event's fields).
  */
-export function invocationRate(ticksPerSecond: number, shards: number, c: Pick<ConsumerCost, "batchSize" | "batchingWindowSeconds" | "parallelizationFactor">): { recordsPerInvocation: number; invocationsPerSecond: number } {
+export function invocationRate(recordsPerSecond: number, shards: number, c: Pick<ConsumerCost, "batchSize" | "batchingWindowSeconds" | "parallelizationFactor">, recordBytes?: number): { recordsPerInvocation: number; invocationsPerSecond: number } {
   const lanes = shards * c.parallelizationFactor;
-  const perLane = ticksPerSecond / lanes;
+  const perLane = recordsPerSecond / lanes;
   const pollSeconds = Math.max(1, c.batchingWindowSeconds);
-  const recordsPerInvocation = Math.max(1, Math.min(c.batchSize, perLane * pollSeconds));
-  return { recordsPerInvocation, invocationsPerSecond: ticksPerSecond / recordsPerInvocation };
+  const fit = recordBytes === undefined ? Infinity : Math.max(1, Math.floor(LAMBDA_PAYLOAD_BYTES / (Math.ceil(recordBytes / 3) * 4 + EVENT_RECORD_OVERHEAD_BYTES)));
+  const recordsPerInvocation = Math.max(1, Math.min(c.batchSize, fit, perLane * pollSeconds));
+  return { recordsPerInvocation, invocationsPerSecond: recordsPerSecond / recordsPerInvocation };
 }
 
 export function monthlyCost(d: DesignInput, p: Prices = PRICES): DesignCost {
@@ -165,7 +172,7 @@ export function monthlyCost(d: DesignInput, p: Prices = PRICES): DesignCost {
 
   const shards = d.stream.shards ?? Math.max(1, Math.ceil(rate.recordsPerSecond / p.kinesis.shardWriteRecordsPerSecond));
   for (const c of d.consumers) {
-    const r = invocationRate(rate.recordsPerSecond, shards, c);
+    const r = invocationRate(rate.recordsPerSecond, shards, c, rate.recordBytes);
     const invocations = r.invocationsPerSecond * seconds;
     const gbSeconds = invocations * (c.durationMs / 1000) * (c.memoryMb / 1024);
     const each = packed ? `${fmtCount(r.recordsPerInvocation)} records, ${fmtCount(r.recordsPerInvocation * rate.ticksPerRecord)} ticks each` : `${r.recordsPerInvocation.toFixed(0)} records each`;
