@@ -1,12 +1,7 @@
-import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { KinesisClient } from "@aws-sdk/client-kinesis";
-import { listShards } from "@tickstream/core/kinesis/shards";
+import { rm } from "node:fs/promises";
 import { CONSUMERS } from "@tickstream/core/resources";
 import { afterAll, describe, expect, it } from "vitest";
-import { startLocal, type LocalRuntime, type StartLocalOptions } from "./runtime.js";
+import type { LocalRuntime, StartLocalOptions } from "./runtime.js";
 import type { PortMap } from "./ports.js";
 import { waitUntil } from "./timing.js";
 import {
@@ -19,6 +14,8 @@ import {
   putData,
   type SentTick,
 } from "./testing/scenario.js";
+import { shardOfKey } from "./testing/streams.js";
+import { startTestRuntime, tempDataDir } from "./testing/test-runtime.js";
 
 // Idle after 4 s; a gap of more than 8 s without any consumer or timer run counts as a stop.
 const WINDOW = {
@@ -29,19 +26,6 @@ const WINDOW = {
   downtimeThresholdMs: 8_000,
 };
 const STOPPED_MS = 11_000;
-
-/** The shard a partition key lands on (Kinesis: MD5 of the key, as a 128-bit number). */
-async function shardOfKey(kinesis: KinesisClient, stream: string) {
-  const ranges = (await listShards(kinesis, stream)).map((s) => ({
-    id: s.ShardId!,
-    lo: BigInt(s.HashKeyRange!.StartingHashKey!),
-    hi: BigInt(s.HashKeyRange!.EndingHashKey!),
-  }));
-  return (key: string) => {
-    const h = BigInt(`0x${createHash("md5").update(key).digest("hex")}`);
-    return ranges.find((r) => h >= r.lo && h <= r.hi)!.id;
-  };
-}
 
 /**
  * A stop longer than the downtime threshold, with a backlog on one shard only. While the runtime
@@ -59,18 +43,14 @@ describe("local runtime after a long stop", () => {
   });
 
   it("does not take a shard with a backlog for idle", async () => {
-    dir = await mkdtemp(join(tmpdir(), "tickstream-downtime-"));
+    const dataDir = (dir = await tempDataDir("downtime"));
     const options = (ports: "auto" | Partial<PortMap>): StartLocalOptions => ({
-      dataDir: dir,
       ports,
-      web: false,
-      generator: false,
-      quiet: true,
       window: WINDOW,
       // Small batches, no batching window: the backlog takes many invocations.
       poller: { batchSize: 50, batchingWindowMs: 0, idlePollMs: 50 },
     });
-    rt = await startLocal(options("auto"));
+    rt = await startTestRuntime(dataDir, options("auto"));
     const o = rt.outputs;
     const ports = portsOf(o);
     let outside = outsideClients(o);
@@ -123,7 +103,7 @@ describe("local runtime after a long stop", () => {
 
     await new Promise((r) => setTimeout(r, STOPPED_MS));
 
-    rt = await startLocal(options(ports));
+    rt = await startTestRuntime(dataDir, options(ports));
     outside = outsideClients(rt.outputs);
     await rt.waitForConsumers();
     const all = [...leadTicks, ...lagTicks];

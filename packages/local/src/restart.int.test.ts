@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { startLocal, type LocalRuntime, type StartLocalOptions } from "./runtime.js";
+import type { LocalRuntime, StartLocalOptions } from "./runtime.js";
 import type { PortMap } from "./ports.js";
 import { waitUntil } from "./timing.js";
 import { archivedLines, listKeys, multiset } from "./testing/archive.js";
@@ -17,6 +15,7 @@ import {
   portsOf,
   putData,
 } from "./testing/scenario.js";
+import { startTestRuntime, tempDataDir } from "./testing/test-runtime.js";
 
 const WINDOW = { sizeMs: 6_000, slideMs: 2_000, allowedLatenessMs: 1_000, idleTimeoutMs: 60_000 };
 const INSTRUMENTS = ["1", "2", "3", "4", "5", "6", "7", "8"];
@@ -35,13 +34,9 @@ describe("local runtime across a restart", () => {
   });
 
   it("resumes from its checkpoints: nothing lost, nothing counted twice", async () => {
-    dir = await mkdtemp(join(tmpdir(), "tickstream-restart-"));
+    const dataDir = (dir = await tempDataDir("restart"));
     const options = (ports: "auto" | Partial<PortMap>): StartLocalOptions => ({
-      dataDir: dir,
       ports,
-      web: false,
-      generator: false,
-      quiet: true,
       window: WINDOW,
       // Small batches, no batching window: the consumers are busy when the stop comes.
       poller: { batchSize: 100, batchingWindowMs: 0, idlePollMs: 50 },
@@ -57,7 +52,7 @@ describe("local runtime across a restart", () => {
     });
     const items = ticks.map((t) => ({ data: t.data, key: t.instrument }));
 
-    rt = await startLocal(options("auto"));
+    rt = await startTestRuntime(dataDir, options("auto"));
     const o = rt.outputs;
     const ports = portsOf(o);
     let outside = outsideClients(o);
@@ -83,7 +78,7 @@ describe("local runtime across a restart", () => {
         .some((s) => !s.caughtUp),
     ).toBe(true);
 
-    rt = await startLocal(options(ports));
+    rt = await startTestRuntime(dataDir, options(ports));
     outside = outsideClients(rt.outputs);
     await putData(outside.kinesis, rt.outputs.pricesStream, items.slice(2500));
     await rt.waitForConsumers();

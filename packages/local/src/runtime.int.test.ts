@@ -1,10 +1,9 @@
 import { gunzipSync } from "node:zlib";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocal, type LocalRuntime } from "./runtime.js";
+import type { LocalRuntime } from "./runtime.js";
 import { archivedLines, getObject, listKeys, multiset } from "./testing/archive.js";
 import {
   expectedLatest,
@@ -17,6 +16,7 @@ import {
   putData,
   type SentTick,
 } from "./testing/scenario.js";
+import { startTestRuntime, tempDataDir } from "./testing/test-runtime.js";
 
 const WINDOW = { sizeMs: 10_000, slideMs: 2_000, allowedLatenessMs: 1_000, idleTimeoutMs: 30_000 };
 
@@ -35,13 +35,8 @@ describe("local runtime, end to end", () => {
   ];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "tickstream-e2e-"));
-    rt = await startLocal({
-      dataDir: dir,
-      ports: "auto",
-      web: false,
-      generator: false,
-      quiet: true,
+    dir = await tempDataDir("e2e");
+    rt = await startTestRuntime(dir, {
       window: WINDOW,
       poller: { batchingWindowMs: 100, idlePollMs: 50 },
       archive: { bufferIntervalMs: 500 },

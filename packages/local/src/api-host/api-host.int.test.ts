@@ -1,6 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AdminCreateUserCommand,
@@ -10,7 +8,8 @@ import {
   CreateUserPoolCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from "aws-lambda";
-import { startLocal, type LocalRuntime } from "../runtime.js";
+import type { LocalRuntime } from "../runtime.js";
+import { startTestRuntime, tempDataDir } from "../testing/test-runtime.js";
 import { decodeClaims, signIn, signLikeCognitoLocal } from "../testing/tokens.js";
 
 /** The API host with an echoing function: routing, the JWT authorizer, events, CORS. */
@@ -23,13 +22,8 @@ describe("local API host", () => {
   const noop = async () => ({ batchItemFailures: [] });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "tickstream-api-"));
-    rt = await startLocal({
-      dataDir: dir,
-      ports: "auto",
-      web: false,
-      generator: false,
-      quiet: true,
+    dir = await tempDataDir("api");
+    rt = await startTestRuntime(dir, {
       handlers: {
         latest: noop,
         windows: noop,

@@ -1,24 +1,18 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
-import { S3Client } from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { startLocal, type LocalRuntime, type StartLocalOptions } from "../runtime.js";
+import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import type { StartLocalOptions } from "../runtime.js";
 import { hourPrefix } from "@tickstream/core/archive/keys";
 import { encodeAggregated } from "@tickstream/core/ticks/kpl";
 import { archivedLines, getObject, listKeys, multiset } from "../testing/archive.js";
+import { outsideClients, portsOf } from "../testing/scenario.js";
+import { startTestRuntime, tempDataDir } from "../testing/test-runtime.js";
 
 describe("local archive delivery", () => {
   let dir: string;
   const noop = async () => ({ batchItemFailures: [] });
-  const base = (): StartLocalOptions => ({
-    dataDir: dir,
-    web: false,
-    generator: false,
-    quiet: true,
+  const base: StartLocalOptions = {
     archive: { bufferIntervalMs: 300, bufferSizeBytes: 4096 },
     poller: { idlePollMs: 20 },
     handlers: {
@@ -27,33 +21,14 @@ describe("local archive delivery", () => {
       windowsTimer: async () => undefined,
       api: async () => ({ statusCode: 200 }),
     },
-  });
+  };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "tickstream-archive-"));
+    dir = await tempDataDir("archive");
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-
-  function clientsFor(rt: LocalRuntime) {
-    const o = rt.outputs;
-    const credentials = { accessKeyId: "AKIAOUTSIDE", secretAccessKey: "whatever" };
-    return {
-      kinesis: new KinesisClient({
-        endpoint: o.kinesisEndpoint,
-        region: o.region,
-        credentials,
-        requestHandler: new NodeHttpHandler(),
-      }),
-      s3: new S3Client({
-        endpoint: o.s3Endpoint,
-        region: o.region,
-        credentials,
-        forcePathStyle: true,
-      }),
-    };
-  }
 
   async function put(kinesis: KinesisClient, stream: string, values: (string | Buffer)[]) {
     for (let i = 0; i < values.length; i += 500) {
@@ -72,15 +47,9 @@ describe("local archive delivery", () => {
   }
 
   it("writes every record once, one per line, gzipped, under raw/YYYY/MM/DD/HH/, across a restart", async () => {
-    let rt = await startLocal({ ...base(), ports: "auto" });
-    const ports = {
-      kinesis: Number(new URL(rt.outputs.kinesisEndpoint).port),
-      dynamodb: Number(new URL(rt.outputs.dynamodbEndpoint).port),
-      s3: Number(new URL(rt.outputs.s3Endpoint).port),
-      cognito: Number(new URL(rt.outputs.cognitoEndpoint).port),
-      api: Number(new URL(rt.outputs.apiUrl).port),
-    };
-    let c = clientsFor(rt);
+    let rt = await startTestRuntime(dir, base);
+    const ports = portsOf(rt.outputs);
+    let c = outsideClients(rt.outputs);
     const t0 = Date.now();
     const first = Array.from({ length: 700 }, (_, i) =>
       i % 3 === 0 ? `line-${i}\n` : `line-${i}`,
@@ -106,26 +75,24 @@ describe("local archive delivery", () => {
     // Stop with records still unread, start again on the same data directory.
     const second = Array.from({ length: 400 }, (_, i) => `second-${i}`);
     await put(c.kinesis, rt.outputs.pricesStream, second.slice(0, 200));
-    c.kinesis.destroy();
-    c.s3.destroy();
+    c.destroy();
     await rt.stop();
 
-    rt = await startLocal({ ...base(), ports });
-    c = clientsFor(rt);
+    rt = await startTestRuntime(dir, { ...base, ports });
+    c = outsideClients(rt.outputs);
     await put(c.kinesis, rt.outputs.pricesStream, second.slice(200));
     await rt.flushArchive();
     const lines = await archivedLines(c.s3, rt.outputs.archiveBucket);
     const expected = [...first, ...second].map((v) => v.replace(/\n$/, ""));
     expect(multiset(lines)).toEqual(multiset(expected));
-    c.kinesis.destroy();
-    c.s3.destroy();
+    c.destroy();
     await rt.stop();
   });
 
   it("de-aggregates KPL records into one line per sub-record; keeps a damaged aggregate as it came", async () => {
-    const own = await mkdtemp(join(tmpdir(), "tickstream-archive-kpl-"));
-    const rt = await startLocal({ ...base(), dataDir: own, ports: "auto" });
-    const c = clientsFor(rt);
+    const own = await tempDataDir("archive-kpl");
+    const rt = await startTestRuntime(own, base);
+    const c = outsideClients(rt.outputs);
     const aggregate = encodeAggregated(
       ["kpl-1", "kpl-2\n", "kpl-3\nkpl-4"].map((d, i) => ({ partitionKey: `k${i}`, data: Buffer.from(d) })),
     );
@@ -143,8 +110,7 @@ describe("local archive delivery", () => {
       (await listKeys(c.s3, rt.outputs.archiveBucket, "raw/")).map(async (k) => gunzipSync(await getObject(c.s3, rt.outputs.archiveBucket, k))),
     );
     expect(bodies.some((b) => b.includes(damaged))).toBe(true);
-    c.kinesis.destroy();
-    c.s3.destroy();
+    c.destroy();
     await rt.stop();
     await rm(own, { recursive: true, force: true });
   });
