@@ -16,5 +16,12 @@ export function startTestRuntime(
   dataDir: string,
   options: Omit<StartLocalOptions, "dataDir"> = {},
 ): Promise<LocalRuntime> {
-  return startLocal({ ports: "auto", web: false, generator: false, quiet: true, ...options, dataDir });
+  return startLocal({
+    ports: "auto",
+    web: false,
+    generator: false,
+    quiet: true,
+    ...options,
+    dataDir,
+  });
 }
