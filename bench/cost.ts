@@ -66,6 +66,8 @@ export interface DesignInput {
   /** DynamoDB request units per 1,000 ticks, as measured. */
   writeUnitsPer1000: number;
   readUnitsPer1000: number;
+  /** Reads the API makes for dashboard users: read request units per second, and for whom. */
+  apiReads?: { readUnitsPerSecond: number; users: number };
   /** Firehose archive of every record. */
   archive: { bufferBytes: number; bufferSeconds: number; compressionRatio: number } | null;
 }
@@ -187,6 +189,10 @@ export function monthlyCost(d: DesignInput, p: Prices = PRICES): DesignCost {
 
   lines.push(line("DynamoDB", "write request units", (ticks / 1000) * d.writeUnitsPer1000 / 1e6, "million WRU", p.dynamodb.writeRequestUnitsPerMillion));
   if (d.readUnitsPer1000 > 0) lines.push(line("DynamoDB", "read request units (consumers)", (ticks / 1000) * d.readUnitsPer1000 / 1e6, "million RRU", p.dynamodb.readRequestUnitsPerMillion));
+  if (d.apiReads) {
+    const rru = d.apiReads.readUnitsPerSecond * d.days * 86_400;
+    lines.push(line("DynamoDB", `read request units (API, ${d.apiReads.users} dashboard user${d.apiReads.users === 1 ? "" : "s"})`, rru / 1e6, "million RRU", p.dynamodb.readRequestUnitsPerMillion));
+  }
 
   if (d.archive) {
     const perTick = packed && d.firehoseRounding === "tick";

@@ -3,6 +3,7 @@ import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { costSvg, lineItemTable, monthlyCost, perMillionTicks, shardsWithHeadroom, ticksPerInvocation, type ConsumerCost, type DesignCost, type DesignInput, type LineItem, type Packing } from "../cost.js";
 import { PRICES } from "../prices.js";
+import { CONSUMERS } from "../../packages/core/src/resources.js";
 import { encodePipe } from "../../packages/core/src/ticks/encode.js";
 import { packAll, KPL_DEFAULT_MAX_BYTES, type PackItem } from "../../packages/local/src/generator/pack.js";
 import { genTicks } from "../records.js";
@@ -42,6 +43,8 @@ export interface CostDesign {
 
 export interface RateCost {
   ticksPerSecond: number;
+  /** Instruments of the scenario (the model's default when absent). */
+  instruments?: number;
   designs: CostDesign[];
 }
 
@@ -60,6 +63,8 @@ export interface CostData {
 
 const SVG_PATH = fileURLToPath(new URL("../cost.svg", import.meta.url));
 const RATES = [1_000, 10_000];
+/** The market-scale scenario: 10,000 ticks/s over 1,000 instruments, with the dashboard's reads. */
+const MARKET = { ticksPerSecond: 10_000, instruments: 1_000 } as const;
 const DAYS = 30;
 const INSTRUMENTS = 10;
 /** The producer's defaults (`npm run produce`): linger and record size limit. */
@@ -105,14 +110,14 @@ export function producerPacking(ticksPerSecond: number, instruments = INSTRUMENT
 }
 
 /**
- * DynamoDB input for one consumer: the `writes` row at 10 instruments with the largest batch
- * not above the ticks one invocation gets (fewer ticks per batch fold less, so the units per
- * 1,000 ticks are an upper bound), and its duration scaled up linearly when the invocation
- * gets more ticks than the row's batch. Kept apart so the write counts stay one input.
+ * DynamoDB input for one consumer: the `writes` row at `instruments` (10 by default) with the
+ * largest batch not above the ticks one invocation gets (fewer ticks per batch fold less, so the
+ * units per 1,000 ticks are an upper bound), and its duration scaled up linearly when the
+ * invocation gets more ticks than the row's batch. Kept apart so the write counts stay one input.
  */
-export function dynamoDbInput(w: WritesData, consumer: WriteRow["consumer"], ticks: number): { row: WriteRow; writeUnitsPer1000: number; readUnitsPer1000: number; durationMs: number; source: string } {
-  const rows = w.rows.filter((r) => r.consumer === consumer && r.instruments === 10 && !r.error);
-  if (!rows.length) throw new Error(`the writes benchmark has no rows for ${consumer} at 10 instruments: run \`npm run bench -- --only writes\``);
+export function dynamoDbInput(w: WritesData, consumer: WriteRow["consumer"], ticks: number, instruments = INSTRUMENTS): { row: WriteRow; writeUnitsPer1000: number; readUnitsPer1000: number; durationMs: number; source: string } {
+  const rows = w.rows.filter((r) => r.consumer === consumer && r.instruments === instruments && !r.error);
+  if (!rows.length) throw new Error(`the writes benchmark has no rows for ${consumer} at ${instruments} instruments: run \`npm run bench -- --only writes\``);
   rows.sort((a, b) => a.batchSize - b.batchSize || Number(b.costScenario ?? false) - Number(a.costScenario ?? false));
   const fit = rows.filter((r) => r.batchSize <= ticks + 1e-9);
   const row = fit.length ? fit.reduce((best, r) => (r.batchSize > best.batchSize ? r : best)) : rows[0]!;
@@ -122,27 +127,73 @@ export function dynamoDbInput(w: WritesData, consumer: WriteRow["consumer"], tic
     writeUnitsPer1000: row.per1000.wcuReported + row.per1000.conditionalFailures,
     readUnitsPer1000: row.per1000.readUnits,
     durationMs: row.msPerInvocation.median * scale,
-    source: `${consumer}: writes row at batch ${row.batchSize}${row.costScenario ? " †" : ""}${scale > 1 ? `, duration x${scale.toFixed(2)} for ${Math.round(ticks)} ticks per invocation` : ""}`,
+    source: `${consumer}: writes row at ${row.instruments.toLocaleString("en-US")} instruments, batch ${row.batchSize.toLocaleString("en-US")}${row.costScenario ? " †" : ""}${row.deployed ? " (deployed batching)" : ""}${scale > 1 ? `, duration x${scale.toFixed(2)} for ${Math.round(ticks)} ticks per invocation` : ""}`,
   };
 }
 
-const OURS_CONSUMER = { batchSize: 500, batchingWindowSeconds: 1, parallelizationFactor: 1, memoryMb: 1024, arch: "arm64" as const };
+/** What a dashboard user asks for (packages/web's polls), for pricing the API's reads. */
+export const DASHBOARD = {
+  /** Users with the dashboard open, all day. */
+  users: 10,
+  /** GET /instruments, and the selected instrument's series tail: every second. */
+  pollSeconds: 1,
+  /** Recent windows of the selected instrument, and the tails of the watchlist rows: every 5 s. */
+  backgroundSeconds: 5,
+  /** Instruments in a user's watchlist (rows with their own series tail). */
+  watchlist: 5,
+  /** A user selects another instrument (and loads its 24 h history) this often. */
+  selectionSeconds: 600,
+} as const;
+
+/**
+ * Read request units per second the API spends on one dashboard user, from the read units the
+ * `writes` benchmark measured per request against its tables at `instruments`.
+ */
+export function dashboardReadUnitsPerSecond(w: WritesData, instruments: number): { perUser: number; source: string } | null {
+  const latest = w.rows.find((r) => r.deployed && r.consumer === "latest" && r.instruments === instruments && r.reads)?.reads;
+  const windows = w.rows.find((r) => r.deployed && r.consumer === "windows" && r.instruments === instruments && r.reads)?.reads;
+  if (!latest?.instruments || !latest.known || !windows?.seriesTail || !windows.windows || !windows.seriesRun) return null;
+  const d = DASHBOARD;
+  const known = latest.known.rcu;
+  const day = (windows.seriesRun.rcu / (windows.seriesRun.panes ?? 1)) * 8640;
+  const perUser =
+    latest.instruments.rcu / d.pollSeconds +
+    (windows.seriesTail.rcu + known) / d.pollSeconds +
+    (windows.windows.rcu + known) / d.backgroundSeconds +
+    (d.watchlist * (windows.seriesTail.rcu + known)) / d.backgroundSeconds +
+    (day + known) / d.selectionSeconds;
+  return {
+    perUser,
+    source: `per user: GET /instruments (${latest.instruments.rcu.toFixed(1)} RRU) and the chart's series tail (${windows.seriesTail.rcu.toFixed(1)}) every ${d.pollSeconds} s, recent windows (${windows.windows.rcu.toFixed(1)}) and ${d.watchlist} watchlist tails every ${d.backgroundSeconds} s, a 24 h history (${day.toFixed(0)}) every ${d.selectionSeconds / 60} min, each instrument route with its 404 check (${known.toFixed(1)}): ${perUser.toFixed(1)} RRU/s, measured against the tables of the writes rows at ${instruments.toLocaleString("en-US")} instruments`,
+  };
+}
+
+/** Our consumers as deployed (resources.ts): the windows consumer gathers 10 s, the latest 1 s. */
+const oursConsumer = (c: "latest" | "windows") => ({
+  batchSize: CONSUMERS[c].batchSize,
+  batchingWindowSeconds: CONSUMERS[c].maxBatchingWindowSeconds,
+  parallelizationFactor: CONSUMERS[c].parallelizationFactor,
+  memoryMb: CONSUMERS[c].memorySizeMiB,
+  arch: "arm64" as const,
+});
 const SEED_CONSUMER = { batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 2, memoryMb: 128, arch: "x86_64" as const };
 
-export function buildDesigns(w: WritesData, tps: number, tickBytes: number, gzipRatio: number): CostDesign[] {
+export function buildDesigns(w: WritesData, tps: number, tickBytes: number, gzipRatio: number, scale?: { instruments: number; dashboard: boolean; only: readonly string[] }): CostDesign[] {
   const timerRow = w.rows.find((x) => x.consumer === "windows" && x.timer)?.timer;
+  const instruments = scale?.instruments ?? INSTRUMENTS;
   const one: Packing = { mode: "none", ticksPerRecord: 1, recordBytes: tickBytes };
-  const kpl = producerPacking(tps);
+  const kpl = producerPacking(tps, instruments);
   const designs: CostDesign[] = [];
+  const reads = scale?.dashboard ? dashboardReadUnitsPerSecond(w, instruments) : null;
 
   const ours = (key: string, name: string, packing: Packing, onDemand: boolean) => {
+    if (scale && !scale.only.includes(key)) return;
     const recordsPerSecond = tps / packing.ticksPerRecord;
     const need = shardsWithHeadroom(recordsPerSecond, packing.recordBytes);
     const stream: DesignInput["stream"] = onDemand ? { mode: "on-demand", retentionHours: 24, shards: Math.max(ON_DEMAND_MIN_SHARDS, need) } : { mode: "provisioned", shards: need, retentionHours: 24 };
     const shape = { ticksPerSecond: tps, tickBytes, packing, stream };
-    const ticks = ticksPerInvocation(shape, OURS_CONSUMER);
-    const latest = dynamoDbInput(w, "latest", ticks);
-    const windows = dynamoDbInput(w, "windows", ticks);
+    const latest = dynamoDbInput(w, "latest", ticksPerInvocation(shape, oursConsumer("latest")), instruments);
+    const windows = dynamoDbInput(w, "windows", ticksPerInvocation(shape, oursConsumer("windows")), instruments);
     const windowsRecordsPerSecond = ((windows.row.windowsRecordsPer1000 ?? 0) * tps) / 1000;
     const input: DesignInput = {
       name,
@@ -154,24 +205,25 @@ export function buildDesigns(w: WritesData, tps: number, tickBytes: number, gzip
       extraStreams: [{ name: "windows", kind: onDemand ? { mode: "on-demand", retentionHours: 24 } : { mode: "provisioned", shards: 1, retentionHours: 24 }, recordsPerSecond: windowsRecordsPerSecond, recordBytes: 110 }],
       streamReaders: 3,
       consumers: [
-        { name: "latest", ...OURS_CONSUMER, durationMs: latest.durationMs },
-        { name: "windows", ...OURS_CONSUMER, durationMs: windows.durationMs },
+        { name: "latest", ...oursConsumer("latest"), durationMs: latest.durationMs },
+        { name: "windows", ...oursConsumer("windows"), durationMs: windows.durationMs },
       ] satisfies ConsumerCost[],
       scheduled: [{ name: "windows-timer", invocationsPerMonth: DAYS * 24 * 60, memoryMb: 1024, arch: "arm64", durationMs: timerRow?.ms ?? 50 }],
       writeUnitsPer1000: latest.writeUnitsPer1000 + windows.writeUnitsPer1000,
       readUnitsPer1000: latest.readUnitsPer1000 + windows.readUnitsPer1000,
+      ...(reads ? { apiReads: { readUnitsPerSecond: reads.perUser * DASHBOARD.users, users: DASHBOARD.users } } : {}),
       archive: { bufferBytes: 5 * 1024 * 1024, bufferSeconds: 60, compressionRatio: gzipRatio },
     };
     const packed = packing.ticksPerRecord > 1;
     designs.push({
       key,
-      name,
+      name: scale ? `${name}, ${instruments.toLocaleString("en-US")} instruments${reads ? `, API reads of ${DASHBOARD.users} dashboard users` : ""}` : name,
       packed,
       onDemand,
       input,
       low: monthlyCost({ ...input, firehoseRounding: "kinesis-record" }),
       high: packed ? monthlyCost({ ...input, firehoseRounding: "tick" }) : null,
-      writesRows: [latest.source, windows.source],
+      writesRows: [latest.source, windows.source, ...(reads ? [`API reads: ${DASHBOARD.users} users, ${reads.source}`] : [])],
     });
   };
   ours("ours-on-demand", "Tickstream, on-demand (prod stage), one tick per record", one, true);
@@ -183,7 +235,7 @@ export function buildDesigns(w: WritesData, tps: number, tickBytes: number, gzip
   const seedShards = Math.max(10, shardsWithHeadroom(tps, tickBytes));
   const seedStream: DesignInput["stream"] = { mode: "provisioned", shards: seedShards, retentionHours: 48 };
   const seedTicks = ticksPerInvocation({ ticksPerSecond: tps, tickBytes, stream: seedStream }, SEED_CONSUMER);
-  const base = dynamoDbInput(w, "baseline", seedTicks);
+  const base = dynamoDbInput(w, "baseline", seedTicks, instruments);
   const seed: DesignInput = {
     name: `seed: ${seedShards} shards, 1 write per tick`,
     ticksPerSecond: tps,
@@ -226,8 +278,14 @@ export const cost: Benchmark<CostData> = {
     const w = section.data;
     const { tickBytes, gzipRatio } = tickSizeAndRatio();
     const rates: RateCost[] = RATES.map((tps) => ({ ticksPerSecond: tps, designs: buildDesigns(w, tps, tickBytes, gzipRatio) }));
+    // Market scale: many instruments, so the producer's packing per instrument gains little
+    // (about one tick per record); DynamoDB from the writes rows at that instrument count.
+    rates.push({
+      ...MARKET,
+      designs: buildDesigns(w, MARKET.ticksPerSecond, tickBytes, gzipRatio, { instruments: MARKET.instruments, dashboard: true, only: ["ours-on-demand", "ours-provisioned"] }),
+    });
     for (const r of rates) {
-      for (const d of r.designs) ctx.log(`  ${r.ticksPerSecond}/s ${d.name}: ${range(d.low.total, d.high?.total)}/month`);
+      for (const d of r.designs) ctx.log(`  ${r.ticksPerSecond}/s${r.instruments ? ` (${r.instruments} instruments)` : ""} ${d.name}: ${range(d.low.total, d.high?.total)}/month`);
     }
     // How much the record size matters: the on-demand design at the first rate, by ticks per record.
     const full = ticksPerFullRecord();
@@ -241,9 +299,10 @@ export const cost: Benchmark<CostData> = {
       `Ticks: a steady rate for ${DAYS} days; ${tickBytes.toFixed(0)} bytes each (the Kinesis Data Generator template's pipe records, measured), ${INSTRUMENTS} instruments.`,
       `KPL records: as \`npm run produce\` packs them by default, per partition key (instrument) up to ${MAX_BYTES.toLocaleString("en-US")} bytes or ${LINGER_MS} ms: at a steady rate a record holds what one instrument makes in ${LINGER_MS} ms (a full record holds ${full} ticks). Record sizes are measured by packing the template's ticks with the producer's packer (KPL envelope and key table included).`,
       `Kinesis: prod stage = on-demand streams (24 h retention), counted as at least the ${ON_DEMAND_MIN_SHARDS} shards AWS starts one with (more when the write rate needs them, for the invocation count); data in and out billed per record rounded up to 1 KB; 3 shared-throughput readers of \`prices\` (latest, windows, Firehose). Provisioned: the shards the records/s and bytes/s need with 25% headroom, PUT payload units of 25 KB per record, 1 shard for \`windows\`. Seed: its 10 provisioned shards (13 at 10,000 records/s), 48 h retention (extended retention billed), 2 readers.`,
-      "Lambda: each shard (x parallelization factor) delivers one batch per batching window (ours 1 s; the seed has none, about one poll a second), at most the batch size in records; an invocation then gets the same ticks whether they come one per record or packed. Ours 1,024 MB arm64 (the stacks' setting), timer every minute; seed 128 MB x86_64 (its CDK defaults).",
-      "DynamoDB (a separate input, from the `writes` benchmark): on-demand; write request units per 1,000 ticks = WCU dynalite reported + 1 per conditional write refused, from the `writes` row at 10 instruments with the largest batch not above the ticks an invocation gets; reads by the consumers included, by the API not. Durations per invocation are that row's median against dynalite, scaled linearly when an invocation gets more ticks than the row's batch (an upper bound).",
+      "Lambda: each shard (x parallelization factor) delivers one batch per batching window (ours: latest 1 s, windows 10 s; the seed has none, about one poll a second), at most the batch size in records; an invocation then gets the same ticks whether they come one per record or packed. Ours 1,024 MB arm64 (the stacks' setting), timer every minute; seed 128 MB x86_64 (its CDK defaults).",
+      "DynamoDB (a separate input, from the `writes` benchmark): on-demand; write request units per 1,000 ticks = WCU dynalite reported + 1 per conditional write refused, per consumer from the `writes` row at the scenario's instruments with the largest batch not above the ticks one of its invocations gets (the latest consumer gathers 1 s, the windows consumer 10 s); reads by the consumers included, by the API only in the market-scale scenario. Durations per invocation are that row's median against dynalite, scaled linearly when an invocation gets more ticks than the row's batch (an upper bound).",
       `Firehose: 5 KB minimum per record. S3: Standard; the archive holds one tick per line either way; ours GZIP (${gzipRatio.toFixed(1)}:1 measured) with 5 MiB / 60 s buffers; seed Snappy at an assumed 2:1, 100 MB / 60 s buffers; one month of archive stored for a month.`,
+      `Market scale: ${MARKET.ticksPerSecond.toLocaleString("en-US")} ticks/s over ${MARKET.instruments.toLocaleString("en-US")} instruments, one tick per record (the producer's per-instrument packing gathers about one tick in ${LINGER_MS} ms), DynamoDB units from the \`writes\` rows at ${MARKET.instruments.toLocaleString("en-US")} instruments at the deployed batching (latest 1 s, windows 10 s: the largest row not above the ticks an invocation gets). The API's reads for ${DASHBOARD.users} dashboard users are priced from the read units the \`writes\` benchmark measured per request against the same tables: GET /instruments and the chart's series tail every ${DASHBOARD.pollSeconds} s, recent windows and ${DASHBOARD.watchlist} watchlist rows every ${DASHBOARD.backgroundSeconds} s, a 24 h history every ${DASHBOARD.selectionSeconds / 60} minutes, a 404 check with each instrument route.`,
       "Not included: API Gateway, Cognito, CloudFront, CloudWatch logs and metrics, data transfer, free tiers.",
     ];
     return { days: DAYS, instruments: INSTRUMENTS, tickBytes, gzipRatio, producer: { lingerMs: LINGER_MS, maxBytes: MAX_BYTES, ticksPerFullRecord: full }, rates, sensitivity, assumptions, writesFrom: `${section.meta.command} at ${section.meta.ranAt}` };
@@ -261,7 +320,7 @@ export const cost: Benchmark<CostData> = {
       for (const x of rate.designs) {
         const v = vsSeed(x, seed);
         rows.push([
-          rate.ticksPerSecond.toLocaleString("en-US"),
+          rate.instruments ? `${rate.ticksPerSecond.toLocaleString("en-US")} (${rate.instruments.toLocaleString("en-US")} instruments)` : rate.ticksPerSecond.toLocaleString("en-US"),
           x.name,
           ...SERVICES.map((s) => range(x.low.byService[s], x.high?.byService[s])),
           `**${range(x.low.total, x.high?.total)}**`,
@@ -270,7 +329,7 @@ export const cost: Benchmark<CostData> = {
         ]);
       }
     }
-    const aims = d.rates.flatMap((rate) => {
+    const aims = d.rates.filter((rate) => !rate.instruments).flatMap((rate) => {
       const seed = rate.designs.find((x) => x.key === "seed")!;
       return (Object.entries(AIMS) as [keyof typeof AIMS, number][]).map(([key, aim]) => {
         const x = rate.designs.find((y) => y.key === key)!;
@@ -279,7 +338,7 @@ export const cost: Benchmark<CostData> = {
         return `${rate.ticksPerSecond.toLocaleString("en-US")} ticks/s, ${x.onDemand ? "on-demand" : "provisioned"}: ${range(v.best, v.worst, ratio)} cheaper than the seed (aim ${aim}x): ${verdict}.`;
       });
     });
-    const packing = d.rates.map((rate) => {
+    const packing = d.rates.filter((rate) => !rate.instruments).map((rate) => {
       const p = rate.designs.find((x) => x.key === "ours-on-demand-kpl")!.input.packing!;
       return `${rate.ticksPerSecond.toLocaleString("en-US")} ticks/s: ${p.ticksPerRecord.toFixed(0)} ticks per record, ${p.recordBytes.toLocaleString("en-US")} bytes`;
     });
@@ -306,7 +365,7 @@ export const cost: Benchmark<CostData> = {
       "",
       ...d.rates.flatMap((rate) =>
         rate.designs.flatMap((x) => [
-          `<details><summary>Line items: ${x.name}, ${rate.ticksPerSecond.toLocaleString("en-US")} ticks/s</summary>`,
+          `<details><summary>Line items: ${x.name}, ${rate.ticksPerSecond.toLocaleString("en-US")} ticks/s${rate.instruments ? ` over ${rate.instruments.toLocaleString("en-US")} instruments` : ""}</summary>`,
           "",
           lineItemTable(x.low),
           ...(x.high ? ["", `With Firehose rounding each de-aggregated tick: ${x.high.lines.filter((l) => l.service === "Firehose").map((l) => `${l.item}, ${l.quantity.toFixed(0)} ${l.unit} x $${l.unitPrice} = ${money(l.cost)}`).join("; ")}.`] : []),

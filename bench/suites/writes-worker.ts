@@ -6,13 +6,18 @@
  * Run by writes.ts: tsx bench/suites/writes-worker.ts '<json WorkerArgs>'
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { existsSync } from "node:fs";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { seedHandler } from "../baseline.js";
 import { RequestCounter, type RequestCounts } from "../counting.js";
+import { readWindowConfig } from "../../packages/core/src/config.js";
+import { createLogLatestStore } from "../../packages/core/src/latest/log-store.js";
+import { seededRandom } from "../../packages/core/src/random.js";
 import { encodePipe } from "../../packages/core/src/ticks/encode.js";
+import { dynamoWindowQueries } from "../../packages/core/src/windows/query.js";
 import { genTicks, kinesisRecord } from "../records.js";
 
 export interface WorkerArgs {
@@ -25,6 +30,27 @@ export interface WorkerArgs {
   /** First event time, epoch ms; ticks are 1 ms apart (1,000 ticks/s of event time). */
   start: number;
   seedTable?: string;
+  /** How ticks reach the shards: dealt in turn, or a random shard each (random partition keys). */
+  shardAssignment?: "round-robin" | "random";
+  /**
+   * The wall clock the handlers see follows the stream (each invocation at the arrival time of
+   * its last record), so that what runs every so many seconds (folding the latest log, idle
+   * shards) runs as often per tick as in production.
+   */
+  streamClock?: boolean;
+  /** After the run, the read units of the requests a dashboard makes against these tables. */
+  dashboardReads?: boolean;
+}
+
+/** Read units of one dashboard request kind (eventually consistent where the API reads so). */
+export interface ReadCost {
+  /** Read request units reported for one request. */
+  rcu: number;
+  requests: number;
+  /** What the request covers (panes, instruments, …). */
+  covers: string;
+  /** How many panes it read (series over the run). */
+  panes?: number;
 }
 
 export interface WorkerResult {
@@ -35,6 +61,7 @@ export interface WorkerResult {
   counts: RequestCounts;
   failures: number;
   timer?: { ms: number; counts: RequestCounts };
+  reads?: Record<string, ReadCost>;
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -65,12 +92,17 @@ async function loadHandler(file: string): Promise<Handler> {
   return mod.handler;
 }
 
-/** Batches of one shard each, shards taking turns; ticks dealt round-robin as random keys would. */
-export function scenarioEvents(a: Pick<WorkerArgs, "instruments" | "batchSize" | "ticks" | "shards" | "start">): KinesisStreamEvent[] {
+/**
+ * Batches of one shard each, shards taking turns; ticks dealt round-robin (the same spread as
+ * random keys, deterministic) or to a random shard each, as the Kinesis Data Generator's random
+ * partition keys do.
+ */
+export function scenarioEvents(a: Pick<WorkerArgs, "instruments" | "batchSize" | "ticks" | "shards" | "start" | "shardAssignment">): KinesisStreamEvent[] {
   const ticks = genTicks({ count: a.ticks, instruments: a.instruments, start: a.start, stepMs: 1, seed: 11 });
   const perShard: ReturnType<typeof kinesisRecord>[][] = Array.from({ length: a.shards }, () => []);
+  const pick = seededRandom(23);
   ticks.forEach((t, i) => {
-    const shard = i % a.shards;
+    const shard = a.shardAssignment === "random" ? Math.floor(pick() * a.shards) : i % a.shards;
     perShard[shard]!.push(kinesisRecord(encodePipe(t), shard, perShard[shard]!.length + 1, t.receivedAt, t.instrument));
   });
   const events: KinesisStreamEvent[] = [];
@@ -112,13 +144,20 @@ async function main(): Promise<void> {
   const ctx = context(`bench-${args.consumer}`);
   const ms: number[] = [];
   let failures = 0;
+  const realNow = Date.now;
   for (const event of events) {
+    if (args.streamClock) {
+      const arrival = Math.max(...event.Records.map((r) => r.kinesis.approximateArrivalTimestamp)) * 1000;
+      Date.now = () => Math.round(arrival);
+    }
     const t0 = performance.now();
     const res = (await handler(event, ctx)) as { batchItemFailures?: unknown[] } | undefined;
     ms.push(performance.now() - t0);
     failures += res?.batchItemFailures?.length ?? 0;
   }
   const result: WorkerResult = { entry, invocations: events.length, msPerInvocation: ms, counts: counter.snapshot(), failures };
+  if (args.dashboardReads && args.consumer !== "baseline") result.reads = await dashboardReads(args, counter);
+  Date.now = realNow;
   if (timer) {
     try {
       counter.reset();
@@ -130,6 +169,38 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Read units of what one dashboard user asks for, against the tables this run filled: the
+ * instrument list (every second), and per selected instrument the newest panes (every second),
+ * the recent windows (every 5 s) and its history (once per selection; measured over the run's
+ * panes, priced per pane).
+ */
+async function dashboardReads(args: WorkerArgs, counter: RequestCounter): Promise<Record<string, ReadCost>> {
+  const env = process.env;
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const measure = async (covers: string, fn: () => Promise<unknown>): Promise<ReadCost> => {
+    counter.reset();
+    await fn();
+    const c = counter.snapshot();
+    return { rcu: c.rcuReported, requests: c.readRequests, covers };
+  };
+  const out: Record<string, ReadCost> = {};
+  if (args.consumer === "latest") {
+    const latest = createLogLatestStore({ doc, tableName: env.SST_Table_tableName_Latest!, compactOnWrite: false });
+    out.instruments = await measure(`${args.instruments} instruments`, () => latest.listLatest());
+    out.known = await measure("one instrument", () => latest.has("0"));
+    return out;
+  }
+  const config = readWindowConfig();
+  const q = dynamoWindowQueries({ doc, tables: { panes: env.SST_Table_tableName_Panes!, windows: env.SST_Table_tableName_Windows!, state: env.SST_Table_tableName_State! }, config });
+  const end = args.start + args.ticks;
+  const panes = Math.ceil(args.ticks / config.windowSlideMs);
+  out.seriesTail = await measure("the chart's tail: 90 s back, 60 s ahead", () => q.querySeries("0", end - 150_000 + 60_000, end + 60_000));
+  out.windows = await measure("the last 3 windows and 60 s", () => q.queryWindows("0", end - 3 * config.windowSizeMs, end + 60_000));
+  out.seriesRun = { ...(await measure(`the run's ${panes} panes`, () => q.querySeries("0", args.start - config.windowSlideMs, end + config.windowSlideMs))), panes };
+  return out;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -12,7 +12,8 @@ import type { RequestCounts } from "../counting.js";
 import { fmtNum, summarize, type Summary } from "../stats.js";
 import { table } from "../report.js";
 import type { Benchmark, SectionResult } from "../types.js";
-import type { WorkerArgs, WorkerResult } from "./writes-worker.js";
+import { CONSUMERS } from "@tickstream/core/resources";
+import type { ReadCost, WorkerArgs, WorkerResult } from "./writes-worker.js";
 
 /**
  * Benchmark 2: write amplification. The real latest and windows handlers (the modules Lambda
@@ -30,6 +31,11 @@ export interface WriteScenario {
   ticks: number;
   /** The scenario the cost model prices (batch size of the deployed mapping). */
   costScenario?: boolean;
+  /**
+   * Each consumer at its deployed batching (resources.ts CONSUMERS: records per batching window
+   * of a shard at 500 ticks/s), ticks to a random shard each, a minute of event time.
+   */
+  deployed?: boolean;
 }
 
 export interface WriteRow extends WriteScenario {
@@ -42,6 +48,8 @@ export interface WriteRow extends WriteScenario {
   msPerInvocation: Summary;
   /** Records the windows consumer put on the `windows` output stream, per 1,000 ticks. */
   windowsRecordsPer1000?: number;
+  /** Read units of a dashboard's requests against the tables of this row (deployed rows). */
+  reads?: Record<string, ReadCost>;
   timer?: WorkerResult["timer"];
   error?: string;
 }
@@ -82,6 +90,15 @@ export function scenarios(quick: boolean): WriteScenario[] {
     for (const consumer of ["latest", "windows"] as Consumer[]) out.push({ consumer, instruments: 10, batchSize, ticks: quick ? 2000 : 20_000, costScenario: true });
   }
   out.push({ consumer: "baseline", instruments: 10, batchSize: 50, ticks: quick ? 100 : 1000, costScenario: true });
+  // The deployed batching at market scale: 1,000 ticks/s over 2 shards is 500 ticks/s a shard,
+  // so a latest batch (1 s) holds 500 and a windows batch (10 s) 5,000; a minute of event time.
+  const perShardPerSecond = 1000 / 2;
+  const batchOf = (c: "latest" | "windows") => Math.min(CONSUMERS[c].batchSize, perShardPerSecond * CONSUMERS[c].maxBatchingWindowSeconds);
+  for (const instruments of quick ? [1000] : [10, 1000, 10_000]) {
+    const ticks = quick ? 20_000 : 60_000;
+    for (const consumer of ["latest", "windows"] as const) out.push({ consumer, instruments, batchSize: batchOf(consumer), ticks, deployed: true });
+    if (instruments > 10) out.push({ consumer: "baseline", instruments, batchSize: 100, ticks: 2000, deployed: true });
+  }
   return out;
 }
 
@@ -168,9 +185,20 @@ export const writes: Benchmark<WritesData> = {
         for (const key of Object.keys(TABLES) as TableKey[]) env[tableBindingEnv(key)] = tables[key];
         // Event times end just before now, 1,000 ticks/s of event time.
         const start = Date.now() - sc.ticks - 1000;
-        const label = `${sc.consumer} ${sc.instruments} instr, batch ${sc.batchSize}${sc.costScenario ? " (cost scenario)" : ""}`;
+        const label = `${sc.consumer} ${sc.instruments} instr, batch ${sc.batchSize}${sc.costScenario ? " (cost scenario)" : ""}${sc.deployed ? " (deployed batching)" : ""}`;
         try {
-          const res = await runWorker({ consumer: sc.consumer, env, instruments: sc.instruments, batchSize: sc.batchSize, ticks: sc.ticks, shards, start, seedTable });
+          const res = await runWorker({
+            consumer: sc.consumer,
+            env,
+            instruments: sc.instruments,
+            batchSize: sc.batchSize,
+            ticks: sc.ticks,
+            shards,
+            start,
+            seedTable,
+            streamClock: true,
+            ...(sc.deployed ? { shardAssignment: "random" as const, dashboardReads: true } : {}),
+          });
           const k = 1000 / sc.ticks;
           const c = res.counts;
           const row: WriteRow = {
@@ -190,6 +218,7 @@ export const writes: Benchmark<WritesData> = {
             },
             msPerInvocation: summarize(res.msPerInvocation),
             timer: res.timer,
+            ...(res.reads ? { reads: res.reads } : {}),
           };
           if (sc.consumer === "windows") row.windowsRecordsPer1000 = (await countStreamRecords(kinesis.endpoint, windowsStream)) * k;
           rows.push(row);
@@ -215,7 +244,8 @@ export const writes: Benchmark<WritesData> = {
   render(r: SectionResult<WritesData>) {
     if (!r.data) return `_Not measured: ${r.error}_`;
     const d = r.data;
-    const ok = d.rows.filter((x) => !x.error);
+    const ok = d.rows.filter((x) => !x.error && !x.deployed);
+    const deployed = d.rows.filter((x) => !x.error && x.deployed);
     const name = (c: Consumer) => (c === "baseline" ? "baseline (seed)" : c);
     const rows = ok.map((x) => [
       `${name(x.consumer)}${x.costScenario ? " †" : ""}`,
@@ -245,12 +275,13 @@ export const writes: Benchmark<WritesData> = {
       ? table(["consumer", "instruments", "batch", "WRU billed / 1,000 ticks", "baseline", "vs baseline"], ratioRows, ["l", "r", "r", "r", "r", "r"])
       : "";
     const failed = d.rows.filter((x) => x.error).map((x) => `${x.consumer} ${x.instruments}/${x.batchSize}: ${x.error}`);
-    const reported = ok.filter((x) => x.failures > 0).map((x) => `${x.consumer} ${x.instruments}/${x.batchSize}: ${x.failures} records reported as failed over ${x.invocations} invocations`);
-    const timer = ok.find((x) => x.timer)?.timer;
+    const reported = d.rows.filter((x) => !x.error && x.failures > 0).map((x) => `${x.consumer} ${x.instruments}/${x.batchSize}: ${x.failures} records reported as failed over ${x.invocations} invocations`);
+    const timer = d.rows.find((x) => x.timer && !x.error)?.timer;
     const entries = [...new Set(ok.map((x) => `${name(x.consumer)}: \`${x.entry ?? "?"}\``))];
     return [
       `Command: \`${r.meta.command}\` · ran ${r.meta.ranAt} · ${r.meta.wallSeconds.toFixed(0)} s.`,
       "",
+      ...(deployed.length ? [renderDeployed(deployed), ""] : []),
       `Per 1,000 ticks. Event time: ${d.eventRate}, ${d.shards} shards. Each row is a fresh process with fresh tables; "ms/invocation" is the handler's wall time per batch against dynalite on this machine (median, IQR). † = the scenario the cost model prices.`,
       "",
       table(["consumer", "instruments", "batch", "ticks", "requests", "write requests", "of which condition failed", "WCU reported", "WRU billed", "WCU computed", "RRU", "windows records out", "ms/invocation"], rows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"]),
@@ -267,3 +298,63 @@ export const writes: Benchmark<WritesData> = {
     ].join("\n");
   },
 };
+
+/** The goal per instrument count: latest + windows billed write units per 1,000 ticks. */
+export const WRITE_AIMS: Record<number, number> = { 1000: 100, 10_000: 300 };
+
+const billedUnits = (x: WriteRow) => x.per1000.wcuReported + x.per1000.conditionalFailures;
+
+/** Hours of panes in a day's history, for pricing a 24 h series read from the run's panes. */
+const PANES_PER_DAY = 8640;
+
+function renderDeployed(rows: readonly WriteRow[]): string {
+  const counts = [...new Set(rows.map((x) => x.instruments))].sort((a, b) => a - b);
+  const at = (c: Consumer, n: number) => rows.find((x) => x.consumer === c && x.instruments === n);
+  const writes = counts.map((n) => {
+    const l = at("latest", n);
+    const w = at("windows", n);
+    const seed = at("baseline", n) ?? rows.find((x) => x.consumer === "baseline");
+    const total = l && w ? billedUnits(l) + billedUnits(w) : undefined;
+    const aim = WRITE_AIMS[n];
+    return [
+      n.toLocaleString("en-US"),
+      l ? `${billedUnits(l).toFixed(1)} (batch ${l.batchSize})` : "",
+      w ? `${billedUnits(w).toFixed(1)} (batch ${w.batchSize.toLocaleString("en-US")})` : "",
+      total === undefined ? "" : `**${total.toFixed(1)}**`,
+      aim === undefined ? "" : `≤ ${aim}: ${total !== undefined && total <= aim ? "met" : "not met"}`,
+      seed ? billedUnits(seed).toFixed(1) : "",
+      seed && total ? `${(billedUnits(seed) / total).toFixed(1)}x fewer` : "",
+      l && w ? (l.per1000.readUnits + w.per1000.readUnits).toFixed(1) : "",
+      l && w ? `${l.msPerInvocation.median.toFixed(0)} / ${w.msPerInvocation.median.toFixed(0)}` : "",
+      w?.windowsRecordsPer1000 !== undefined ? w.windowsRecordsPer1000.toFixed(1) : "",
+    ];
+  });
+  const readRows = counts.flatMap((n) => {
+    const l = at("latest", n)?.reads;
+    const w = at("windows", n)?.reads;
+    if (!l || !w) return [];
+    const perPane = w.seriesRun!.rcu / (w.seriesRun!.panes ?? 1);
+    return [[n.toLocaleString("en-US"), l.instruments!.rcu.toFixed(1), l.known!.rcu.toFixed(1), w.seriesTail!.rcu.toFixed(1), w.windows!.rcu.toFixed(1), (perPane * PANES_PER_DAY).toFixed(0)]];
+  });
+  return [
+    "**At the deployed batching** (each consumer's batch: the records a shard delivers in its batching window, resources.ts), 1,000 ticks/s of event time over 2 shards with a random shard per tick (random partition keys), 60 s of event time; the handlers see a clock that follows the stream, so the latest log is folded into its snapshot every 10 s of stream time, as deployed. Billed write units per 1,000 ticks:",
+    "",
+    table(
+      ["instruments", "latest", "windows", "latest + windows", "aim", "seed (same run)", "vs seed", "RRU (consumers)", "ms/invocation latest / windows", "windows records out"],
+      writes,
+      ["r", "r", "r", "r", "l", "r", "r", "r", "r", "r"],
+    ),
+    "",
+    ...(readRows.length
+      ? [
+          "Read request units of one dashboard request against the same tables (dynalite's ConsumedCapacity; the API reads the Latest table eventually consistent, the window tables strongly consistent):",
+          "",
+          table(
+            ["instruments", "GET /instruments", "404 check of an instrument route", "series tail (150 s, every second)", "windows (last 3, every 5 s)", "24 h series (the run's per-pane cost x 8,640: an upper bound for small items)"],
+            readRows,
+            ["r", "r", "r", "r", "r", "r"],
+          ),
+        ]
+      : []),
+  ].join("\n");
+}

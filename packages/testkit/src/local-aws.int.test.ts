@@ -20,7 +20,7 @@ describe("local AWS servers for tests", () => {
     ]);
     expect(Table?.AttributeDefinitions).toContainEqual({
       AttributeName: TABLES.panes.sortKey.name,
-      AttributeType: TABLES.panes.sortKey.type === "number" ? "N" : "S",
+      AttributeType: ({ number: "N", string: "S" } as const)[TABLES.panes.sortKey.type],
     });
   });
 

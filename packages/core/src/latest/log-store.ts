@@ -102,7 +102,8 @@ function maxSeq(a: string | undefined, b: string): string {
 
 export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestStore {
   const { doc, tableName } = options;
-  const clock = options.clock ?? Date.now;
+  // Looked up at each call, so that a clock swapped in later (benchmarks, fake timers) counts.
+  const clock = options.clock ?? (() => Date.now());
   const compactEveryMs = options.compactEveryMs ?? LATEST_COMPACTION.everyMs;
   const consistent = options.consistentReads ?? false;
   /** When this process last saw a compaction (its own or, from the lease, another's). */

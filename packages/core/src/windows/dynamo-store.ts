@@ -98,7 +98,7 @@ export class DynamoWindowStore implements WindowStore {
     this.doc = options.doc;
     this.tables = options.tables;
     this.retentionSeconds = options.retentionHours * 3600;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.clock ?? (() => Date.now());
   }
 
   get writesIssued(): number {

@@ -169,7 +169,8 @@ export class WindowEngine {
     this.config = options.config;
     this.shape = windowShape(options.config);
     this.buckets = options.buckets ?? WINDOW_BUCKETS;
-    this.clock = options.clock ?? Date.now;
+    // Looked up at each call, so that a clock swapped in later (benchmarks, fake timers) counts.
+    this.clock = options.clock ?? (() => Date.now());
     this.logger = options.logger;
     this.concurrency = options.concurrency ?? DEFAULTS.concurrency;
     this.maxRestarts = options.maxRestarts ?? DEFAULTS.maxRestarts;
