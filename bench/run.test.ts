@@ -63,4 +63,15 @@ describe("pipeline lag", () => {
     expect(t.behind({ a: "9" })).toBe(151);
     expect(t.behind({ a: "20", b: "5" })).toBe(0);
   });
+
+  it("takes puts that complete out of order", () => {
+    const t = new Tracker();
+    t.add([{ shardId: "a", sequenceNumber: "30", ticks: 3 }]);
+    t.add([{ shardId: "a", sequenceNumber: "10", ticks: 1 }]);
+    t.add([{ shardId: "a", sequenceNumber: "20", ticks: 2 }]);
+    expect(t.behind({ a: "10" })).toBe(5);
+    expect(t.behind({ a: "25" })).toBe(3);
+    t.add([{ shardId: "a", sequenceNumber: "40", ticks: 4 }]);
+    expect(t.behind({ a: "25" })).toBe(7);
+  });
 });

@@ -69,29 +69,42 @@ export interface PipelineData {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Ticks put but not yet checkpointed: puts per shard in order, with running tick counts. */
+/** Ticks put but not yet checkpointed: puts per shard by sequence number, with running tick counts. */
 export class Tracker {
-  private readonly puts = new Map<string, { seq: bigint[]; ticks: number[] }>();
+  private readonly puts = new Map<string, { seq: bigint[]; ticks: number[]; sum: number[]; sorted: boolean }>();
   add(ps: Put[]): void {
     for (const p of ps) {
       let list = this.puts.get(p.shardId);
-      if (!list) this.puts.set(p.shardId, (list = { seq: [], ticks: [] }));
-      list.seq.push(BigInt(p.sequenceNumber));
-      list.ticks.push((list.ticks.at(-1) ?? 0) + (p.ticks ?? 1));
+      if (!list) this.puts.set(p.shardId, (list = { seq: [], ticks: [], sum: [], sorted: true }));
+      const seq = BigInt(p.sequenceNumber);
+      // Puts in flight together may complete out of order: sort before the next count.
+      if (list.seq.length && seq < list.seq[list.seq.length - 1]!) list.sorted = false;
+      list.seq.push(seq);
+      list.ticks.push(p.ticks ?? 1);
+      if (list.sorted) list.sum.push((list.sum.at(-1) ?? 0) + (p.ticks ?? 1));
     }
+  }
+  private ordered(list: { seq: bigint[]; ticks: number[]; sum: number[]; sorted: boolean }): void {
+    if (list.sorted) return;
+    const order = list.seq.map((_, i) => i).sort((a, b) => (list.seq[a]! < list.seq[b]! ? -1 : 1));
+    list.seq = order.map((i) => list.seq[i]!);
+    list.ticks = order.map((i) => list.ticks[i]!);
+    let total = 0;
+    list.sum = list.ticks.map((t) => (total += t));
+    list.sorted = true;
   }
   /** Ticks in records put after the checkpoint, per shard, summed. */
   behind(checkpoints: Record<string, string | undefined>): number {
     let n = 0;
     for (const [shard, list] of this.puts) {
-      const total = list.ticks.at(-1) ?? 0;
+      this.ordered(list);
+      const total = list.sum.at(-1) ?? 0;
       const cp = checkpoints[shard];
       if (cp === undefined) {
         n += total;
         continue;
       }
       const c = BigInt(cp);
-      // Sequence numbers grow along the shard and puts are sequential: binary search.
       let lo = 0;
       let hi = list.seq.length;
       while (lo < hi) {
@@ -99,7 +112,7 @@ export class Tracker {
         if (list.seq[mid]! <= c) lo = mid + 1;
         else hi = mid;
       }
-      n += total - (lo > 0 ? list.ticks[lo - 1]! : 0);
+      n += total - (lo > 0 ? list.sum[lo - 1]! : 0);
     }
     return n;
   }
@@ -139,33 +152,45 @@ async function lagOf(env: Env, readers: string[]): Promise<number> {
   return worst;
 }
 
-/** Puts `rate` ticks/s (calls every 100 ms, sequential) until `stop()` is true. */
+/** PutRecords calls in flight: the producer must not be what limits the rate. */
+const PUTS_IN_FLIGHT = 4;
+
+/**
+ * Puts `rate` ticks/s (what is due every 100 ms, up to PUTS_IN_FLIGHT calls at once) until
+ * `stop()` is true, then waits for the calls in flight.
+ */
 async function produce(env: Env, rate: number, stop: () => boolean): Promise<{ sent: number; seconds: number; failed: number; records: number }> {
   const t0 = Date.now();
+  let made = 0;
   let sent = 0;
   let failed = 0;
   let records = 0;
-  let n = 0;
+  const inflight = new Set<Promise<void>>();
   while (!stop()) {
-    const due = Math.floor((rate * (Date.now() - t0)) / 1000) - sent;
-    if (due > 0) {
+    const due = Math.floor((rate * (Date.now() - t0)) / 1000) - made;
+    if (due > 0 && inflight.size < PUTS_IN_FLIGHT) {
       const lines: { data: string; key: string }[] = [];
       const now = Date.now();
       for (let i = 0; i < due; i++) {
-        const inst = String((n + i) % 10);
+        const inst = String((made + i) % 10);
         // Packed: keyed by instrument, as the producer keys them, so a key's ticks share records.
-        lines.push({ data: pipeTick(inst, now, 10_000 + ((n + i) % 20_000)), key: env.packing === "kpl" ? inst : `${inst}-${(n + i) % 97}` });
+        lines.push({ data: pipeTick(inst, now, 10_000 + ((made + i) % 20_000)), key: env.packing === "kpl" ? inst : `${inst}-${(made + i) % 97}` });
       }
-      n += due;
-      const r = env.packing === "kpl" ? await putPacked(env.kin, env.o.pricesStream, lines) : { ...(await putLines(env.kin, env.o.pricesStream, lines)), records: lines.length };
-      env.tracker.add(r.puts);
-      sent += due;
-      failed += r.failed;
-      records += r.records;
+      made += due;
+      const put = (env.packing === "kpl" ? putPacked(env.kin, env.o.pricesStream, lines) : putLines(env.kin, env.o.pricesStream, lines).then((r) => ({ ...r, records: lines.length }))).then((r) => {
+        env.tracker.add(r.puts);
+        sent += due - r.failed;
+        failed += r.failed;
+        records += r.records;
+      });
+      const tracked = put.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
     }
     await sleep(100);
   }
-  return { sent, seconds: (Date.now() - t0) / 1000, failed, records };
+  const seconds = (Date.now() - t0) / 1000;
+  await Promise.all(inflight);
+  return { sent, seconds, failed, records };
 }
 
 async function stepTest(env: Env, rates: number[], seconds: number, drainLimitS: number, log: (m: string) => void): Promise<StepResult[]> {
