@@ -419,7 +419,7 @@ export const pipeline: Benchmark<PipelineData> = {
           ]
         : ["The step test (highest sustained rate) runs in the full run only (`npm run bench`)."]),
       "",
-      "Put-to-visible latency, ms (p50 / p95 / p99), one probe at a time over a steady background rate; the API column polls `GET /instruments` with a real token every 25 ms, the table column reads the consumer's table with GetItem:",
+      "Put-to-visible latency, ms (p50 / p95 / p99), one probe at a time over a steady background rate; the API column polls `GET /instruments` with a real token every 25 ms, the table column reads the consumer's table directly (the baseline's with GetItem, Tickstream's through its latest store, as the API does):",
       "",
       table(["pipeline", "background ticks/s", "via API p50/p95/p99", "via table p50/p95/p99", "probes"], latRows, ["l", "r", "r", "r", "r"]),
       "",
