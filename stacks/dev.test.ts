@@ -1,5 +1,5 @@
 // A personal stage ("alice" gets the dev defaults): everything is removed by `sst remove`.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiStack } from "./ApiStack";
 import { AuthStack } from "./AuthStack";
 import { StorageStack } from "./StorageStack";
@@ -11,16 +11,11 @@ import {
   nagFindings,
   resourceNamed,
   resourcesOf,
-  synthStage,
+  synthStageForFile,
   wildcardGrants,
-  type Synthesized,
 } from "../scripts/offline-synth/stage-templates";
 
-let s: Synthesized;
-beforeAll(async () => {
-  s = await synthStage("alice", { nag: true });
-});
-afterAll(() => s?.dispose());
+const s = synthStageForFile("alice", { nag: true });
 
 describe("removal (dev)", () => {
   it("deletes every resource of every stack when the stage is removed", () => {

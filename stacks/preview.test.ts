@@ -1,16 +1,16 @@
 // A pull-request preview stage: provisioned single-shard streams, removed whole.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { STREAMS } from "@tickstream/core/resources";
 import { MonitoringStack } from "./MonitoringStack";
 import { StorageStack } from "./StorageStack";
 import { StreamStack } from "./StreamStack";
-import { resourceNamed, resourcesOf, synthStage, type Synthesized } from "../scripts/offline-synth/stage-templates";
+import {
+  resourceNamed,
+  resourcesOf,
+  synthStageForFile,
+} from "../scripts/offline-synth/stage-templates";
 
-let s: Synthesized;
-beforeAll(async () => {
-  s = await synthStage("pr-42");
-});
-afterAll(() => s?.dispose());
+const s = synthStageForFile("pr-42");
 
 describe("preview stage", () => {
   it("uses one provisioned shard per stream", () => {

@@ -1,5 +1,5 @@
 // Stage "prod": everything that must hold in production. One App per file (SST module state).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Match } from "aws-cdk-lib/assertions";
 import {
   API,
@@ -33,16 +33,11 @@ import {
   resourceNamed,
   resourcesOf,
   sstMetadata,
-  synthStage,
+  synthStageForFile,
   wildcardGrants,
-  type Synthesized,
 } from "../scripts/offline-synth/stage-templates";
 
-let s: Synthesized;
-beforeAll(async () => {
-  s = await synthStage("prod", { nag: true });
-});
-afterAll(() => s?.dispose());
+const s = synthStageForFile("prod", { nag: true });
 
 const TABLE_READ = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"];
 const TABLE_RW = [
@@ -610,7 +605,7 @@ describe("monitoring (prod)", () => {
 
 describe("outputs (prod)", () => {
   it("exposes what operators and tools need", () => {
-    const outputs = (fn: Parameters<Synthesized["template"]>[0]) =>
+    const outputs = (fn: Parameters<typeof s.template>[0]) =>
       Object.keys(s.template(fn).toJSON().Outputs ?? {});
     expect(outputs(StorageStack)).toContain("ArchiveBucket");
     expect(outputs(StreamStack)).toEqual(expect.arrayContaining(["PricesStream", "WindowsStream"]));

@@ -1,6 +1,6 @@
 // Stage "staging" with a custom domain for the dashboard (TICKSTREAM_SITE_DOMAIN), as a shared
 // pre-production account would deploy it.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiStack } from "./ApiStack";
 import { WebStack } from "./WebStack";
 import { LOCAL_ORIGINS } from "./stage-config";
@@ -8,18 +8,12 @@ import {
   nagFindings,
   resourceNamed,
   resourcesOf,
-  synthStage,
-  type Synthesized,
+  synthStageForFile,
 } from "../scripts/offline-synth/stage-templates";
 
-let s: Synthesized;
-beforeAll(async () => {
-  vi.stubEnv("TICKSTREAM_SITE_DOMAIN", "app.example.com");
-  s = await synthStage("staging", { nag: true });
-});
-afterAll(() => {
-  s?.dispose();
-  vi.unstubAllEnvs();
+const s = synthStageForFile("staging", {
+  nag: true,
+  env: { TICKSTREAM_SITE_DOMAIN: "app.example.com" },
 });
 
 describe("custom domain (staging)", () => {

@@ -5,18 +5,14 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebStack, SITE_PATH } from "./WebStack";
-import { resourceNamed, synthStage, type Synthesized } from "../scripts/offline-synth/stage-templates";
+import { resourceNamed, synthStageForFile } from "../scripts/offline-synth/stage-templates";
 
 const ROOT = join(__dirname, "..");
 const WEB = join(ROOT, SITE_PATH);
 
-let s: Synthesized;
-beforeAll(async () => {
-  s = await synthStage("alice");
-});
-afterAll(() => s?.dispose());
+const s = synthStageForFile("alice");
 
 describe("dashboard during sst dev", () => {
   it("runs next dev through sst bind", () => {

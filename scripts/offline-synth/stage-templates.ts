@@ -7,6 +7,7 @@ import { Aspects, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import { getStack, type App } from "sst/constructs";
+import { afterAll, beforeAll, vi } from "vitest";
 import type { FunctionalStack } from "sst/constructs/FunctionalStack.js";
 import { NAG_RULES } from "../../stacks/nag";
 import { buildApp, removeTemporaryDirs } from "./app";
@@ -53,6 +54,37 @@ export async function synthStage(
       return out;
     },
     dispose: removeTemporaryDirs,
+  };
+}
+
+/**
+ * The stage of one test file: built before its tests (with `env` set for the build and until
+ * they end), disposed after them. The result is usable inside tests and hooks, not at load time.
+ */
+export function synthStageForFile(
+  stage: string,
+  opts: { nag?: boolean; env?: Record<string, string> } = {},
+): Synthesized {
+  let built: Synthesized | undefined;
+  beforeAll(async () => {
+    for (const [name, value] of Object.entries(opts.env ?? {})) vi.stubEnv(name, value);
+    built = await synthStage(stage, { nag: opts.nag });
+  });
+  afterAll(() => {
+    built?.dispose();
+    if (opts.env) vi.unstubAllEnvs();
+  });
+  const ready = () => {
+    if (!built) throw new Error(`stage ${stage} is not built yet (use it inside a test)`);
+    return built;
+  };
+  return {
+    get app() {
+      return ready().app;
+    },
+    template: (stack) => ready().template(stack),
+    all: () => ready().all(),
+    dispose: () => built?.dispose(),
   };
 }
 
