@@ -50,6 +50,14 @@ function fakeS3(objects: Record<string, Uint8Array>): S3Client {
   } as unknown as S3Client;
 }
 
+/** Replays from an in-memory archive (bucket "b") into the stream "prices". */
+function replayFrom(
+  objects: Record<string, Uint8Array>,
+  options: Omit<Parameters<typeof replay>[0], "s3" | "bucket" | "streamName">,
+) {
+  return replay({ s3: fakeS3(objects), bucket: "b", streamName: "prices", ...options });
+}
+
 function recordingPut(
   fail?: (attempt: number, index: number) => string | undefined,
 ): PutRecordsFn & { calls: PutRecordsRequest[] } {
@@ -119,11 +127,8 @@ describe("replay", () => {
 
   it("puts every record of the selected arrival hours back, in archive order, in batches of ≤ 500", async () => {
     const put = recordingPut();
-    const report = await replay({
-      s3: fakeS3(objects),
-      bucket: "b",
+    const report = await replayFrom(objects, {
       put,
-      streamName: "prices",
       fromMs: T + 10 * 60_000,
       toMs: T + H,
       randomKey: () => "rnd",
@@ -149,11 +154,8 @@ describe("replay", () => {
     const put = recordingPut((attempt, i) =>
       attempt === 1 && i % 3 === 0 ? "ProvisionedThroughputExceededException" : undefined,
     );
-    const report = await replay({
-      s3: fakeS3(objects),
-      bucket: "b",
+    const report = await replayFrom(objects, {
       put,
-      streamName: "prices",
       fromMs: T,
       toMs: T + 1,
       retry: fastRetry,
@@ -166,11 +168,8 @@ describe("replay", () => {
 
   it("counts what could not be put, and stops on an error retrying cannot fix", async () => {
     const always = recordingPut(() => "InternalFailure");
-    const r1 = await replay({
-      s3: fakeS3(objects),
-      bucket: "b",
+    const r1 = await replayFrom(objects, {
       put: always,
-      streamName: "prices",
       fromMs: T + H,
       toMs: T + H + 1,
       retry: fastRetry,
@@ -187,11 +186,8 @@ describe("replay", () => {
         name: "ResourceNotFoundException",
       });
     };
-    const r2 = await replay({
-      s3: fakeS3(objects),
-      bucket: "b",
+    const r2 = await replayFrom(objects, {
       put: missing,
-      streamName: "prices",
       fromMs: T,
       toMs: T + 2 * H,
       retry: fastRetry,
@@ -204,11 +200,8 @@ describe("replay", () => {
 
   it("a dry run counts and puts nothing", async () => {
     const put = recordingPut();
-    const report = await replay({
-      s3: fakeS3(objects),
-      bucket: "b",
+    const report = await replayFrom(objects, {
       put,
-      streamName: "prices",
       fromMs: T - H,
       toMs: T + 2 * H,
       dryRun: true,
@@ -221,11 +214,8 @@ describe("replay", () => {
   it("paces to --rate", async () => {
     const put = recordingPut();
     const started = Date.now();
-    const report = await replay({
-      s3: fakeS3(objects),
-      bucket: "b",
+    const report = await replayFrom(objects, {
       put,
-      streamName: "prices",
       fromMs: T,
       toMs: T + 1,
       rate: 4000,
@@ -281,11 +271,8 @@ describe("dead letters", () => {
 
   it("puts back the raw bytes of the dead letters that arrived in the range, each once", async () => {
     const put = recordingPut();
-    const report = await replay({
-      s3: fakeS3(objects),
-      bucket: "b",
+    const report = await replayFrom(objects, {
       put,
-      streamName: "prices",
       fromMs: T,
       toMs: T + H,
       source: "dead-letters",
@@ -315,11 +302,9 @@ describe("records that held many ticks", () => {
     const aggregate = encodeAggregated(ticks.map((data, i) => ({ partitionKey: `k${i}`, data: Buffer.from(data) })));
     const lines = Buffer.concat([deliveredLines(aggregate), deliveredLines(Buffer.from(`${pipe(5, T + 4, 500)}\n${pipe(6, T + 5, 600)}\n`))]);
     const put = recordingPut();
-    const report = await replay({
-      s3: fakeS3({ [`raw/2026/11/22/10/archive-${T}.gz`]: gzipSync(lines) }),
-      bucket: "b",
+    const objects = { [`raw/2026/11/22/10/archive-${T}.gz`]: gzipSync(lines) };
+    const report = await replayFrom(objects, {
       put,
-      streamName: "prices",
       fromMs: T,
       toMs: T + H,
       retry: fastRetry,
@@ -338,14 +323,12 @@ describe("records that held many ticks", () => {
     const line = (raw: string, seq: string, subIndex: number | null) =>
       JSON.stringify({ raw: Buffer.from(raw).toString("base64"), reason: "bad", shardId: "shardId-000000000000", sequenceNumber: seq, subIndex, arrivalTime: T + 1000, consumer: "latest" });
     const put = recordingPut();
-    const report = await replay({
-      s3: fakeS3({
-        "dead-letters/2026/11/22/shardId-000000000000-8.jsonl": Buffer.from([line("part-1", "8", 1), line("part-3", "8", 3), line("whole", "9", null)].join("\n") + "\n"),
-        "dead-letters/2026/11/22/shardId-000000000000-8b.jsonl": Buffer.from(`${line("part-3", "8", 3)}\n${line("whole", "9", null)}\n`),
-      }),
-      bucket: "b",
+    const objects = {
+      "dead-letters/2026/11/22/shardId-000000000000-8.jsonl": Buffer.from([line("part-1", "8", 1), line("part-3", "8", 3), line("whole", "9", null)].join("\n") + "\n"),
+      "dead-letters/2026/11/22/shardId-000000000000-8b.jsonl": Buffer.from(`${line("part-3", "8", 3)}\n${line("whole", "9", null)}\n`),
+    };
+    const report = await replayFrom(objects, {
       put,
-      streamName: "prices",
       fromMs: T,
       toMs: T + H,
       source: "dead-letters",
