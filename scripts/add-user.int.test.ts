@@ -1,29 +1,21 @@
 /** scripts/add-user.ts against the local runtime's Cognito: the new user can sign in. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import {
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocal, type LocalRuntime } from "../packages/local/src/runtime.js";
+import type { LocalRuntime } from "../packages/local/src/runtime.js";
+import { signInLocal } from "../packages/local/src/testing/scenario.js";
+import { startTestRuntime, tempDataDir } from "../packages/local/src/testing/test-runtime.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 let rt: LocalRuntime;
 let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "tickstream-add-user-"));
+  dataDir = await tempDataDir("add-user");
   // Only Cognito and the API's JWT check matter here: stand-in functions behind them.
   const none = async () => ({ batchItemFailures: [] });
-  rt = await startLocal({
-    dataDir,
-    ports: "auto",
-    web: false,
-    generator: false,
-    quiet: true,
+  rt = await startTestRuntime(dataDir, {
     handlers: {
       latest: none,
       windows: none,
@@ -62,24 +54,8 @@ function addUser(...args: string[]) {
   );
 }
 
-async function signIn(username: string, password: string): Promise<string | undefined> {
-  const cognito = new CognitoIdentityProviderClient({
-    region: rt.outputs.region,
-    endpoint: rt.outputs.cognitoEndpoint,
-    credentials: rt.outputs.credentials,
-  });
-  try {
-    const out = await cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: "USER_PASSWORD_AUTH",
-        ClientId: rt.outputs.userPoolClientId,
-        AuthParameters: { USERNAME: username, PASSWORD: password },
-      }),
-    );
-    return out.AuthenticationResult?.IdToken;
-  } finally {
-    cognito.destroy();
-  }
+function signIn(username: string, password: string): Promise<string> {
+  return signInLocal(rt.outputs, { username, password });
 }
 
 describe("scripts/add-user.ts --local", () => {

@@ -116,6 +116,26 @@ export async function idToken(
     .idToken;
 }
 
+/**
+ * Signs a user of the local pool in (the demo user unless named) through a client of its own,
+ * as a tool would from outputs.json; returns the ID token.
+ */
+export async function signInLocal(
+  o: LocalOutputs,
+  user: { username: string; password: string } = o.demoUser,
+): Promise<string> {
+  const cognito = new CognitoIdentityProviderClient({
+    region: o.region,
+    endpoint: o.cognitoEndpoint,
+    credentials: o.credentials,
+  });
+  try {
+    return (await signIn(cognito, o.userPoolClientId, user.username, user.password)).idToken;
+  } finally {
+    cognito.destroy();
+  }
+}
+
 export async function getJson<T>(
   o: LocalOutputs,
   path: string,

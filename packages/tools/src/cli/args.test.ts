@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   defineCommand,
@@ -14,43 +13,21 @@ import {
   parseTimestamp,
   UsageError,
 } from "./args.js";
-
-const root = resolve(__dirname, "../../../..");
-const tsx = resolve(root, "node_modules/.bin/tsx");
+import { runTool, type Tool } from "./run-tool.js";
 
 /** Runs a tool as `npm run produce -- …` would (tsx, from the repository root). */
-function run(
-  tool: "produce" | "consume",
-  args: string[],
-  cwd = root,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(tsx, [resolve(root, `packages/tools/src/cli/${tool}.ts`), ...args], {
-      cwd,
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", fail);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
-}
+const run = (tool: Tool, args: string[], cwd?: string) => runTool(tool, args, { cwd });
 
 /**
  * Runs the cases a few at a time: each child loads the tool through tsx, and a dozen at once
  * on a small, busy machine can outlast the per-child limit.
  */
-async function runAll(tool: "produce" | "consume", cases: string[][], inFlight = 3) {
+async function runAll(tool: Tool, cases: string[][], inFlight = 3) {
   const results: Awaited<ReturnType<typeof run>>[] = [];
   for (let i = 0; i < cases.length; i += inFlight) {
-    results.push(...(await Promise.all(cases.slice(i, i + inFlight).map((args) => run(tool, args)))));
+    results.push(
+      ...(await Promise.all(cases.slice(i, i + inFlight).map((args) => run(tool, args)))),
+    );
   }
   return results;
 }

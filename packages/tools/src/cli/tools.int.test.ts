@@ -5,18 +5,14 @@
  * maxima it prints are checked against a brute-force computation over every record that
  * actually reached the prices stream (read back from it).
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream } from "../consumer/reader.js";
 import { outputsPath } from "@tickstream/local/outputs";
-import { startLocal, type LocalRuntime } from "@tickstream/local/runtime";
+import type { LocalRuntime } from "@tickstream/local/runtime";
+import { startTestRuntime, tempDataDir } from "@tickstream/local/testing/test-runtime";
 import { resolveTarget } from "../target.js";
-
-const root = resolve(__dirname, "../../../..");
-const tsx = resolve(root, "node_modules/.bin/tsx");
+import { runTool, spawnTool, type Tool } from "./run-tool.js";
 
 // Both shards are listed from the start and hold the watermark until they report or have been
 // known for longer than the idle timeout; while both deliver, the trailing one holds it back, so
@@ -26,31 +22,7 @@ const WINDOW = { sizeMs: 2_000, slideMs: 1_000, allowedLatenessMs: 1_000, idleTi
 const TICKS = 1_800;
 const RATE = 200;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(tool: "produce" | "consume", args: string[], timeoutMs = 120_000): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(tsx, [resolve(root, `packages/tools/src/cli/${tool}.ts`), ...args], {
-      cwd: root,
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", fail);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
-}
+const run = (tool: Tool, args: string[]) => runTool(tool, args, { timeoutMs: 120_000 });
 
 interface Tick {
   instrument: string;
@@ -104,13 +76,8 @@ describe("produce and consume against the local runtime", () => {
   let outputs: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "tickstream-tools-"));
-    rt = await startLocal({
-      dataDir,
-      ports: "auto",
-      web: false,
-      generator: false,
-      quiet: true,
+    dataDir = await tempDataDir("tools");
+    rt = await startTestRuntime(dataDir, {
       window: WINDOW,
       timerIntervalMs: 250,
       poller: { batchingWindowMs: 100, idlePollMs: 100 },
@@ -253,15 +220,7 @@ describe("produce and consume against the local runtime", () => {
   }, 240_000);
 
   it("consume stops on SIGTERM and exits cleanly", async () => {
-    const child = spawn(
-      tsx,
-      [resolve(root, "packages/tools/src/cli/consume.ts"), "--outputs", outputs, "--verbose"],
-      {
-        cwd: root,
-        env: { ...process.env, NODE_NO_WARNINGS: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawnTool("consume", ["--outputs", outputs, "--verbose"]);
     let stderr = "";
     const exited = new Promise<number | null>((r) => child.on("close", r));
     // Running for sure once it reports reading a shard (--verbose); then a moment longer.

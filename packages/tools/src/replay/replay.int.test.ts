@@ -4,13 +4,8 @@
  * windows and latest prices it served before.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import {
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
 import {
   BatchWriteItemCommand,
   DynamoDBClient,
@@ -23,7 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "@tickstream/core/random";
 import { encodeJson, encodePipe } from "@tickstream/core/ticks/encode";
 import { REPO_ROOT } from "@tickstream/local/paths";
-import { startLocal, type LocalRuntime } from "@tickstream/local/runtime";
+import type { LocalRuntime } from "@tickstream/local/runtime";
+import { signInLocal } from "@tickstream/local/testing/scenario";
+import { startTestRuntime, tempDataDir } from "@tickstream/local/testing/test-runtime";
 import type { ReplayReport } from "./replay.js";
 
 const SIZE = 4_000;
@@ -158,13 +155,8 @@ function expectedWindows(
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "tickstream-replay-"));
-  rt = await startLocal({
-    dataDir,
-    ports: "auto",
-    web: false,
-    generator: false,
-    quiet: true,
+  dataDir = await tempDataDir("replay");
+  rt = await startTestRuntime(dataDir, {
     window: { sizeMs: SIZE, slideMs: SLIDE, allowedLatenessMs: LATENESS, idleTimeoutMs: 1_000 },
     archive: { bufferIntervalMs: 500 },
     poller: { batchingWindowMs: 50, idlePollMs: 50, retryBaseDelayMs: 20 },
@@ -172,23 +164,7 @@ beforeAll(async () => {
     // The bad record is reported at WARN, twice: keep the test output to errors.
     functionLogLevel: "ERROR",
   });
-  const cognito = new CognitoIdentityProviderClient({
-    region: rt.outputs.region,
-    endpoint: rt.outputs.cognitoEndpoint,
-    credentials: rt.outputs.credentials,
-  });
-  const auth = await cognito.send(
-    new InitiateAuthCommand({
-      AuthFlow: "USER_PASSWORD_AUTH",
-      ClientId: rt.outputs.userPoolClientId,
-      AuthParameters: {
-        USERNAME: rt.outputs.demoUser.username,
-        PASSWORD: rt.outputs.demoUser.password,
-      },
-    }),
-  );
-  cognito.destroy();
-  token = auth.AuthenticationResult!.IdToken!;
+  token = await signInLocal(rt.outputs);
 });
 
 afterAll(async () => {
@@ -211,7 +187,13 @@ describe("npm run replay against the local runtime", () => {
         instrument,
         eventTime,
         cents,
-        data: encodePipe({ instrument, eventTime, receivedAt: eventTime + 7, level: i % 9, pricesCents: [cents, cents + 5] }),
+        data: encodePipe({
+          instrument,
+          eventTime,
+          receivedAt: eventTime + 7,
+          level: i % 9,
+          pricesCents: [cents, cents + 5],
+        }),
       });
     }
     for (let i = 0; i < 24; i++) {
