@@ -7,7 +7,7 @@ import { useRecentWindows } from "../hooks/useWindows";
 import { useDataSettings } from "../lib/data";
 import { describeChange, formatAge, formatCents, formatClock, formatPrice } from "../lib/format";
 import { describeError } from "../lib/polling";
-import { chartStep, RANGE_KEYS, RANGES, rangeSpan, type RangeKey } from "../lib/ranges";
+import { chartHistoryMs, RANGE_KEYS, RANGES, rangeSpan, type RangeKey } from "../lib/ranges";
 import { buildChartData, currentWindowMax } from "../lib/series";
 import type { InstrumentView, SeenTick } from "../lib/ticks";
 import { ErrorBanner } from "./ErrorBanner";
@@ -21,11 +21,6 @@ const PriceChart = dynamic(() => import("./PriceChart").then((m) => m.PriceChart
     <div className="chart-skeleton" style={{ height: CHART_HEIGHT }} aria-hidden="true" />
   ),
 });
-
-/** "10-s", "4-min": a candle's length as the legend names it. */
-function candleLabel(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000}-min` : `${ms / 1000}-s`;
-}
 
 export function ChartPanel({
   view,
@@ -49,33 +44,16 @@ export function ChartPanel({
 }) {
   const { windowMs, paneMs } = useDataSettings();
   const instrument = view?.instrument;
-  const stepMs = chartStep(range, paneMs);
-  const series = useSeries(instrument, true, RANGES[range].ms, stepMs);
-  // The one-minute high needs single panes; the selected row asks for the same ones.
-  const recent = useSeries(instrument, true, windowMs);
+  const series = useSeries(instrument, true, chartHistoryMs(range, windowMs));
   const windows = useRecentWindows(instrument);
 
   const { from, to } = rangeSpan(range, now, view?.current.eventTime);
-  const candles = series.data?.panes;
-  const liveT = view?.current.eventTime;
-  const livePrice = view ? view.currentCents / 100 : undefined;
+  const panes = series.data?.panes;
   const data = useMemo(
     () =>
-      candles
-        ? buildChartData({
-            candles,
-            from,
-            to,
-            stepMs,
-            live:
-              liveT !== undefined && livePrice !== undefined
-                ? { t: liveT, price: livePrice }
-                : undefined,
-          })
-        : undefined,
-    [candles, from, to, stepMs, liveT, livePrice],
+      panes ? buildChartData({ ticks: history, panes, from, to, paneMs, windowMs }) : undefined,
+    [history, panes, from, to, paneMs, windowMs],
   );
-  const panes = recent.data?.panes;
 
   const windowMax = panes
     ? currentWindowMax(
@@ -200,12 +178,16 @@ export function ChartPanel({
         </div>
         <figcaption className="legend">
           <span>
-            <i className="swatch price" aria-hidden="true" /> <b>Close</b>: last price of each{" "}
-            {candleLabel(stepMs)} candle, from the server, running on to the latest tick (dot)
+            <i className="swatch price" aria-hidden="true" /> <b>Price</b>: the latest tick, as seen
+            by this page every second while it is open (ticks between two polls are not drawn)
           </span>
           <span>
-            <i className="swatch pane" aria-hidden="true" /> <b>High–low</b>: range of the prices in
-            each candle
+            <i className="swatch pane" aria-hidden="true" /> <b>10-s high</b>: maximum of each
+            10-second pane, from the server (history too)
+          </span>
+          <span>
+            <i className="swatch window" aria-hidden="true" /> <b>1-min high</b>: sliding maximum of
+            the minute ending with each pane, computed from the panes
           </span>
         </figcaption>
       </figure>

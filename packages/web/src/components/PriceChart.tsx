@@ -1,7 +1,6 @@
 "use client";
 
 import {
-  Area,
   CartesianGrid,
   ComposedChart,
   Line,
@@ -18,6 +17,7 @@ import { niceDomain, timeTicks, type ChartPoint } from "../lib/series";
 export const COLORS = {
   price: "#2f6fed",
   pane: "#8a94a6",
+  window: "#e08a00",
   grid: "rgba(128,128,128,0.2)",
   axis: "#8a94a6",
 };
@@ -29,16 +29,16 @@ export const COLORS = {
 export function PriceChart({ data, from, to }: { data: ChartPoint[]; from: number; to: number }) {
   const values: number[] = [];
   for (const p of data) {
-    if (p.low !== undefined) values.push(p.low);
-    if (p.high !== undefined) values.push(p.high);
-    if (p.close !== undefined) values.push(p.close);
+    if (p.price !== undefined) values.push(p.price);
+    if (p.paneMax !== undefined) values.push(p.paneMax);
+    if (p.windowMax !== undefined) values.push(p.windowMax);
   }
   const yDomain = niceDomain(values) ?? [0, 1];
   const ticks = timeTicks(from, to);
   const short = to - from > 15 * 60_000;
   let last: ChartPoint | undefined;
   for (let i = data.length - 1; i >= 0 && !last; i--)
-    if (data[i]!.close !== undefined) last = data[i];
+    if (data[i]!.price !== undefined) last = data[i];
 
   return (
     <ResponsiveContainer width="100%" height="100%">
@@ -66,35 +66,41 @@ export function PriceChart({ data, from, to }: { data: ChartPoint[]; from: numbe
         <Tooltip
           isAnimationActive={false}
           labelFormatter={(t) => formatClock(Number(t))}
-          formatter={(v, name) =>
-            Array.isArray(v)
-              ? [`${formatPrice(Number(v[0]))} – ${formatPrice(Number(v[1]))}`, name]
-              : [formatPrice(Number(v)), name]
-          }
+          formatter={(v, name) => [formatPrice(Number(v)), name]}
         />
-        <Area
-          name="High–low"
-          dataKey="band"
+        <Line
+          name="1-min high"
+          dataKey="windowMax"
           type="stepAfter"
-          stroke="none"
-          fill={COLORS.pane}
-          fillOpacity={0.25}
-          activeDot={false}
+          stroke={COLORS.window}
+          strokeDasharray="6 4"
+          strokeWidth={1.5}
+          dot={false}
           isAnimationActive={false}
         />
         <Line
-          name="Close"
-          dataKey="close"
-          type="linear"
+          name="10-s high"
+          dataKey="paneMax"
+          type="stepAfter"
+          stroke={COLORS.pane}
+          strokeWidth={1}
+          dot={false}
+          isAnimationActive={false}
+        />
+        <Line
+          name="Price"
+          dataKey="price"
+          type="stepAfter"
           stroke={COLORS.price}
           strokeWidth={2}
           dot={false}
+          connectNulls
           isAnimationActive={false}
         />
         {last && (
           <ReferenceDot
             x={last.t}
-            y={last.close}
+            y={last.price}
             r={4}
             fill={COLORS.price}
             stroke="none"

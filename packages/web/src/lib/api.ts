@@ -10,8 +10,8 @@ import type { ErrorBody, InstrumentItem, SeriesItem, WindowItem } from "@tickstr
 
 export type InstrumentTick = InstrumentItem;
 export type WindowMax = WindowItem;
-/** One candle of a series: a pane, or with `step` the panes of one step merged (max = high). */
-export type Pane = Pick<SeriesItem, "paneStart" | "open" | "high" | "low" | "close" | "max">;
+/** The part of a series row the dashboard draws (the API also sends each pane's candle). */
+export type Pane = Pick<SeriesItem, "paneStart" | "max">;
 
 type ClientRoute = "instruments" | "windows" | "series";
 
@@ -75,14 +75,7 @@ export type TokenSource = (opts?: { forceRefresh?: boolean }) => Promise<string 
 
 export interface ApiClient {
   instruments(signal?: AbortSignal): Promise<InstrumentTick[]>;
-  /** Candles in [from, to); `stepMs` (a multiple of the slide) merges the panes of each step. */
-  series(
-    instrument: string,
-    from: number,
-    to: number,
-    signal?: AbortSignal,
-    stepMs?: number,
-  ): Promise<Pane[]>;
+  series(instrument: string, from: number, to: number, signal?: AbortSignal): Promise<Pane[]>;
   windows(instrument: string, from: number, to: number, signal?: AbortSignal): Promise<WindowMax[]>;
 }
 
@@ -126,10 +119,7 @@ export function parsePanes(body: unknown): Pane[] {
   const out: Pane[] = [];
   for (const item of body) {
     const r = item as Record<string, unknown> | null;
-    if (!r || !isNum(r.paneStart) || !isNum(r.high)) continue;
-    if (!isNum(r.open) || !isNum(r.low) || !isNum(r.close)) continue;
-    const { paneStart, open, high, low, close } = r;
-    out.push({ paneStart, open, high, low, close, max: isNum(r.max) ? r.max : high });
+    if (r && isNum(r.paneStart) && isNum(r.max)) out.push({ paneStart: r.paneStart, max: r.max });
   }
   return out;
 }
@@ -261,10 +251,9 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     async instruments(signal) {
       return parseInstruments(await getJson(pathOf("instruments", {}), signal));
     },
-    async series(instrument, from, to, signal, stepMs) {
+    async series(instrument, from, to, signal) {
       const path = pathOf("series", { id: instrument });
-      const step = stepMs === undefined ? "" : `&step=${stepMs}`;
-      return parsePanes(await getJson(`${path}?${range(from, to)}${step}`, signal));
+      return parsePanes(await getJson(`${path}?${range(from, to)}`, signal));
     },
     async windows(instrument, from, to, signal) {
       const path = pathOf("windows", { id: instrument });

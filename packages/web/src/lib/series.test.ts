@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Pane } from "./api";
 import {
   applySeriesFetch,
   buildChartData,
@@ -7,6 +6,7 @@ import {
   mergePanes,
   niceDomain,
   planSeriesFetch,
+  splitRange,
   timeTicks,
   windowMaxEndingWith,
   type SeriesState,
@@ -15,12 +15,7 @@ import {
 const PANE = 10_000;
 const WINDOW = 60_000;
 const HOUR = 3_600_000;
-const opts = { historyMs: HOUR, stepMs: PANE, overlapMs: 90_000, futureMs: 60_000 };
-
-/** A candle whose prices all equal its maximum, for the tests that look at maxima only. */
-function pane(paneStart: number, max: number): Pane {
-  return { paneStart, open: max, high: max, low: max, close: max, max };
-}
+const opts = { historyMs: HOUR, paneMs: PANE, overlapMs: 90_000, futureMs: 60_000 };
 
 describe("incremental pane fetch", () => {
   it("fetches the whole history once, then only a short tail", () => {
@@ -30,7 +25,7 @@ describe("incremental pane fetch", () => {
 
     const s1 = applySeriesFetch(
       undefined,
-      [{ range: first[0]!, panes: [pane(t0 - 20_000, 10)] }],
+      [{ range: first[0]!, panes: [{ paneStart: t0 - 20_000, max: 10 }] }],
       t0,
       HOUR + WINDOW,
     );
@@ -56,75 +51,62 @@ describe("incremental pane fetch", () => {
     expect(plan[1]!.kind).toBe("tail");
   });
 
-  it("asks for a day in one request of at most the API's limit, whatever the look-ahead", () => {
+  it("splits a history longer than one request may ask for into adjacent pieces", () => {
     const t0 = 1_000_000_000_000;
     const DAY = 24 * HOUR;
-    const STEP = 240_000;
     const plan = planSeriesFetch(undefined, t0, {
       ...opts,
-      historyMs: DAY,
-      stepMs: STEP,
+      historyMs: DAY + WINDOW,
       maxSpanMs: DAY,
     });
-    expect(plan).toHaveLength(1);
-    const [h] = plan;
-    expect(h!.to).toBe(t0 + 60_000);
-    expect(h!.to - h!.from).toBeLessThanOrEqual(DAY);
-    expect(h!.from % STEP).toBe(0);
-    // at most one candle of the day is cut short at its left edge
-    expect(h!.from).toBeLessThan(t0 - DAY + STEP + 60_000);
-    expect(() => planSeriesFetch(undefined, t0, { ...opts, maxSpanMs: 0 })).toThrow(/positive/);
-  });
-
-  it("re-reads the whole candle open at the last sync: its high, low and close still change", () => {
-    const stepStart = 240_000 * 4_166_667;
-    const t0 = stepStart + 100_000; // 100 s into a 4-min step
-    const STEP = 240_000;
-    const s: SeriesState = { panes: [], coveredFrom: t0 - 7 * HOUR, syncedAt: t0 };
-    const [tail] = planSeriesFetch(s, t0 + 1000, {
-      ...opts,
-      historyMs: 6 * HOUR,
-      stepMs: STEP,
-      overlapMs: 30_000,
-    });
-    expect(tail).toEqual({ from: stepStart, to: t0 + 61_000, kind: "tail" });
+    expect(plan).toEqual([
+      { from: t0 - DAY - WINDOW, to: t0 - WINDOW, kind: "history" },
+      { from: t0 - WINDOW, to: t0 + 60_000, kind: "history" },
+    ]);
+    expect(splitRange({ from: 0, to: 25, kind: "tail" }, 10)).toEqual([
+      { from: 0, to: 10, kind: "tail" },
+      { from: 10, to: 20, kind: "tail" },
+      { from: 20, to: 25, kind: "tail" },
+    ]);
+    expect(splitRange({ from: 0, to: 10, kind: "tail" }, 10)).toHaveLength(1);
+    expect(() => splitRange({ from: 0, to: 10, kind: "tail" }, 0)).toThrow(/positive/);
   });
 
   it("merges by paneStart, newer answers win, and old panes are forgotten", () => {
     expect(
       mergePanes(
         [
-          pane(0, 1),
-          pane(10, 2),
+          { paneStart: 0, max: 1 },
+          { paneStart: 10, max: 2 },
         ],
         [
-          pane(10, 3),
-          pane(20, 4),
+          { paneStart: 10, max: 3 },
+          { paneStart: 20, max: 4 },
         ],
       ),
     ).toEqual([
-      pane(0, 1),
-      pane(10, 3),
-      pane(20, 4),
+      { paneStart: 0, max: 1 },
+      { paneStart: 10, max: 3 },
+      { paneStart: 20, max: 4 },
     ]);
 
     const prev: SeriesState = {
       panes: [
-        pane(0, 1),
-        pane(100, 2),
+        { paneStart: 0, max: 1 },
+        { paneStart: 100, max: 2 },
       ],
       coveredFrom: 0,
       syncedAt: 100,
     };
     const next = applySeriesFetch(
       prev,
-      [{ range: { from: 90, to: 200, kind: "tail" }, panes: [pane(150, 5)] }],
+      [{ range: { from: 90, to: 200, kind: "tail" }, panes: [{ paneStart: 150, max: 5 }] }],
       200,
       120,
     );
     expect(next.panes).toEqual([
-      pane(100, 2),
-      pane(150, 5),
+      { paneStart: 100, max: 2 },
+      { paneStart: 150, max: 5 },
     ]);
     expect(next.coveredFrom).toBe(80);
     expect(next.syncedAt).toBe(200);
@@ -133,10 +115,10 @@ describe("incremental pane fetch", () => {
 
 describe("one-minute sliding maximum from panes", () => {
   const panes = [
-    pane(0, 5),
-    pane(10_000, 9),
-    pane(50_000, 7),
-    pane(60_000, 6),
+    { paneStart: 0, max: 5 },
+    { paneStart: 10_000, max: 9 },
+    { paneStart: 50_000, max: 7 },
+    { paneStart: 60_000, max: 6 },
   ];
 
   it("is the maximum of the six panes ending with the given pane", () => {
@@ -184,66 +166,47 @@ describe("one-minute sliding maximum from panes", () => {
 });
 
 describe("chart data", () => {
-  const candles: Pane[] = [
-    { paneStart: 0, open: 100, high: 102, low: 99, close: 101, max: 102 },
-    { paneStart: 10_000, open: 101, high: 101.5, low: 100.25, close: 100.5, max: 101.5 },
-    // no ticks from 20 s to 40 s
-    { paneStart: 40_000, open: 100, high: 100.75, low: 98, close: 98.5, max: 100.75 },
-  ];
-
-  it("maps each candle's open, high, low and close, and breaks the lines at missing candles", () => {
-    const data = buildChartData({ candles, from: 0, to: 60_000, stepMs: PANE });
-    expect(data).toEqual([
-      { t: 0, open: 100, high: 102, low: 99, close: 101, band: [99, 102] },
-      { t: 10_000, open: 101, high: 101.5, low: 100.25, close: 100.5, band: [100.25, 101.5] },
-      { t: 20_000 },
-      { t: 40_000, open: 100, high: 100.75, low: 98, close: 98.5, band: [98, 100.75] },
-    ]);
-  });
-
-  it("keeps only the candles in the range; one begun before it starts at its left edge", () => {
-    const data = buildChartData({ candles, from: 15_000, to: 35_000, stepMs: PANE });
-    expect(data.map((p) => [p.t, p.close])).toEqual([[15_000, 100.5]]);
-  });
-
-  it("draws the live tick after the last candle, the close line running on to it", () => {
+  it("puts observed prices and pane/window maxima on one time axis", () => {
     const data = buildChartData({
-      candles,
-      from: 0,
-      to: 60_000,
-      stepMs: PANE,
-      live: { t: 47_500, price: 99.25 },
+      ticks: [
+        { t: 12_000, cents: 10050 },
+        { t: 25_000, cents: 10100 },
+      ],
+      panes: [
+        { paneStart: 10_000, max: 100.75 },
+        { paneStart: 20_000, max: 101 },
+      ],
+      from: 5_000,
+      to: 35_000,
+      paneMs: PANE,
+      windowMs: WINDOW,
     });
-    const last = data.at(-1)!;
-    expect(last).toEqual({ t: 47_500, close: 99.25, live: 99.25 });
-    expect(last.t).toBeGreaterThan(data.at(-2)!.t);
-    expect(data.filter((p) => p.live !== undefined)).toHaveLength(1);
-
-    // a tick two candles later: the line breaks before it
-    const later = buildChartData({
-      candles,
-      from: 0,
-      to: 90_000,
-      stepMs: PANE,
-      live: { t: 75_000, price: 99 },
-    });
-    expect(later.slice(-2)).toEqual([{ t: 50_000 }, { t: 75_000, close: 99, live: 99 }]);
-
-    // a candle newer than the polled price already holds it
-    const stale = buildChartData({
-      candles,
-      from: 0,
-      to: 60_000,
-      stepMs: PANE,
-      live: { t: 39_000, price: 97 },
-    });
-    expect(stale.some((p) => p.live !== undefined)).toBe(false);
+    const byT = Object.fromEntries(data.map((p) => [p.t, p]));
+    expect(data.map((p) => p.t)).toEqual([
+      5_000, 10_000, 12_000, 20_000, 25_000, 29_999, 30_000, 35_000,
+    ]);
+    expect(byT[5_000]).toEqual({ t: 5_000 });
+    expect(byT[12_000]).toEqual({ t: 12_000, price: 100.5, paneMax: 100.75, windowMax: 100.75 });
+    expect(byT[25_000]).toEqual({ t: 25_000, price: 101, paneMax: 101, windowMax: 101 });
+    // the last pane's step is closed at its end; after it the pane line breaks, the window line goes on
+    expect(byT[29_999]).toMatchObject({ paneMax: 101 });
+    expect(byT[30_000]).toEqual({ t: 30_000, windowMax: 101 });
   });
 
-  it("draws the live tick alone when there are no candles yet", () => {
-    expect(
-      buildChartData({ candles: [], from: 0, to: 60_000, stepMs: PANE, live: { t: 5, price: 1 } }),
-    ).toEqual([{ t: 5, close: 1, live: 1 }]);
+  it("thins long tick histories to the last tick of each bucket", () => {
+    const ticks = Array.from({ length: 1000 }, (_, i) => ({ t: i * 10, cents: i }));
+    const data = buildChartData({
+      ticks,
+      panes: [],
+      from: 0,
+      to: 10_000,
+      paneMs: PANE,
+      windowMs: WINDOW,
+      maxPricePoints: 100,
+    });
+    const prices = data.filter((p) => p.price !== undefined);
+    expect(prices.length).toBeLessThanOrEqual(101);
+    expect(prices.at(-1)).toMatchObject({ t: 9990, price: 9.99 });
   });
 });
 
