@@ -1,16 +1,13 @@
-import { fork, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { acquireLock, readLock, runningOwner, type LockInfo } from "./lock.js";
 import { readOutputs } from "./outputs.js";
 import { isProcessAlive, processStart } from "./servers/processes.js";
-import { waitUntil } from "./timing.js";
-
-const GUARD = fileURLToPath(new URL("./servers/guard.mjs", import.meta.url));
+import { startGuardedIdle } from "./testing/guarded.js";
 
 /** A pid that no process has any more. */
 function deadPid(): number {
@@ -101,26 +98,12 @@ describe("runtime lock", () => {
 
   it("takes over a stale lock after stopping what the dead runtime left running", async () => {
     const dir = await dataDir();
-    const logs = join(dir, "logs");
-    await mkdir(logs, { recursive: true });
     const stale: LockInfo = { pid: deadPid(), startedAt: new Date().toISOString(), token: "old" };
     await writeLock(dir, stale);
 
     // A guard and its command, as a runtime starts them, whose runtime is this test process.
-    const pidFile = join(logs, "worker.pid");
-    const guard = fork(
-      GUARD,
-      ["--pid-file", pidFile, "--", process.execPath, "-e", "setInterval(() => {}, 1000)"],
-      { detached: true, stdio: "ignore" },
-    );
-    pids.push(guard.pid!);
-    await waitUntil(() => existsSync(pidFile), "the guard's pid file", 10_000);
-    const named = JSON.parse(readFileSync(pidFile, "utf8")) as {
-      guard: { pid: number };
-      command: { pid: number };
-    };
-    pids.push(named.command.pid);
-    expect(named.guard.pid).toBe(guard.pid);
+    const { pidFile, forkedPid, named } = await startGuardedIdle(dir, (pid) => pids.push(pid));
+    expect(named.guard.pid).toBe(forkedPid);
     expect(isProcessAlive(named.command.pid)).toBe(true);
 
     const lock = await acquireLock(dir, "new");

@@ -1,16 +1,12 @@
-import { fork } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { acquireLock } from "./lock.js";
 import { resetLocal } from "./reset.js";
 import { isProcessAlive } from "./servers/processes.js";
-import { waitUntil } from "./timing.js";
-
-const GUARD = fileURLToPath(new URL("./servers/guard.mjs", import.meta.url));
+import { startGuardedIdle } from "./testing/guarded.js";
 
 describe("local:reset", () => {
   const dirs: string[] = [];
@@ -32,23 +28,13 @@ describe("local:reset", () => {
   it("stops what a killed run left running before removing its directory", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tickstream-reset-"));
     dirs.push(dir);
-    const logs = join(dir, "logs");
-    await mkdir(logs, { recursive: true });
     await writeFile(join(dir, "state.json"), "{}");
-    const pidFile = join(logs, "worker.pid");
-    const guard = fork(
-      GUARD,
-      ["--pid-file", pidFile, "--", process.execPath, "-e", "setInterval(() => {}, 1000)"],
-      { detached: true, stdio: "ignore" },
-    );
-    pids.push(guard.pid!);
-    await waitUntil(() => existsSync(pidFile), "the guard's pid file", 10_000);
-    const { command } = JSON.parse(readFileSync(pidFile, "utf8")) as { command: { pid: number } };
-    pids.push(command.pid);
+    const { forkedPid, named } = await startGuardedIdle(dir, (pid) => pids.push(pid));
+    const command = named.command;
 
     expect(await resetLocal(dir)).toBe("removed");
     expect(existsSync(dir)).toBe(false);
-    expect(isProcessAlive(guard.pid!)).toBe(false);
+    expect(isProcessAlive(forkedPid)).toBe(false);
     expect(isProcessAlive(command.pid)).toBe(false);
   });
 });
