@@ -11,12 +11,10 @@ import { startKinesalite, type LocalServer } from "@tickstream/testkit/local-aws
 import { destroyClients, localClients, type LocalClients } from "../clients.js";
 import { ensureBucket } from "../provision.js";
 import { startS3Server } from "../servers/s3.js";
-import { silentLog } from "../timing.js";
 import type { LambdaHandler } from "../lambda.js";
-import { CheckpointStore } from "./checkpoint.js";
 import { s3FailureDestination } from "./destination.js";
-import { EventSourceMapping, settingsFromSpec } from "./mapping.js";
 import type { OnFailureRecord } from "./events.js";
+import { testMapping } from "../testing/mapping.js";
 
 const STREAM = "poller-test";
 const BUCKET = "poller-archive";
@@ -63,25 +61,14 @@ describe("event source mapping against kinesalite", () => {
   }
 
   function mapping(handler: LambdaHandler) {
-    return new EventSourceMapping({
+    return testMapping({
       kinesis: clients.kinesis,
-      region: "us-east-1",
-      streamName: STREAM,
-      fn: {
-        id: "TestConsumer",
-        functionName: "tickstream-local-TestConsumer",
-        timeoutMs: 10_000,
-        handler,
-      },
-      settings: settingsFromSpec(CONSUMERS.latest, {
-        batchSize: 50,
-        batchingWindowMs: 50,
-        idlePollMs: 20,
-        retryDelayMs: () => 5,
-      }),
-      checkpoints: new CheckpointStore(join(dir, "checkpoints"), "TestConsumer", STREAM),
+      stream: STREAM,
+      dir,
+      id: "TestConsumer",
+      handler,
+      settings: { batchSize: 50, batchingWindowMs: 50 },
       onFailure: s3FailureDestination(clients.s3, BUCKET, "tickstream-local-TestConsumer"),
-      log: silentLog,
     });
   }
 

@@ -10,15 +10,14 @@ import {
 } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { listShards } from "@tickstream/core/kinesis/shards";
-import { CONSUMERS } from "@tickstream/core/resources";
 import { startKinesalite, localKinesis, type LocalServer } from "@tickstream/testkit/local-aws";
 import { ensureStream } from "@tickstream/testkit/provision";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LambdaHandler } from "../lambda.js";
-import { silentLog, waitUntil } from "../timing.js";
+import { waitUntil } from "../timing.js";
 import { CheckpointStore } from "./checkpoint.js";
 import type { OnFailureRecord } from "./events.js";
-import { EventSourceMapping, settingsFromSpec } from "./mapping.js";
+import { testMapping } from "../testing/mapping.js";
 
 const STREAM = "reshard-test";
 const KEYS = Array.from({ length: 24 }, (_, i) => `key-${i}`);
@@ -93,26 +92,14 @@ describe("event source mapping across resharding", () => {
       return { batchItemFailures: [] };
     };
     const mapping = () =>
-      new EventSourceMapping({
+      testMapping({
         kinesis,
-        region: "us-east-1",
-        streamName: STREAM,
-        fn: {
-          id: "ReshardConsumer",
-          functionName: "tickstream-local-ReshardConsumer",
-          timeoutMs: 10_000,
-          handler,
-        },
-        settings: settingsFromSpec(CONSUMERS.latest, {
-          batchSize: 20,
-          batchingWindowMs: 0,
-          idlePollMs: 20,
-          shardSyncMs: 100,
-          retryDelayMs: () => 5,
-        }),
-        checkpoints: new CheckpointStore(join(dir, "checkpoints"), "ReshardConsumer", STREAM),
+        stream: STREAM,
+        dir,
+        id: "ReshardConsumer",
+        handler,
+        settings: { batchSize: 20, batchingWindowMs: 0, shardSyncMs: 100 },
         onFailure: async (doc) => void failures.push(doc),
-        log: silentLog,
       });
 
     const m1 = mapping();

@@ -3,15 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { CONSUMERS } from "@tickstream/core/resources";
 import { startKinesalite, localKinesis, type LocalServer } from "@tickstream/testkit/local-aws";
 import { ensureStream } from "@tickstream/testkit/provision";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LambdaHandler } from "../lambda.js";
-import { silentLog } from "../timing.js";
-import { CheckpointStore } from "./checkpoint.js";
 import type { OnFailureRecord } from "./events.js";
-import { EventSourceMapping, settingsFromSpec } from "./mapping.js";
+import { testMapping } from "../testing/mapping.js";
 
 const TIMEOUT_MS = 300;
 
@@ -49,27 +46,15 @@ describe("event source mapping and the function's time limit", () => {
     );
     expect(res.FailedRecordCount ?? 0).toBe(0);
     const failures: OnFailureRecord[] = [];
-    const mapping = new EventSourceMapping({
+    const mapping = testMapping({
       kinesis,
-      region: "us-east-1",
-      streamName: stream,
-      fn: {
-        id: "SlowConsumer",
-        functionName: "tickstream-local-SlowConsumer",
-        timeoutMs: TIMEOUT_MS,
-        handler,
-      },
-      settings: settingsFromSpec(CONSUMERS.latest, {
-        batchSize: 8,
-        batchingWindowMs: 0,
-        idlePollMs: 20,
-        retryAttempts: 1,
-        bisectBatchOnError: true,
-        retryDelayMs: () => 5,
-      }),
-      checkpoints: new CheckpointStore(join(dir, "checkpoints"), "SlowConsumer", stream),
+      stream,
+      dir,
+      id: "SlowConsumer",
+      handler,
+      timeoutMs: TIMEOUT_MS,
+      settings: { batchSize: 8, batchingWindowMs: 0, retryAttempts: 1, bisectBatchOnError: true },
       onFailure: async (doc) => void failures.push(doc),
-      log: silentLog,
     });
     await mapping.start();
     await mapping.waitCaughtUp(Date.now(), 30_000);
