@@ -1,8 +1,5 @@
-import { rm } from "node:fs/promises";
 import { CONSUMERS } from "@tickstream/core/resources";
 import { afterAll, describe, expect, it } from "vitest";
-import type { LocalRuntime, StartLocalOptions } from "./runtime.js";
-import type { PortMap } from "./ports.js";
 import { waitUntil } from "./timing.js";
 import {
   expectedWindows,
@@ -10,12 +7,11 @@ import {
   idToken,
   makeTicks,
   outsideClients,
-  portsOf,
   putData,
   type SentTick,
 } from "./testing/scenario.js";
 import { shardOfKey } from "./testing/streams.js";
-import { startTestRuntime, tempDataDir } from "./testing/test-runtime.js";
+import { RestartableRuntime } from "./testing/test-runtime.js";
 
 // Idle after 4 s; a gap of more than 8 s without any consumer or timer run counts as a stop.
 const WINDOW = {
@@ -35,24 +31,16 @@ const STOPPED_MS = 11_000;
  * the gap and starts every shard's idle clock again, so every tick still counts.
  */
 describe("local runtime after a long stop", () => {
-  let dir: string | undefined;
-  let rt: LocalRuntime | undefined;
-  afterAll(async () => {
-    await rt?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+  const local = new RestartableRuntime("downtime", {
+    window: WINDOW,
+    // Small batches, no batching window: the backlog takes many invocations.
+    poller: { batchSize: 50, batchingWindowMs: 0, idlePollMs: 50 },
   });
+  afterAll(() => local.dispose());
 
   it("does not take a shard with a backlog for idle", async () => {
-    const dataDir = (dir = await tempDataDir("downtime"));
-    const options = (ports: "auto" | Partial<PortMap>): StartLocalOptions => ({
-      ports,
-      window: WINDOW,
-      // Small batches, no batching window: the backlog takes many invocations.
-      poller: { batchSize: 50, batchingWindowMs: 0, idlePollMs: 50 },
-    });
-    rt = await startTestRuntime(dataDir, options("auto"));
+    let rt = await local.start();
     const o = rt.outputs;
-    const ports = portsOf(o);
     let outside = outsideClients(o);
 
     // One instrument per shard: "lead" runs ahead in event time, "lag" has the backlog.
@@ -92,8 +80,7 @@ describe("local runtime after a long stop", () => {
     const before = windowsInvocations();
     await waitUntil(() => windowsInvocations() > before + 2, "the backlog to get going", 20_000);
     const status = rt.status();
-    await rt.stop();
-    rt = undefined;
+    await local.stop();
     outside.destroy();
     // Stopped with the backlog still unread on the lag shard.
     const lagShard = shardOf(lag);
@@ -103,7 +90,7 @@ describe("local runtime after a long stop", () => {
 
     await new Promise((r) => setTimeout(r, STOPPED_MS));
 
-    rt = await startTestRuntime(dataDir, options(ports));
+    rt = await local.start();
     outside = outsideClients(rt.outputs);
     await rt.waitForConsumers();
     const all = [...leadTicks, ...lagTicks];

@@ -1,7 +1,4 @@
-import { rm } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import type { LocalRuntime, StartLocalOptions } from "./runtime.js";
-import type { PortMap } from "./ports.js";
 import { waitUntil } from "./timing.js";
 import { archivedLines, listKeys, multiset } from "./testing/archive.js";
 import {
@@ -12,10 +9,9 @@ import {
   idToken,
   makeTicks,
   outsideClients,
-  portsOf,
   putData,
 } from "./testing/scenario.js";
-import { startTestRuntime, tempDataDir } from "./testing/test-runtime.js";
+import { RestartableRuntime } from "./testing/test-runtime.js";
 
 const WINDOW = { sizeMs: 6_000, slideMs: 2_000, allowedLatenessMs: 1_000, idleTimeoutMs: 60_000 };
 const INSTRUMENTS = ["1", "2", "3", "4", "5", "6", "7", "8"];
@@ -26,22 +22,15 @@ const INSTRUMENTS = ["1", "2", "3", "4", "5", "6", "7", "8"];
  * archive holds every raw record exactly once.
  */
 describe("local runtime across a restart", () => {
-  let dir: string | undefined;
-  let rt: LocalRuntime | undefined;
-  afterAll(async () => {
-    await rt?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+  const local = new RestartableRuntime("restart", {
+    window: WINDOW,
+    // Small batches, no batching window: the consumers are busy when the stop comes.
+    poller: { batchSize: 100, batchingWindowMs: 0, idlePollMs: 50 },
+    archive: { bufferIntervalMs: 200, bufferSizeBytes: 16 * 1024 },
   });
+  afterAll(() => local.dispose());
 
   it("resumes from its checkpoints: nothing lost, nothing counted twice", async () => {
-    const dataDir = (dir = await tempDataDir("restart"));
-    const options = (ports: "auto" | Partial<PortMap>): StartLocalOptions => ({
-      ports,
-      window: WINDOW,
-      // Small batches, no batching window: the consumers are busy when the stop comes.
-      poller: { batchSize: 100, batchingWindowMs: 0, idlePollMs: 50 },
-      archive: { bufferIntervalMs: 200, bufferSizeBytes: 16 * 1024 },
-    });
     const startTime = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
     const ticks = makeTicks({
       count: 4000,
@@ -52,9 +41,8 @@ describe("local runtime across a restart", () => {
     });
     const items = ticks.map((t) => ({ data: t.data, key: t.instrument }));
 
-    rt = await startTestRuntime(dataDir, options("auto"));
+    let rt = await local.start();
     const o = rt.outputs;
-    const ports = portsOf(o);
     let outside = outsideClients(o);
     await putData(outside.kinesis, o.pricesStream, items.slice(0, 2500));
     // Let the consumers get going, then stop them mid-stream.
@@ -68,8 +56,7 @@ describe("local runtime across a restart", () => {
       20_000,
     );
     const before = rt.status();
-    await rt.stop();
-    rt = undefined;
+    await local.stop();
     outside.destroy();
     // Stopped mid-stream: not every record had been dealt with.
     expect(
@@ -78,7 +65,7 @@ describe("local runtime across a restart", () => {
         .some((s) => !s.caughtUp),
     ).toBe(true);
 
-    rt = await startTestRuntime(dataDir, options(ports));
+    rt = await local.start();
     outside = outsideClients(rt.outputs);
     await putData(outside.kinesis, rt.outputs.pricesStream, items.slice(2500));
     await rt.waitForConsumers();
