@@ -109,6 +109,8 @@ export function StreamStack({ stack, app }: StackContext) {
           readWriteTable(tables.panes),
           readWriteTable(tables.windows),
           readWriteTable(tables.state),
+          // It also folds the latest log into its snapshot.
+          readWriteTable(tables.latest),
           putToStream(windowsStream),
           listShardsOf(prices),
         ],
