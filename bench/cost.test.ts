@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { costSvg, costTable, invocationRate, LAMBDA_PAYLOAD_BYTES, monthlyCost, perMillionTicks, recordRate, shardsNeeded, shardsWithHeadroom, ticksPerInvocation, type DesignInput } from "./cost.js";
-import { dynamoDbInput, kplRecordBytes, producerPacking, ticksPerFullRecord } from "./suites/cost.js";
+import { dynamoDbInput, kplRecordBytes, packedRecordBytes, producerPacking, ticksPerFullRecord } from "./suites/cost.js";
 import type { WriteRow, WritesData } from "./suites/writes.js";
 
 // Figures below were worked out by hand from prices.ts (us-east-1):
@@ -167,6 +167,12 @@ describe("cost scenarios", () => {
     expect(producerPacking(100).ticksPerRecord).toBe(1);
     expect(producerPacking(1_000_000).ticksPerRecord).toBe(full);
     expect(producerPacking(1000).recordBytes).toBe(kplRecordBytes(10));
+    // Lines: the ticks and their separators, no envelope.
+    const lines = producerPacking(1000, 10, 100, 51_200, "lines");
+    expect(lines).toMatchObject({ mode: "lines", ticksPerRecord: 10 });
+    expect(lines.recordBytes).toBe(packedRecordBytes(10, "lines"));
+    expect(lines.recordBytes).toBeLessThan(kplRecordBytes(10));
+    expect(kplRecordBytes(10) - lines.recordBytes).toBeLessThan(10 * 8 + 40);
   });
 });
 
