@@ -4,7 +4,7 @@ import { centsToNumber } from "../ticks/decimal.js";
 import { isValidInstrument } from "../ticks/instrument.js";
 import { MAX_EPOCH_MS } from "../ticks/time.js";
 import { compileRoutes, matchRoute as matchCompiled, routeNamed, type RouteBodies, type RouteKey, type RouteName } from "./routes.js";
-import type { ErrorBody, InstrumentItem, SeriesItem, WindowItem } from "./types.js";
+import type { Candle, ErrorBody, InstrumentItem, SeriesItem, WindowItem } from "./types.js";
 
 /**
  * The HTTP API's logic, independent of API Gateway: a request is a route key (as API Gateway
@@ -33,14 +33,7 @@ export interface WindowRow {
 }
 
 /** One series row, prices in cents. */
-export interface PaneRow {
-  paneStart: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  count: number;
-}
+export type PaneRow = Candle;
 
 /** What the API needs from the windows side (implemented in windows/query.ts). */
 export interface WindowsReader {

@@ -32,11 +32,11 @@ export interface WindowItem {
 }
 
 /**
- * One element of GET /instruments/{id}/series: one pane's candle (or, with `step`, the panes of
- * one step merged). Open and close are the first and last tick by event time (then stream
- * position); count the stream records merged.
+ * One pane's candle (or, with `step`, the panes of one step merged). Open and close are the first
+ * and last tick by event time (then stream position); count the stream records merged. Prices
+ * are decimal in answers (SeriesItem) and cents in the reads behind them.
  */
-export interface SeriesItem {
+export interface Candle {
   /** Start of the pane (or of the step), epoch ms. */
   paneStart: number;
   open: number;
@@ -44,6 +44,10 @@ export interface SeriesItem {
   low: number;
   close: number;
   count: number;
+}
+
+/** One element of GET /instruments/{id}/series: a candle with decimal prices. */
+export interface SeriesItem extends Candle {
   /** The same as `high`, kept for readers of the earlier shape. */
   max: number;
 }

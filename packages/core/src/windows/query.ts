@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { PaneRow, WindowRow, WindowsReader } from "../api/router.js";
 import type { WindowConfig } from "../config.js";
 import { WINDOW_BUCKETS } from "../resources.js";
 import { windowMaxOfPanes } from "./aggregate.js";
@@ -28,34 +29,10 @@ import { isWindowClosed, NO_WATERMARK } from "./trigger.js";
  * Reads go panes -> watermark -> results: a window still open at the watermark read cannot yet
  * hold a tick late for it (the watermark passes its end only after its result is stored), and a
  * window closed at that read has its result stored before, so the result read finds it.
+ *
+ * The row shapes and the reader are the API's (api/router.ts), which these reads serve.
  */
-export interface WindowView {
-  windowStart: number;
-  windowEnd: number;
-  maxCents: number;
-  final: boolean;
-}
-
-/** One series row: prices in cents. */
-export interface PaneView {
-  paneStart: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  count: number;
-}
-
-export interface WindowQueries {
-  /** Pane length (the slide), ms: a series step must be a multiple of it. */
-  readonly slideMs: number;
-  /** Windows of one instrument with start in [from, to), oldest first. */
-  queryWindows(instrument: string, from: number, to: number): Promise<WindowView[]>;
-  /**
-   * Candles of one instrument's panes with paneStart in [from, to), oldest first; with `step`
-   * (a positive multiple of the slide) merged per step.
-   */
-  querySeries(instrument: string, from: number, to: number, step?: number): Promise<PaneView[]>;
+export interface WindowQueries extends WindowsReader {
   /** The effective watermark (epoch ms), or null before any tick was processed. */
   readWatermark(): Promise<number | null>;
 }
@@ -68,12 +45,11 @@ export interface WindowQuerySource {
 }
 
 export function windowQueries(source: WindowQuerySource): WindowQueries {
-  const shape = windowShape(source.config);
-  const buckets = source.buckets ?? WINDOW_BUCKETS;
+  const reads: InstrumentReads = { store: source.store, shape: windowShape(source.config), buckets: source.buckets ?? WINDOW_BUCKETS };
   return {
-    slideMs: shape.slideMs,
-    queryWindows: (instrument, from, to) => queryWindows(source.store, shape, buckets, instrument, from, to),
-    querySeries: (instrument, from, to, step) => querySeries(source.store, shape, buckets, instrument, from, to, step),
+    slideMs: reads.shape.slideMs,
+    queryWindows: (instrument, from, to) => queryWindows(reads, instrument, from, to),
+    querySeries: (instrument, from, to, step) => querySeries(reads, instrument, from, to, step),
     readWatermark: () => readWatermark(source.store),
   };
 }
@@ -93,29 +69,28 @@ export async function readWatermark(store: WindowReadStore): Promise<number | nu
   return watermark === NO_WATERMARK ? null : watermark;
 }
 
+/** Where one instrument's reads go: the store, the window shape and the writers' bucket count. */
+export interface InstrumentReads {
+  store: WindowReadStore;
+  shape: WindowShape;
+  buckets: number;
+}
+
 /** The instrument's panes with paneStart in [fromPane, toPane], merged over the shards. */
-async function instrumentPanes(store: WindowReadStore, buckets: number, instrument: string, fromPane: number, toPane: number) {
+async function instrumentPanes({ store, buckets }: InstrumentReads, instrument: string, fromPane: number, toPane: number) {
   const items = await store.readBucketPanes(bucketOf(instrument, buckets), fromPane, toPane);
   return panesByInstrument(items, instrument).get(instrument) ?? [];
 }
 
-function row(paneStart: number, s: PaneStats): PaneView {
+function row(paneStart: number, s: PaneStats): PaneRow {
   return { paneStart, open: s.open, high: s.high, low: s.low, close: s.close, count: s.count };
 }
 
-export async function querySeries(
-  store: WindowReadStore,
-  shape: WindowShape,
-  buckets: number,
-  instrument: string,
-  from: number,
-  to: number,
-  step?: number,
-): Promise<PaneView[]> {
+export async function querySeries(reads: InstrumentReads, instrument: string, from: number, to: number, step?: number): Promise<PaneRow[]> {
   if (!(to > from)) return [];
-  const panes = await instrumentPanes(store, buckets, instrument, from, to - 1);
-  if (step === undefined || step === shape.slideMs) return panes.map((p) => row(p.paneStart, p.stats));
-  const out: PaneView[] = [];
+  const panes = await instrumentPanes(reads, instrument, from, to - 1);
+  if (step === undefined || step === reads.shape.slideMs) return panes.map((p) => row(p.paneStart, p.stats));
+  const out: PaneRow[] = [];
   for (let i = 0; i < panes.length; ) {
     const start = paneStartOf(panes[i]!.paneStart, step);
     const group: PaneStats[] = [];
@@ -125,27 +100,21 @@ export async function querySeries(
   return out;
 }
 
-export async function queryWindows(
-  store: WindowReadStore,
-  shape: WindowShape,
-  buckets: number,
-  instrument: string,
-  from: number,
-  to: number,
-): Promise<WindowView[]> {
+export async function queryWindows(reads: InstrumentReads, instrument: string, from: number, to: number): Promise<WindowRow[]> {
+  const { store, shape, buckets } = reads;
   const starts = alignedStartsIn(from, to, shape.slideMs);
   if (starts.length === 0) return [];
   const first = starts[0]!;
   const last = starts[starts.length - 1]!;
   const [fromPane, toPane] = paneRangeOfWindows(first, last, shape);
-  const panes = (await instrumentPanes(store, buckets, instrument, fromPane, toPane)).map((p) => ({ paneStart: p.paneStart, maxCents: p.stats.high }));
+  const panes = (await instrumentPanes(reads, instrument, fromPane, toPane)).map((p) => ({ paneStart: p.paneStart, maxCents: p.stats.high }));
   const { watermark } = await store.readGlobal();
   const finals = new Map<number, { windowEnd: number; maxCents: number }>();
   for (const item of await store.readBucketResults(bucketOf(instrument, buckets), first, last)) {
     const max = item.maxima.get(instrument);
     if (max !== undefined) finals.set(item.windowStart, { windowEnd: item.windowEnd, maxCents: max });
   }
-  const out: WindowView[] = [];
+  const out: WindowRow[] = [];
   for (const s of starts) {
     const stored = finals.get(s);
     if (stored) {
