@@ -42,49 +42,36 @@ export interface TableSpec extends Binding {
   ttl?: string;
 }
 
+/**
+ * A table of packed items, as every table here is: string partition key `pk`, sort key `sk`,
+ * items expiring at `expiresAt`; its local name is its id in lower case after "tickstream-".
+ */
+function packedTable<const Id extends string>(id: Id, sortKeyType: KeyType) {
+  return {
+    construct: "Table",
+    id,
+    localName: `tickstream-${id.toLowerCase()}`,
+    partitionKey: { name: "pk", type: "string" },
+    sortKey: { name: "sk", type: sortKeyType },
+    ttl: "expiresAt",
+  } as const satisfies TableSpec;
+}
+
 export const TABLES = {
   /**
    * Latest tick per instrument, as a log of packed batch entries and a snapshot of packed
    * buckets (latest/log-store.ts): pk "log" | "snap" | "meta". Log entries expire.
    */
-  latest: {
-    construct: "Table",
-    id: "Latest",
-    localName: "tickstream-latest",
-    partitionKey: { name: "pk", type: "string" },
-    sortKey: { name: "sk", type: "string" },
-    ttl: "expiresAt",
-  },
+  latest: packedTable("Latest", "string"),
   /**
    * Per-pane candles, packed: pk = instrument bucket, sk = "<paneStart>#<shardId>"; one item
    * holds one shard's ticks of one pane for every instrument of the bucket.
    */
-  panes: {
-    construct: "Table",
-    id: "Panes",
-    localName: "tickstream-panes",
-    partitionKey: { name: "pk", type: "string" },
-    sortKey: { name: "sk", type: "string" },
-    ttl: "expiresAt",
-  },
+  panes: packedTable("Panes", "string"),
   /** Closed windows exactly as emitted, packed: pk = instrument bucket, sk = windowStart (epoch ms). */
-  windows: {
-    construct: "Table",
-    id: "Windows",
-    localName: "tickstream-windows",
-    partitionKey: { name: "pk", type: "string" },
-    sortKey: { name: "sk", type: "number" },
-    ttl: "expiresAt",
-  },
+  windows: packedTable("Windows", "number"),
   /** Consumer bookkeeping: the watermark, shard progress and placement reservations, emit claims. */
-  state: {
-    construct: "Table",
-    id: "State",
-    localName: "tickstream-state",
-    partitionKey: { name: "pk", type: "string" },
-    sortKey: { name: "sk", type: "string" },
-    ttl: "expiresAt",
-  },
+  state: packedTable("State", "string"),
 } as const satisfies Record<string, TableSpec>;
 
 /** Write-sharded partitions of the latest table, so one hot partition key does not cap writes. */
