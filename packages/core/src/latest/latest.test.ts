@@ -19,6 +19,7 @@ import {
   shardStreamsArb,
   type StreamRecord,
 } from "./test-support.js";
+import { shuffledDeliveries, streamCutsArb } from "./testing/deliveries.js";
 
 const SHARD = "shardId-000000000000";
 
@@ -64,41 +65,22 @@ describe("coalesceLatest", () => {
 
 describe("latest store semantics (in-memory store, same conditions as DynamoDB)", () => {
   it("random batch splits, duplicates, replays and arrival orders converge to the brute-force latest", async () => {
+    const limits = { maxRecords: 40, maxBatch: 12, maxSizes: 8, maxReplay: 15, maxReplays: 6 };
     await fc.assert(
-      fc.asyncProperty(
-        shardStreamsArb(40),
-        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 8 }),
-        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 15 })), { maxLength: 6 }),
-        fc.integer(),
-        async (streams, sizes, replays, seed) => {
-          // every shard cut into batches, plus replays of arbitrary slices (duplicates, retries)
-          const deliveries: StreamRecord[][] = [];
-          for (const s of streams) {
-            for (const [a, b] of cutBatches(s.records.length, sizes)) deliveries.push(s.records.slice(a, b));
-            for (const [shardPick, start, len] of replays) {
-              const shard = streams[shardPick % streams.length]!;
-              const from = start % shard.records.length;
-              deliveries.push(shard.records.slice(from, from + len));
-            }
-          }
-          // any arrival order of the batches
-          const rnd = prng(seed);
-          for (let i = deliveries.length - 1; i > 0; i--) {
-            const j = Math.floor(rnd() * (i + 1));
-            [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
-          }
-          const store = createMemoryLatestStore();
-          let expectedWrites = 0;
-          for (const batch of deliveries) {
-            const newest = [...coalesceLatest(entries(batch)).values()];
-            expectedWrites += new Set(newest.map((e) => e.tick.instrument)).size;
-            await store.writeLatest(newest);
-          }
-          expect(store.writesIssued).toBe(expectedWrites); // one write per instrument per batch
-          const expected = bruteForceLatest(streams.flatMap((s) => s.records));
-          expect(asObject(store.items)).toEqual(asObject(expected));
-        },
-      ),
+      fc.asyncProperty(streamCutsArb(limits), async (cuts) => {
+        const { streams } = cuts;
+        const deliveries = shuffledDeliveries(cuts);
+        const store = createMemoryLatestStore();
+        let expectedWrites = 0;
+        for (const batch of deliveries) {
+          const newest = [...coalesceLatest(entries(batch)).values()];
+          expectedWrites += new Set(newest.map((e) => e.tick.instrument)).size;
+          await store.writeLatest(newest);
+        }
+        expect(store.writesIssued).toBe(expectedWrites); // one write per instrument per batch
+        const expected = bruteForceLatest(streams.flatMap((s) => s.records));
+        expect(asObject(store.items)).toEqual(asObject(expected));
+      }),
       { numRuns: 400 },
     );
   });

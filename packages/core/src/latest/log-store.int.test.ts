@@ -1,37 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { randomUUID } from "node:crypto";
-import { startDynalite, localDynamo, type LocalServer } from "@tickstream/testkit/local-aws";
-import { ensureTable } from "@tickstream/testkit/provision";
-import { TABLES } from "../resources.js";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeBatch } from "../kinesis/batch.js";
 import { toKinesisRecord } from "../kinesis/records.js";
 import { encodePipe } from "../ticks/encode.js";
 import { coalesceLatest } from "./coalesce.js";
 import { createLogLatestStore } from "./log-store.js";
-import { bruteForceLatest, cutBatches, prng, shardStreamsArb, type StreamRecord } from "./test-support.js";
+import { bruteForceLatest, cutBatches, prng, type StreamRecord } from "./test-support.js";
+import { streamCutsArb } from "./testing/deliveries.js";
+import { latestTablesOnDynalite } from "./testing/dynalite.js";
 
 /** The Latest log and snapshot on dynalite: what readers see, whatever the writes and folds. */
 
-let dynamo: LocalServer;
-let doc: DynamoDBDocumentClient;
-
-async function freshTable(): Promise<string> {
-  const name = `latest-${randomUUID().slice(0, 8)}`;
-  await ensureTable(localDynamo(dynamo.endpoint), TABLES.latest, name);
-  return name;
-}
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  doc = DynamoDBDocumentClient.from(localDynamo(dynamo.endpoint), { marshallOptions: { removeUndefinedValues: true } });
-});
-
-afterAll(async () => {
-  doc?.destroy();
-  await dynamo?.close();
-});
+const latestTables = latestTablesOnDynalite();
 
 const newest = (batch: readonly StreamRecord[]) => [...coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks).values()];
 
@@ -39,16 +20,13 @@ describe("Latest log and snapshot (dynalite)", () => {
   it("batches in stream order per shard, interleaved across shards, replays and folds at any point: readers see the brute-force latest (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        shardStreamsArb(25, 3),
-        fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 5 }),
-        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 10 })), { maxLength: 4 }),
-        fc.integer(),
+        streamCutsArb({ maxRecords: 25, maxShards: 3, maxBatch: 10, maxSizes: 5, maxReplay: 10, maxReplays: 4 }),
         fc.double({ min: 0, max: 1, noNaN: true }),
-        async (streams, sizes, replays, seed, foldRate) => {
-          const tableName = await freshTable();
+        async ({ streams, sizes, replays, seed }, foldRate) => {
+          const table = await latestTables.fresh();
           let now = 1_000_000;
           // Several execution environments, each folding when the lease lets it.
-          const stores = [0, 1].map(() => createLogLatestStore({ doc, tableName, clock: () => now, compactEveryMs: 10, compactOnWrite: false }));
+          const stores = [0, 1].map(() => createLogLatestStore({ ...table, clock: () => now, compactEveryMs: 10, compactOnWrite: false }));
           const rnd = prng(seed);
           const queues = streams.map((s) => cutBatches(s.records.length, sizes).map(([a, b]) => s.records.slice(a, b)));
           const delivered = streams.map(() => 0);
@@ -93,9 +71,8 @@ describe("Latest log and snapshot (dynalite)", () => {
   });
 
   it("applies the tie-breaks of order.ts: event time, then shard id, then sequence number as a number (each shard in stream order)", async () => {
-    const tableName = await freshTable();
     let now = 0;
-    const store = createLogLatestStore({ doc, tableName, clock: () => now, compactEveryMs: 1 });
+    const store = createLogLatestStore({ ...(await latestTables.fresh()), clock: () => now, compactEveryMs: 1 });
     const write = async (instrument: string, eventTime: number, shardId: string, seq: string, cents: number) => {
       const rec = toKinesisRecord(encodePipe({ instrument, eventTime, pricesCents: [cents] }), { shardId, sequenceNumber: seq, arrivalTime: 1 });
       now += 2; // every write folds the log
@@ -116,7 +93,7 @@ describe("Latest log and snapshot (dynalite)", () => {
   });
 
   it("one log entry per shard and batch, one lease write and a fold of changed buckets per interval", async () => {
-    const tableName = await freshTable();
+    const { doc, tableName } = await latestTables.fresh();
     let now = 0;
     const store = createLogLatestStore({ doc, tableName, clock: () => now, compactEveryMs: 10_000 });
     const records = Array.from({ length: 300 }, (_, i) =>

@@ -1,76 +1,40 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { randomUUID } from "node:crypto";
-import { startDynalite, localDynamo, type LocalServer } from "@tickstream/testkit/local-aws";
-import { ensureTable } from "@tickstream/testkit/provision";
-import { TABLES } from "../resources.js";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeBatch } from "../kinesis/batch.js";
 import { toKinesisRecord } from "../kinesis/records.js";
 import { encodePipe } from "../ticks/encode.js";
 import { encodeAggregated } from "../ticks/kpl.js";
 import { coalesceLatest } from "./coalesce.js";
 import { createDynamoLatestStore, latestKey, latestPartition, latestPutInput } from "./store.js";
-import { bruteForceLatest, cutBatches, prng, shardStreamsArb, type StreamRecord } from "./test-support.js";
+import { bruteForceLatest } from "./test-support.js";
+import { shuffledDeliveries, streamCutsArb } from "./testing/deliveries.js";
+import { latestTablesOnDynalite } from "./testing/dynalite.js";
 
 /** The DynamoDB condition itself (not the in-memory model of it), on dynalite. */
 
-let dynamo: LocalServer;
-let doc: DynamoDBDocumentClient;
-
-async function freshTable(): Promise<string> {
-  const name = `latest-${randomUUID().slice(0, 8)}`;
-  await ensureTable(localDynamo(dynamo.endpoint), TABLES.latest, name);
-  return name;
-}
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  doc = DynamoDBDocumentClient.from(localDynamo(dynamo.endpoint), { marshallOptions: { removeUndefinedValues: true } });
-});
-
-afterAll(async () => {
-  doc?.destroy();
-  await dynamo?.close();
-});
+const latestTables = latestTablesOnDynalite();
 
 describe("DynamoDB latest store (dynalite)", () => {
   it("random batch splits, replays and arrival orders converge to the brute-force latest (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        shardStreamsArb(25, 3),
-        fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 5 }),
-        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 10 })), { maxLength: 4 }),
-        fc.integer(),
-        async (streams, sizes, replays, seed) => {
-          const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
-          const deliveries: StreamRecord[][] = [];
-          for (const s of streams) for (const [a, b] of cutBatches(s.records.length, sizes)) deliveries.push(s.records.slice(a, b));
-          for (const [pick, start, len] of replays) {
-            const shard = streams[pick % streams.length]!;
-            const from = start % shard.records.length;
-            deliveries.push(shard.records.slice(from, from + len));
-          }
-          const rnd = prng(seed);
-          for (let i = deliveries.length - 1; i > 0; i--) {
-            const j = Math.floor(rnd() * (i + 1));
-            [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
-          }
-          for (const batch of deliveries) {
-            const results = await store.writeLatest([...coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks).values()]);
-            for (const r of results) expect(r.status, String(r.error)).not.toBe("failed");
-          }
-          const expected = bruteForceLatest(streams.flatMap((s) => s.records));
-          const stored = await store.listLatest();
-          expect(Object.fromEntries(stored.map((i) => [i.instrument, i]))).toEqual(Object.fromEntries(expected));
-        },
-      ),
+      fc.asyncProperty(streamCutsArb({ maxRecords: 25, maxShards: 3, maxBatch: 10, maxSizes: 5, maxReplay: 10, maxReplays: 4 }), async (cuts) => {
+        const store = createDynamoLatestStore(await latestTables.fresh());
+        const deliveries = shuffledDeliveries(cuts);
+        for (const batch of deliveries) {
+          const results = await store.writeLatest([...coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks).values()]);
+          for (const r of results) expect(r.status, String(r.error)).not.toBe("failed");
+        }
+        const expected = bruteForceLatest(cuts.streams.flatMap((s) => s.records));
+        const stored = await store.listLatest();
+        expect(Object.fromEntries(stored.map((i) => [i.instrument, i]))).toEqual(Object.fromEntries(expected));
+      }),
       { numRuns: 25 },
     );
   });
 
   it("applies the condition's tie-breaks: event time, then shard id, then sequence number as a number", async () => {
-    const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
+    const store = createDynamoLatestStore(await latestTables.fresh());
     const write = async (instrument: string, eventTime: number, shardId: string, seq: string, cents: number) => {
       const rec = toKinesisRecord(encodePipe({ instrument, eventTime, pricesCents: [cents] }), { shardId, sequenceNumber: seq, arrivalTime: 1 });
       const [result] = await store.writeLatest(decodeBatch([rec]).ticks);
@@ -99,7 +63,7 @@ describe("DynamoDB latest store (dynalite)", () => {
   });
 
   it("within one record the later tick wins on equal event times; the record again changes nothing", async () => {
-    const tableName = await freshTable();
+    const { doc, tableName } = await latestTables.fresh();
     const store = createDynamoLatestStore({ doc, tableName });
     const position = { shardId: "shardId-000000000000", sequenceNumber: "500", arrivalTime: 1 };
     const tick = (cents: number) => Buffer.from(encodePipe({ instrument: "k1", eventTime: 7, pricesCents: [cents] }));
@@ -121,7 +85,7 @@ describe("DynamoDB latest store (dynalite)", () => {
   });
 
   it("lists every partition with Queries and gets one instrument", async () => {
-    const store = createDynamoLatestStore({ doc, tableName: await freshTable() });
+    const store = createDynamoLatestStore(await latestTables.fresh());
     const ids = Array.from({ length: 40 }, (_, i) => `I${i}`);
     expect(new Set(ids.map(latestPartition)).size).toBe(4);
     const records = ids.map((id, i) => toKinesisRecord(encodePipe({ instrument: id, eventTime: 1000 + i, level: 1, pricesCents: [i] }), { shardId: "shardId-000000000000", sequenceNumber: String(10 + i), arrivalTime: 5 }));
