@@ -5,7 +5,7 @@ import { documentClient } from "@tickstream/core/aws";
 import { createApiRouter, matchRoute } from "@tickstream/core/api/router";
 import { routeNamed } from "@tickstream/core/api/routes";
 import { readWindowConfig } from "@tickstream/core/config";
-import { createLogLatestStore } from "@tickstream/core/latest/log-store";
+import { createTailLatestReader } from "@tickstream/core/latest/tail-reader";
 import { dynamoWindowQueries } from "@tickstream/core/windows/query";
 
 /**
@@ -20,7 +20,8 @@ const logger = new Logger({ serviceName: "api" });
 export const clients = { doc: documentClient() };
 
 const router = createApiRouter({
-  latest: createLogLatestStore({ doc: clients.doc, tableName: Table.Latest.tableName, compactOnWrite: false }),
+  // Kept for the life of the container: a warm request reads only the log written since the last.
+  latest: createTailLatestReader({ doc: clients.doc, tableName: Table.Latest.tableName }),
   windows: dynamoWindowQueries({
     doc: clients.doc,
     tables: { panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName },

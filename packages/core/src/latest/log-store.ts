@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { compareSequenceNumbers, sequenceKey, type PositionedTick } from "../kinesis/batch.js";
 import { LATEST_COMPACTION, LATEST_SNAPSHOT_BUCKETS } from "../resources.js";
 import { instrumentHash } from "../ticks/instrument.js";
-import { compareLatestOrder } from "./order.js";
+import { completeEntries, fold, LOG_PK, lowestCuts, maxSeq, rangesBeyondCuts, readLogRanges, readSnapshot, SNAP_PK, type Bucket, type LogEntry } from "./log-reads.js";
 import { decodeLatestValues, encodeLatestValues } from "./packed.js";
 import { latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult } from "./store.js";
 
@@ -26,13 +26,15 @@ import { latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult
  *
  * Why reads are complete: an entry's sort key carries the largest sequence number among its
  * ticks. A compaction takes every entry above the bucket's cut and raises the cut to the largest
- * key it read. An entry written later with a key at or below that cut can only be a retry of
+ * key of the whole entries it read (every part read: an entry of more than 1,000 instruments is
+ * written in parts, and when one fails the retry's entry can carry the same or, bisected, a
+ * smaller key). An entry written later with a key at or below that cut can only be a retry of
  * records the shard had already delivered (new records have larger sequence numbers), whose
  * ticks the compacted entries already dominate. Entries expire (TTL) a day after they are
  * written; the windows timer also compacts (every minute), so the log is folded long before.
  *
  * Keys (pk, sk):
- *   "log",  "<shardId>#<max sequence number, 128 digits>#<min sequence number>#<part>": d (B), expiresAt
+ *   "log",  "<shardId>#<max sequence number, 128 digits>#<min sequence number>#<part>": d (B), n (parts), expiresAt
  *   "snap", "b00" … "b15": d (B), cut (M: shard id -> sequence number), gen (N)
  *   "meta", "compaction": at (N): the lease, taken when the last compaction is old enough
  */
@@ -46,6 +48,8 @@ export interface LogLatestStoreOptions {
   clock?: () => number;
   /** Strongly consistent reads (compaction always uses them). */
   consistentReads?: boolean;
+  /** Values per log item (default 1,000); smaller in tests of entries written in several parts. */
+  valuesPerPart?: number;
 }
 
 export interface LogLatestStore extends LatestStore {
@@ -54,27 +58,11 @@ export interface LogLatestStore extends LatestStore {
   compactIfDue(): Promise<boolean>;
 }
 
-const LOG_PK = "log";
-const SNAP_PK = "snap";
 const META_KEY = { pk: "meta", sk: "compaction" };
 /** Values per log item: about 70 bytes each, so a part stays far below DynamoDB's 400 KB. */
 const VALUES_PER_PART = 1000;
-const LOG_TTL_SECONDS = 24 * 3600;
-
-type Item = Record<string, unknown>;
-
-interface LogEntry {
-  shardId: string;
-  /** Largest sequence number among the entry's ticks. */
-  maxSeq: string;
-  values: LatestItem[];
-}
-
-interface Bucket {
-  bucket: number;
-  cut: Map<string, string>;
-  values: LatestItem[];
-}
+/** How long log entries are kept (TTL): a reader idle longer must start from the snapshot. */
+export const LOG_TTL_SECONDS = 24 * 3600;
 
 export function snapshotBucketOf(instrument: string): number {
   return instrumentHash(instrument) % LATEST_SNAPSHOT_BUCKETS;
@@ -88,85 +76,18 @@ function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
 }
 
-/** Keeps the newest tick per instrument. */
-function fold(into: Map<string, LatestItem>, values: Iterable<LatestItem>): void {
-  for (const v of values) {
-    const stored = into.get(v.instrument);
-    if (stored === undefined || compareLatestOrder(stored, v) < 0) into.set(v.instrument, v);
-  }
-}
-
-function maxSeq(a: string | undefined, b: string): string {
-  return a === undefined || compareSequenceNumbers(b, a) > 0 ? b : a;
-}
-
 export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestStore {
   const { doc, tableName } = options;
   // Looked up at each call, so that a clock swapped in later (benchmarks, fake timers) counts.
   const clock = options.clock ?? (() => Date.now());
   const compactEveryMs = options.compactEveryMs ?? LATEST_COMPACTION.everyMs;
   const consistent = options.consistentReads ?? false;
+  const valuesPerPart = options.valuesPerPart ?? VALUES_PER_PART;
   /** When this process last saw a compaction (its own or, from the lease, another's). */
   let lastCompactionSeen = Number.NEGATIVE_INFINITY;
 
-  async function queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      items.push(...((out.Items ?? []) as Item[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  async function readSnapshot(consistentRead: boolean): Promise<Bucket[]> {
-    const items = await queryAll({
-      TableName: tableName,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": SNAP_PK },
-      ConsistentRead: consistentRead,
-    });
-    return items
-      .filter((i) => i.d instanceof Uint8Array)
-      .map((i) => ({
-        bucket: Number(String(i.sk).slice(1)),
-        cut: new Map(Object.entries((i.cut ?? {}) as Record<string, string>)),
-        values: decodeLatestValues(i.d as Uint8Array),
-      }));
-  }
-
-  /**
-   * Log entries beyond `cuts` (per shard: the entries with a larger key), and every entry of the
-   * shards `cuts` does not name: one Query per named shard, one per gap between them.
-   */
-  async function readLog(cuts: ReadonlyMap<string, string>, consistentRead: boolean): Promise<LogEntry[]> {
-    const shards = [...cuts.keys()].sort();
-    const ranges: [string, string][] = [];
-    let lower = "!";
-    for (const shard of shards) {
-      ranges.push([lower, `${shard}#`]);
-      ranges.push([`${shard}#${sequenceKey((BigInt(cuts.get(shard)!) + 1n).toString())}`, `${shard}#~`]);
-      lower = `${shard}$`;
-    }
-    ranges.push([lower, "~"]);
-    const pages = await Promise.all(
-      ranges.map(([a, b]) =>
-        queryAll({
-          TableName: tableName,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
-          ExpressionAttributeValues: { ":pk": LOG_PK, ":a": a, ":b": b },
-          ConsistentRead: consistentRead,
-        }),
-      ),
-    );
-    const out: LogEntry[] = [];
-    for (const item of pages.flat()) {
-      if (!(item.d instanceof Uint8Array)) continue;
-      const [shardId, key] = String(item.sk).split("#") as [string, string];
-      out.push({ shardId, maxSeq: BigInt(key).toString(), values: decodeLatestValues(item.d) });
-    }
-    return out;
+  function readLog(cuts: ReadonlyMap<string, string>, consistentRead: boolean): Promise<LogEntry[]> {
+    return readLogRanges(doc, tableName, rangesBeyondCuts(cuts), consistentRead);
   }
 
   async function readBucket(bucket: number): Promise<Bucket | undefined> {
@@ -175,26 +96,9 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
     return { bucket, cut: new Map(Object.entries((Item.cut ?? {}) as Record<string, string>)), values: decodeLatestValues(Item.d) };
   }
 
-  /** The smallest cut of each shard over the buckets (a shard missing from one bucket: none). */
-  function lowestCuts(buckets: readonly Bucket[]): Map<string, string> {
-    const out = new Map<string, string>();
-    const shards = new Set(buckets.flatMap((b) => [...b.cut.keys()]));
-    for (const shard of shards) {
-      let lowest: string | undefined;
-      let everywhere = true;
-      for (const b of buckets) {
-        const c = b.cut.get(shard);
-        if (c === undefined) everywhere = false;
-        else if (lowest === undefined || compareSequenceNumbers(c, lowest) < 0) lowest = c;
-      }
-      if (everywhere && lowest !== undefined) out.set(shard, lowest);
-    }
-    return out;
-  }
-
   /** Every instrument's newest tick: the snapshot buckets with the log entries beyond their cuts. */
   async function readAll(consistentRead: boolean): Promise<{ buckets: Bucket[]; log: LogEntry[]; newest: Map<string, LatestItem> }> {
-    const buckets = await readSnapshot(consistentRead);
+    const buckets = await readSnapshot(doc, tableName, consistentRead);
     const log = await readLog(lowestCuts(buckets), consistentRead);
     const newest = new Map<string, LatestItem>();
     for (const b of buckets) fold(newest, b.values);
@@ -238,9 +142,9 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
       fold(t.values, b.values);
       for (const [s, c] of b.cut) t.cut.set(s, c);
     }
-    // Every bucket gets every entry beyond its own cut, and the cut rises to what was read.
+    // Every bucket gets every entry beyond its own cut, and the cut rises to the whole entries read.
     const readUpTo = new Map<string, string>();
-    for (const e of log) readUpTo.set(e.shardId, maxSeq(readUpTo.get(e.shardId), e.maxSeq));
+    for (const e of completeEntries(log)) readUpTo.set(e.shardId, maxSeq(readUpTo.get(e.shardId), e.maxSeq));
     for (const e of log) {
       for (const v of e.values) {
         const t = target(snapshotBucketOf(v.instrument));
@@ -289,14 +193,16 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
             if (lo === undefined || compareSequenceNumbers(v.sequenceNumber, lo) < 0) lo = v.sequenceNumber;
           }
           try {
-            for (let part = 0; part * VALUES_PER_PART < values.length; part++) {
+            const parts = Math.ceil(values.length / valuesPerPart);
+            for (let part = 0; part < parts; part++) {
               await doc.send(
                 new PutCommand({
                   TableName: tableName,
                   Item: {
                     pk: LOG_PK,
                     sk: `${shardId}#${sequenceKey(hi!)}#${lo}#${part}`,
-                    d: encodeLatestValues(values.slice(part * VALUES_PER_PART, (part + 1) * VALUES_PER_PART)),
+                    d: encodeLatestValues(values.slice(part * valuesPerPart, (part + 1) * valuesPerPart)),
+                    n: parts,
                     expiresAt,
                   },
                 }),

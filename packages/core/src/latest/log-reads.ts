@@ -1,0 +1,154 @@
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { compareSequenceNumbers, sequenceKey } from "../kinesis/batch.js";
+import { compareLatestOrder } from "./order.js";
+import { decodeLatestValues } from "./packed.js";
+import type { LatestItem } from "./store.js";
+
+/**
+ * Reads of the Latest log and snapshot (layout in log-store.ts), shared by the store (its full
+ * reads and the fold) and the API's tailing reader (tail-reader.ts).
+ */
+
+export const LOG_PK = "log";
+export const SNAP_PK = "snap";
+
+type Item = Record<string, unknown>;
+
+export interface LogEntry {
+  shardId: string;
+  /** The item's sort key. */
+  sk: string;
+  /** Largest sequence number among the entry's ticks. */
+  maxSeq: string;
+  /** The sort key without its part number: the items of one written entry share it. */
+  group: string;
+  part: number;
+  /** How many parts the entry was written in (1 for items written before parts were counted). */
+  parts: number;
+  values: LatestItem[];
+}
+
+export interface Bucket {
+  bucket: number;
+  cut: Map<string, string>;
+  values: LatestItem[];
+}
+
+/** Keeps the newest tick per instrument (order.ts). */
+export function fold(into: Map<string, LatestItem>, values: Iterable<LatestItem>): void {
+  for (const v of values) {
+    const stored = into.get(v.instrument);
+    if (stored === undefined || compareLatestOrder(stored, v) < 0) into.set(v.instrument, v);
+  }
+}
+
+export function maxSeq(a: string | undefined, b: string): string {
+  return a === undefined || compareSequenceNumbers(b, a) > 0 ? b : a;
+}
+
+export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...((out.Items ?? []) as Item[]));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+export async function readSnapshot(doc: DynamoDBDocumentClient, tableName: string, consistentRead: boolean): Promise<Bucket[]> {
+  const items = await queryAll(doc, {
+    TableName: tableName,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": SNAP_PK },
+    ConsistentRead: consistentRead,
+  });
+  return items
+    .filter((i) => i.d instanceof Uint8Array)
+    .map((i) => ({
+      bucket: Number(String(i.sk).slice(1)),
+      cut: new Map(Object.entries((i.cut ?? {}) as Record<string, string>)),
+      values: decodeLatestValues(i.d as Uint8Array),
+    }));
+}
+
+function logEntryOf(item: Item): LogEntry | undefined {
+  if (!(item.d instanceof Uint8Array)) return undefined;
+  const sk = String(item.sk);
+  const [shardId, key] = sk.split("#") as [string, string];
+  const counted = typeof item.n === "number";
+  return {
+    shardId,
+    sk,
+    maxSeq: BigInt(key).toString(),
+    group: counted ? sk.slice(0, sk.lastIndexOf("#")) : sk,
+    part: counted ? Number(sk.slice(sk.lastIndexOf("#") + 1)) : 0,
+    parts: counted ? (item.n as number) : 1,
+    values: decodeLatestValues(item.d),
+  };
+}
+
+/** Log entries with a sort key in each [from, to] range (inclusive), strongly consistent or not. */
+export async function readLogRanges(doc: DynamoDBDocumentClient, tableName: string, ranges: readonly (readonly [string, string])[], consistentRead: boolean): Promise<LogEntry[]> {
+  const pages = await Promise.all(
+    ranges.map(([a, b]) =>
+      queryAll(doc, {
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues: { ":pk": LOG_PK, ":a": a, ":b": b },
+        ConsistentRead: consistentRead,
+      }),
+    ),
+  );
+  return pages.flat().flatMap((item) => logEntryOf(item) ?? []);
+}
+
+/**
+ * Ranges of log entries beyond `cuts` (per shard: the entries with a larger sequence number),
+ * and of every entry of the shards `cuts` does not name: one per named shard, one per gap
+ * between them.
+ */
+export function rangesBeyondCuts(cuts: ReadonlyMap<string, string>): [string, string][] {
+  const ranges: [string, string][] = [];
+  let lower = "!";
+  for (const shard of [...cuts.keys()].sort()) {
+    ranges.push([lower, `${shard}#`]);
+    ranges.push([`${shard}#${sequenceKey((BigInt(cuts.get(shard)!) + 1n).toString())}`, `${shard}#~`]);
+    lower = `${shard}$`;
+  }
+  ranges.push([lower, "~"]);
+  return ranges;
+}
+
+/** The smallest cut of each shard over the buckets (a shard missing from one bucket: none). */
+export function lowestCuts(buckets: readonly Bucket[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const shards = new Set(buckets.flatMap((b) => [...b.cut.keys()]));
+  for (const shard of shards) {
+    let lowest: string | undefined;
+    let everywhere = true;
+    for (const b of buckets) {
+      const c = b.cut.get(shard);
+      if (c === undefined) everywhere = false;
+      else if (lowest === undefined || compareSequenceNumbers(c, lowest) < 0) lowest = c;
+    }
+    if (everywhere && lowest !== undefined) out.set(shard, lowest);
+  }
+  return out;
+}
+
+/**
+ * The entries read whose every part was read too. Only these may move a cut or a cursor past
+ * them: a part of an entry whose other part failed to be written is superseded by the retry,
+ * which can carry the same largest sequence number, or a smaller one when the batch was bisected.
+ */
+export function completeEntries(entries: readonly LogEntry[]): LogEntry[] {
+  const parts = new Map<string, Set<number>>();
+  for (const e of entries) {
+    const seen = parts.get(e.group);
+    if (seen) seen.add(e.part);
+    else parts.set(e.group, new Set([e.part]));
+  }
+  return entries.filter((e) => parts.get(e.group)!.size >= e.parts);
+}

@@ -1,0 +1,140 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { sequenceKey } from "../kinesis/batch.js";
+import { completeEntries, fold, lowestCuts, rangesBeyondCuts, readLogRanges, readSnapshot, type LogEntry } from "./log-reads.js";
+import { createLogLatestStore, LOG_TTL_SECONDS } from "./log-store.js";
+import type { LatestItem, LatestReader } from "./store.js";
+
+/**
+ * A reader of the Latest log and snapshot (log-store.ts) that keeps what it read: the newest
+ * tick of every instrument and, per shard, a cursor (the sort key of the last whole log entry
+ * it read). Created once per process (the API's Lambda container), it answers a request by
+ * reading only the log entries written since its last one: one strongly consistent Query per
+ * shard from its cursor to the next shard's first key, which also covers the entries of shards
+ * it has no cursor for (a reshard's children, whose ids lie between or after the known ones),
+ * and one for the keys before the first shard. Folded in the order of order.ts, like every
+ * reader of the table: an older tick never replaces a newer one, whatever order entries come in.
+ *
+ * Why the tail is complete: the log entries of a shard are written one batch at a time, in
+ * sequence order (parallelization factor 1), and a new entry's key carries a sequence number
+ * larger than every earlier record's. A cursor moves only past whole entries (every part read,
+ * log-reads.ts completeEntries). An entry written later with a key at or below a cursor is
+ * then a retry or replay of records whose write had succeeded (a single-part entry is written
+ * all or nothing), or the first half of a bisected batch whose whole entry had been written:
+ * its ticks are older than or the same as the ticks read. A retry after a failed write comes
+ * after the cursor (its records are past the last written entry), and so does the part of a
+ * batch written in parts once its retry is whole. The reads are strongly consistent, so an
+ * entry is seen by the first request that starts after its write returned.
+ *
+ * The snapshot is read again, starting over from its cuts, on the first request of a process
+ * and whenever the last read of it is `snapshotEveryMs` old (default a minute; it may not exceed
+ * the log's retention, a day: a process idle longer starts from the snapshot, never from a
+ * cursor whose log expired). That also bounds how long anything a cursor could have skipped
+ * stays unseen: an entry written while a Query passed its place in the key order, which the
+ * fold (log-store.ts) reads under the same argument.
+ *
+ * Instrument routes use the same view: an instrument once seen stays known without a read; an
+ * unknown one is looked for in the log since the cursors while the view is fresh, and with the
+ * store's small bucket read (no full read) while it is not.
+ */
+export interface TailLatestReaderOptions {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  clock?: () => number;
+  /** The longest time the view goes without reading the snapshot again, ms (default 60,000). */
+  snapshotEveryMs?: number;
+}
+
+export interface TailLatestReader extends LatestReader {
+  has(instrument: string): Promise<boolean>;
+}
+
+export const TAIL_SNAPSHOT_EVERY_MS = 60_000;
+
+interface View {
+  items: Map<string, LatestItem>;
+  /** Shard id -> every log key of the shard up to this one has been read (exclusive lower bound of the next read). */
+  cursors: Map<string, string>;
+  /** When the snapshot was last read (the clock before the read). */
+  snapshotAt: number;
+}
+
+/** Moves each shard's cursor to the largest key of the whole entries read. */
+function advance(cursors: Map<string, string>, log: readonly LogEntry[]): void {
+  for (const e of completeEntries(log)) {
+    const cursor = cursors.get(e.shardId);
+    if (cursor === undefined || e.sk > cursor) cursors.set(e.shardId, e.sk);
+  }
+}
+
+/**
+ * Key ranges after each cursor. A key is a shard id, "#" and digits, so `cursor + " "` is the
+ * smallest string above the cursor and below every larger key; "<next shard>#" is below every
+ * key of the next shard and above every key of a shard id sorting between the two.
+ */
+export function tailRanges(cursors: ReadonlyMap<string, string>): [string, string][] {
+  const shards = [...cursors.keys()].sort();
+  const ranges: [string, string][] = [["!", shards.length > 0 ? `${shards[0]}#` : "~"]];
+  shards.forEach((shard, i) => ranges.push([`${cursors.get(shard)} `, i + 1 < shards.length ? `${shards[i + 1]}#` : "~"]));
+  return ranges;
+}
+
+export function createTailLatestReader(options: TailLatestReaderOptions): TailLatestReader {
+  const { doc, tableName } = options;
+  const clock = options.clock ?? (() => Date.now());
+  const snapshotEveryMs = options.snapshotEveryMs ?? TAIL_SNAPSHOT_EVERY_MS;
+  if (!(snapshotEveryMs > 0 && snapshotEveryMs <= LOG_TTL_SECONDS * 1000)) {
+    throw new Error(`snapshotEveryMs must be above 0 and at most the log's retention (${LOG_TTL_SECONDS * 1000} ms), got ${snapshotEveryMs}`);
+  }
+  // Cold answers for one instrument: its snapshot bucket, not the whole snapshot.
+  const store = createLogLatestStore({ doc, tableName, clock, compactOnWrite: false });
+  let view: View | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const fresh = (v: View | undefined): v is View => v !== undefined && clock() - v.snapshotAt < snapshotEveryMs;
+
+  async function fromSnapshot(previous: View | undefined): Promise<View> {
+    const snapshotAt = clock();
+    // Any version of a bucket is complete up to its own cut; the log beyond it is read strongly consistent.
+    const buckets = await readSnapshot(doc, tableName, false);
+    const cuts = lowestCuts(buckets);
+    const log = await readLogRanges(doc, tableName, rangesBeyondCuts(cuts), true);
+    // Every value kept is a tick that was written, so keeping the old ones cannot change a maximum.
+    const items = new Map(previous?.items);
+    for (const b of buckets) fold(items, b.values);
+    for (const e of log) fold(items, e.values);
+    // Above every key with the cut's sequence number, below every larger one.
+    const cursors = new Map([...cuts].map(([shard, cut]) => [shard, `${shard}#${sequenceKey(cut)}#~`]));
+    advance(cursors, log);
+    return { items, cursors, snapshotAt };
+  }
+
+  async function tail(v: View): Promise<View> {
+    const log = await readLogRanges(doc, tableName, tailRanges(v.cursors), true);
+    // Applied only once every read succeeded: a failed request leaves the view as it was.
+    for (const e of log) fold(v.items, e.values);
+    advance(v.cursors, log);
+    return v;
+  }
+
+  /** The view with every entry written before the call; one refresh at a time. */
+  function refresh(): Promise<View> {
+    const run = queue.then(async () => (view = fresh(view) ? await tail(view) : await fromSnapshot(view)));
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  return {
+    async listLatest() {
+      return [...(await refresh()).items.values()];
+    },
+    async getLatest(instrument) {
+      if (!fresh(view)) return store.getLatest(instrument);
+      return (await refresh()).items.get(instrument) ?? null;
+    },
+    async has(instrument) {
+      if (view?.items.has(instrument)) return true;
+      if (!fresh(view)) return store.has(instrument);
+      return (await refresh()).items.has(instrument);
+    },
+  };
+}
