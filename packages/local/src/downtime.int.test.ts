@@ -1,15 +1,8 @@
 import { CONSUMERS } from "@tickstream/core/resources";
 import { afterAll, describe, expect, it } from "vitest";
 import { waitUntil } from "./timing.js";
-import {
-  expectedWindows,
-  getJson,
-  idToken,
-  makeTicks,
-  outsideClients,
-  putData,
-  type SentTick,
-} from "./testing/scenario.js";
+import { idToken, makeTicks, outsideClients, putData, type SentTick } from "./testing/scenario.js";
+import { expectWindowsServed } from "./testing/served.js";
 import { shardOfKey } from "./testing/streams.js";
 import { RestartableRuntime } from "./testing/test-runtime.js";
 
@@ -95,21 +88,9 @@ describe("local runtime after a long stop", () => {
     await rt.waitForConsumers();
     const all = [...leadTicks, ...lagTicks];
     const token = await idToken(rt.outputs, outside.cognito);
+    // Closed windows as emitted, open ones from their panes: a late tick is in neither.
     for (const instrument of [lead, lag]) {
-      const expected = expectedWindows(all, instrument, WINDOW.sizeMs, WINDOW.slideMs);
-      const from = expected[0]!.windowStart;
-      const to = expected[expected.length - 1]!.windowStart + 1;
-      // Closed windows as emitted, open ones from their panes: a late tick is in neither.
-      const res = await getJson<{ windowStart: number; windowEnd: number; max: number }[]>(
-        rt.outputs,
-        `/instruments/${instrument}/windows?from=${from}&to=${to}`,
-        token,
-      );
-      expect(res.status).toBe(200);
-      const got = res.body;
-      expect(
-        got.map(({ windowStart, windowEnd, max }) => ({ windowStart, windowEnd, max })),
-      ).toEqual(expected);
+      await expectWindowsServed(rt.outputs, token, all, instrument, WINDOW);
     }
     outside.destroy();
   });

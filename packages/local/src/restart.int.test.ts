@@ -1,16 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { waitUntil } from "./timing.js";
 import { archivedLines, listKeys, multiset } from "./testing/archive.js";
-import {
-  expectedLatest,
-  expectedSeries,
-  expectedWindows,
-  getJson,
-  idToken,
-  makeTicks,
-  outsideClients,
-  putData,
-} from "./testing/scenario.js";
+import { idToken, makeTicks, outsideClients, putData } from "./testing/scenario.js";
+import { expectLatestServed, expectSeriesServed, expectWindowsServed } from "./testing/served.js";
 import { RestartableRuntime } from "./testing/test-runtime.js";
 
 const WINDOW = { sizeMs: 6_000, slideMs: 2_000, allowedLatenessMs: 1_000, idleTimeoutMs: 60_000 };
@@ -72,36 +64,10 @@ describe("local runtime across a restart", () => {
     await rt.flushArchive();
 
     const token = await idToken(rt.outputs, outside.cognito);
-    const latest = await getJson<{ instrument: string; price: number; eventTime: number }[]>(
-      rt.outputs,
-      "/instruments",
-      token,
-    );
-    expect(latest.status).toBe(200);
-    expect(
-      latest.body.map(({ instrument, price, eventTime }) => ({ instrument, price, eventTime })),
-    ).toEqual(expectedLatest(ticks));
-
+    await expectLatestServed(rt.outputs, token, ticks);
     for (const instrument of INSTRUMENTS) {
-      const expected = expectedWindows(ticks, instrument, WINDOW.sizeMs, WINDOW.slideMs);
-      const from = expected[0]!.windowStart;
-      const to = expected[expected.length - 1]!.windowStart + 1;
-      const windows = await getJson<{ windowStart: number; windowEnd: number; max: number }[]>(
-        rt.outputs,
-        `/instruments/${instrument}/windows?from=${from}&to=${to}`,
-        token,
-      );
-      expect(windows.status).toBe(200);
-      expect(
-        windows.body.map(({ windowStart, windowEnd, max }) => ({ windowStart, windowEnd, max })),
-      ).toEqual(expected);
-      const series = expectedSeries(ticks, instrument, WINDOW.slideMs);
-      const got = await getJson<ReturnType<typeof expectedSeries>>(
-        rt.outputs,
-        `/instruments/${instrument}/series?from=${series[0]!.paneStart}&to=${series[series.length - 1]!.paneStart + 1}`,
-        token,
-      );
-      expect(got.body).toEqual(series);
+      await expectWindowsServed(rt.outputs, token, ticks, instrument, WINDOW);
+      await expectSeriesServed(rt.outputs, token, ticks, instrument, WINDOW.slideMs);
     }
 
     // The archive: every raw record exactly once.

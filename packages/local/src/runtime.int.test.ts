@@ -7,8 +7,6 @@ import type { LocalRuntime } from "./runtime.js";
 import { archivedLines, getObject, listKeys, multiset } from "./testing/archive.js";
 import {
   expectedLatest,
-  expectedSeries,
-  expectedWindows,
   getJson,
   idToken,
   makeTicks,
@@ -16,6 +14,7 @@ import {
   putData,
   type SentTick,
 } from "./testing/scenario.js";
+import { expectSeriesServed, expectWindowsServed, getLatest } from "./testing/served.js";
 import { startTestRuntime, tempDataDir } from "./testing/test-runtime.js";
 
 const WINDOW = { sizeMs: 10_000, slideMs: 2_000, allowedLatenessMs: 1_000, idleTimeoutMs: 30_000 };
@@ -101,9 +100,7 @@ describe("local runtime, end to end", () => {
   });
 
   it("serves the latest price of every instrument", async () => {
-    const { status, body } = await getJson<
-      { instrument: string; price: number; eventTime: number }[]
-    >(rt.outputs, "/instruments", token);
+    const { status, body } = await getLatest(rt.outputs, token);
     expect(status).toBe(200);
     const got = body.map((b) => ({
       instrument: b.instrument,
@@ -116,25 +113,8 @@ describe("local runtime, end to end", () => {
 
   it("serves sliding-window maxima and pane series equal to a brute-force computation", async () => {
     for (const instrument of ["1", "10"]) {
-      const expected = expectedWindows(ticks, instrument, WINDOW.sizeMs, WINDOW.slideMs);
-      const from = expected[0]!.windowStart;
-      const to = expected[expected.length - 1]!.windowStart + 1;
-      const { status, body } = await getJson<
-        { windowStart: number; windowEnd: number; max: number; final: boolean }[]
-      >(rt.outputs, `/instruments/${instrument}/windows?from=${from}&to=${to}`, token);
-      expect(status).toBe(200);
-      expect(
-        body.map(({ windowStart, windowEnd, max }) => ({ windowStart, windowEnd, max })),
-      ).toEqual(expected);
-
-      const series = expectedSeries(ticks, instrument, WINDOW.slideMs);
-      const s = await getJson<ReturnType<typeof expectedSeries>>(
-        rt.outputs,
-        `/instruments/${instrument}/series?from=${series[0]!.paneStart}&to=${series[series.length - 1]!.paneStart + 1}`,
-        token,
-      );
-      expect(s.status).toBe(200);
-      expect(s.body).toEqual(series);
+      await expectWindowsServed(rt.outputs, token, ticks, instrument, WINDOW);
+      await expectSeriesServed(rt.outputs, token, ticks, instrument, WINDOW.slideMs);
     }
   });
 
