@@ -7,11 +7,10 @@
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readStream } from "../consumer/reader.js";
 import { outputsPath } from "@tickstream/local/outputs";
 import type { LocalRuntime } from "@tickstream/local/runtime";
 import { startTestRuntime, tempDataDir } from "@tickstream/local/testing/test-runtime";
-import { resolveTarget } from "../target.js";
+import { readBackPrices } from "../testing/read-back.js";
 import { runTool, spawnTool, type Tool } from "./run-tool.js";
 
 // Both shards are listed from the start and hold the watermark until they report or have been
@@ -124,27 +123,15 @@ describe("produce and consume against the local runtime", () => {
     const duplicates = Number(/\+ (\d+) duplicates/.exec(produced.stderr)![1]);
 
     // 2. What reached the prices stream, read back.
-    const target = resolveTarget({ outputs }, "prices");
     const sent: Tick[] = [];
-    const stop = new AbortController();
-    const guard = setTimeout(() => stop.abort(), 30_000);
-    await readStream({
-      client: target.client,
-      streamName: target.streamName,
-      from: { type: "TRIM_HORIZON" },
-      signal: stop.signal,
-      pollIntervalMs: 100,
-      onRecords: (records) => {
-        // The reader yields the sub-records of KPL records, one tick each.
-        for (const r of records) {
-          expect(r.subSequenceNumber).toBeTypeOf("number");
-          sent.push(parsePipe(new TextDecoder().decode(r.data)));
-        }
-        if (sent.length >= TICKS + duplicates) stop.abort();
-      },
+    await readBackPrices(outputs, (records) => {
+      // The reader yields the sub-records of KPL records, one tick each.
+      for (const r of records) {
+        expect(r.subSequenceNumber).toBeTypeOf("number");
+        sent.push(parsePipe(new TextDecoder().decode(r.data)));
+      }
+      return sent.length >= TICKS + duplicates;
     });
-    clearTimeout(guard);
-    target.client.destroy();
     expect(sent).toHaveLength(TICKS + duplicates);
     const span =
       Math.max(...sent.map((t) => t.eventTime)) - Math.min(...sent.map((t) => t.eventTime));

@@ -13,9 +13,10 @@ import { outputsPath } from "@tickstream/local/outputs";
 import { startLocal, type LocalRuntime } from "@tickstream/local/runtime";
 import { listKeys } from "@tickstream/local/testing/archive";
 import { getJson, idToken, outsideClients } from "@tickstream/local/testing/scenario";
+import { getLatest } from "@tickstream/local/testing/served";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readStream, type ReadRecord } from "../consumer/reader.js";
-import { resolveTarget } from "../target.js";
+import type { ReadRecord } from "../consumer/reader.js";
+import { readBackPrices } from "../testing/read-back.js";
 
 const root = resolve(__dirname, "../../../..");
 const tsx = resolve(root, "node_modules/.bin/tsx");
@@ -109,35 +110,23 @@ describe("produce --aggregate into the local runtime", () => {
     }
 
     // What reached the stream, unpacked.
-    const target = resolveTarget({ outputs }, "prices");
-    const stop = new AbortController();
-    const guard = setTimeout(() => stop.abort(), 30_000);
     let ticks = 0;
-    await readStream({
-      client: target.client,
-      streamName: target.streamName,
-      from: { type: "TRIM_HORIZON" },
-      signal: stop.signal,
-      pollIntervalMs: 100,
-      onRecords: (batch) => {
-        for (const record of batch) {
-          const texts = ticksOf(record);
-          const mode = /instrument=(\w+)-/.exec(texts[0]!)![1] as Mode;
-          if (!records.has(mode)) records.set(mode, new Set());
-          records.get(mode)!.add(`${record.shardId}/${record.sequenceNumber}`);
-          if (record.subSequenceNumber !== undefined)
-            aggregated.set(mode, (aggregated.get(mode) ?? 0) + 1);
-          for (const text of texts) {
-            expect(text).toContain(`instrument=${mode}-`);
-            sent.set(mode, [...(sent.get(mode) ?? []), parse(text)]);
-          }
-          ticks += texts.length;
+    await readBackPrices(outputs, (batch) => {
+      for (const record of batch) {
+        const texts = ticksOf(record);
+        const mode = /instrument=(\w+)-/.exec(texts[0]!)![1] as Mode;
+        if (!records.has(mode)) records.set(mode, new Set());
+        records.get(mode)!.add(`${record.shardId}/${record.sequenceNumber}`);
+        if (record.subSequenceNumber !== undefined)
+          aggregated.set(mode, (aggregated.get(mode) ?? 0) + 1);
+        for (const text of texts) {
+          expect(text).toContain(`instrument=${mode}-`);
+          sent.set(mode, [...(sent.get(mode) ?? []), parse(text)]);
         }
-        if (ticks >= TICKS * MODES.length) stop.abort();
-      },
+        ticks += texts.length;
+      }
+      return ticks >= TICKS * MODES.length;
     });
-    clearTimeout(guard);
-    target.client.destroy();
     await rt.waitForConsumers({ timeoutMs: 240_000 });
   }, 600_000);
 
@@ -160,11 +149,7 @@ describe("produce --aggregate into the local runtime", () => {
     const outside = outsideClients(rt.outputs);
     try {
       const token = await idToken(rt.outputs, outside.cognito);
-      const latest = await getJson<{ instrument: string; price: number; eventTime: number }[]>(
-        rt.outputs,
-        "/instruments",
-        token,
-      );
+      const latest = await getLatest(rt.outputs, token);
       expect(latest.status).toBe(200);
       const byInstrument = new Map(latest.body.map((l) => [l.instrument, l]));
       for (const mode of MODES) {
