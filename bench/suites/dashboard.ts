@@ -90,7 +90,7 @@ export const dashboard: Benchmark<DashboardResult> & { skipInQuick: true } = {
                   "",
                 ],
                 [
-                  "… of which: `npm start` until it says running (dashboard compiled and warmed)",
+                  "… of which: `npm start` until it says running (dashboard built and answering)",
                   s(coldStart.spawnToReadyMs),
                   "",
                   "",
@@ -121,7 +121,7 @@ export const dashboard: Benchmark<DashboardResult> & { skipInQuick: true } = {
       ...(coldStart
         ? [
             "",
-            "The cold start runs `npm start -- --auto-ports` (tick generator on) in a copy of the working tree with the installed `node_modules` linked and no `.next`, as after a clone and `npm install`; `npm start` reports running only once `next dev` has compiled the page and answered for every file it links. Chromium is already open; the time ends when the signed-in page has drawn the chart.",
+            "The cold start runs `npm start -- --auto-ports` (tick generator on) in a copy of the working tree with the installed `node_modules` linked and no `.next`, as after a clone and `npm install`; `npm start` builds the dashboard there (`next build`, while the local servers start; later starts reuse the build until packages/web or the lockfile changes) and reports running once `next start` has answered for the page and every file it links. Chromium is already open; the time ends when the signed-in page has drawn the chart.",
           ]
         : []),
     ].join("\n");

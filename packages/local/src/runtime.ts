@@ -56,7 +56,7 @@ import { startKinesisServer } from "./servers/kinesis.js";
 import { startS3Server } from "./servers/s3.js";
 import { answersHttp } from "./servers/child.js";
 import { silentLog, type Log } from "./timing.js";
-import { startWeb, type WebServer } from "./web.js";
+import { prepareProductionBuild, startWeb, type WebMode, type WebServer } from "./web.js";
 
 /**
  * The whole product on one machine: local Kinesis, DynamoDB, S3 and Cognito servers, the
@@ -72,8 +72,13 @@ export interface StartLocalOptions {
   dataDir?: string;
   /** "auto" = free ports; otherwise the given ports, defaults for the rest (ports.ts). */
   ports?: "auto" | Partial<PortMap>;
-  /** Run the dashboard (`next dev`). Default true. */
+  /** Run the dashboard. Default true. */
   web?: boolean;
+  /**
+   * How: "production" (default) builds it when its sources changed and runs `next start`;
+   * "dev" runs `next dev` (hot reload, each page compiled on its first request).
+   */
+  webMode?: WebMode;
   /** Run the tick generator; an object tunes it. Default true. */
   generator?: boolean | GeneratorOptions;
   /** No progress lines, no warnings on the console. */
@@ -231,6 +236,13 @@ async function start(
     ...(webEnabled ? (["web"] as const) : []),
   ];
   const ports = await resolvePorts(options.ports, needed);
+  // The dashboard's production build needs none of the servers: it runs while they start.
+  const webMode = options.webMode ?? "production";
+  const webBuild =
+    webEnabled && webMode === "production"
+      ? prepareProductionBuild({ logDir: layout.logs, progress })
+      : undefined;
+  webBuild?.catch(() => undefined); // its failure is reported where the dashboard starts
 
   // Local AWS servers.
   progress(
@@ -463,11 +475,17 @@ async function start(
   let web: WebServer | undefined;
   if (webEnabled) {
     progress(
-      `Starting the dashboard (next dev) on :${ports.web}; the first start compiles it and can take a minute…`,
+      webMode === "dev"
+        ? `Starting the dashboard (next dev) on :${ports.web}; the first start compiles it and can take a minute…`
+        : `Starting the dashboard on :${ports.web}…`,
     );
     web = await startWeb({
       port: ports.web,
       logDir: layout.logs,
+      mode: webMode,
+      dataDir,
+      building: webBuild,
+      progress,
       settings: {
         apiUrl,
         region,

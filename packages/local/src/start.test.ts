@@ -12,6 +12,7 @@ describe("npm start arguments", () => {
   it("defaults to everything on the default ports in .local", () => {
     expect(parseStartArgs([], {})).toEqual({
       web: true,
+      webMode: "production",
       generator: true,
       dataDir: DEFAULT_DATA_DIR,
       ports: {},
@@ -37,12 +38,15 @@ describe("npm start arguments", () => {
     );
     expect(args).toEqual({
       web: false,
+      webMode: "production",
       generator: false,
       dataDir: "/tmp/x",
       ports: { api: 4000, web: 4001, kinesis: 5000 },
       help: false,
     });
     expect(parseStartArgs(["--auto-ports"], {}).ports).toBe("auto");
+    expect(parseStartArgs(["--web-dev"], {}).webMode).toBe("dev");
+    expect(USAGE).toContain("--web-dev");
     expect(parseStartArgs([], { TICKSTREAM_DATA_DIR: "/d" }).dataDir).toBe("/d");
   });
 
@@ -52,6 +56,7 @@ describe("npm start arguments", () => {
     expect(() => parseStartArgs(["--port-api", "x"], {})).toThrow(/port number/);
     expect(() => parseStartArgs(["--port-db", "1"], {})).toThrow(/unknown option/);
     expect(() => parseStartArgs(["--no-web=1"], {})).toThrow(/takes no value/);
+    expect(() => parseStartArgs(["--web-dev=yes"], {})).toThrow(/takes no value/);
     expect(() => parseStartArgs([], { TICKSTREAM_WEB_PORT: "70000" })).toThrow(
       /TICKSTREAM_WEB_PORT/,
     );

@@ -16,6 +16,7 @@ import {
 import { isProcessAlive } from "./lock.js";
 import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";
 import type { LocalRuntime, StartLocalOptions } from "./runtime.js";
+import type { WebMode } from "./web.js";
 
 // The SDK's notice about Node versions of 2027 is noise in a terminal session.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -27,6 +28,8 @@ the archive delivery, the API, a tick generator and the dashboard. Ctrl-C stops 
 
 Options:
   --no-web              do not start the dashboard (webUrl is null in outputs.json)
+  --web-dev             run the dashboard with next dev (hot reload, for work on packages/web);
+                        by default it is a production build, made again when packages/web changed
   --no-generator        do not generate ticks (put your own: npm run produce)
   --data-dir <dir>      where everything is kept (default .local; env TICKSTREAM_DATA_DIR)
 ${PORT_NAMES.map((n) => `  ${`${portFlag(n)} <port>`.padEnd(22)}${`${n} port (default ${DEFAULT_PORTS[n]}; env ${portEnvVar(n)})`}`).join("\n")}
@@ -37,6 +40,7 @@ When everything answers, <data-dir>/outputs.json holds the endpoints, names and 
 
 export interface StartArgs {
   web: boolean;
+  webMode: WebMode;
   generator: boolean;
   dataDir: string;
   ports: "auto" | Partial<PortMap>;
@@ -55,6 +59,7 @@ function parsePort(value: string | undefined, what: string): number {
 export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StartArgs {
   const args: StartArgs = {
     web: true,
+    webMode: "production",
     generator: true,
     dataDir: env.TICKSTREAM_DATA_DIR || DEFAULT_DATA_DIR,
     ports: {},
@@ -88,6 +93,9 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     } else if (flag === "--no-web") {
       noValue();
       args.web = false;
+    } else if (flag === "--web-dev") {
+      noValue();
+      args.webMode = "dev";
     } else if (flag === "--no-generator") {
       noValue();
       args.generator = false;
@@ -238,6 +246,7 @@ async function main(): Promise<number> {
     dataDir: args.dataDir,
     ports: args.ports,
     web: args.web,
+    webMode: args.webMode,
     generator: args.generator,
     onProgress: (m) => console.log(m),
   };

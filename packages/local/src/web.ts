@@ -1,16 +1,33 @@
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { PortInUseError } from "./ports.js";
 import { REPO_ROOT } from "./paths.js";
 import { childEnv, startChild, type SupervisedChild } from "./servers/child.js";
+import {
+  BUILD_PLACEHOLDERS,
+  buildKey,
+  buildLayout,
+  builtKey,
+  DIST_DIR_VAR,
+  prepareServeDir,
+  withBuildLock,
+  writeStamp,
+} from "./web-build.js";
 
 /**
- * The dashboard in development mode: `next dev` in packages/web on the web port, configured
- * through the same NEXT_PUBLIC_* variables the deployed site gets from the stacks.
+ * The dashboard on the web port, configured through the same NEXT_PUBLIC_* variables the
+ * deployed site gets from the stacks. By default a production build (`next start`), built on
+ * the first start and after a change to packages/web (web-build.ts); for work on the dashboard,
+ * `next dev` with hot reload.
  */
 
 export const WEB_DIR = join(REPO_ROOT, "packages", "web");
+const LOCKFILE = join(REPO_ROOT, "package-lock.json");
+
+/** "production": `next build` once, then `next start`. "dev": `next dev` (hot reload). */
+export type WebMode = "production" | "dev";
 
 export interface WebSettings {
   apiUrl: string;
@@ -41,14 +58,14 @@ export function webEnv(s: WebSettings): Record<string, string> {
   };
 }
 
-function nextBin(): string {
-  if (!existsSync(join(WEB_DIR, "package.json"))) {
+function nextBin(webDir = WEB_DIR): string {
+  if (!existsSync(join(webDir, "package.json"))) {
     throw new Error(
-      `The dashboard cannot start: ${WEB_DIR} does not exist. Start without it: npm start -- --no-web`,
+      `The dashboard cannot start: ${webDir} does not exist. Start without it: npm start -- --no-web`,
     );
   }
   try {
-    return createRequire(join(WEB_DIR, "package.json")).resolve("next/dist/bin/next");
+    return createRequire(join(webDir, "package.json")).resolve("next/dist/bin/next");
   } catch {
     throw new Error(
       "The dashboard cannot start: Next.js is not installed (run npm install), or start without it: npm start -- --no-web",
@@ -56,32 +73,129 @@ function nextBin(): string {
   }
 }
 
+/** Environment of a Next.js child: an inherited NODE_ENV (a test runner's "test") upsets it. */
+function nextEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = childEnv({ NEXT_TELEMETRY_DISABLED: "1", ...extra });
+  delete env.NODE_ENV;
+  return env;
+}
+
+/**
+ * Makes sure the local production build matches the dashboard's current sources, building it
+ * if not (`<logDir>/web-build.log`), and with `serve`, copies it with a runtime's settings.
+ * Returns whether it built.
+ */
+export async function prepareProductionBuild(options: {
+  logDir: string;
+  serve?: { dir: string; settings: Record<string, string> };
+  /** Default packages/web and the repository's lockfile. */
+  webDir?: string;
+  lockfile?: string;
+  progress?: (message: string) => void;
+}): Promise<{ built: boolean }> {
+  const webDir = options.webDir ?? WEB_DIR;
+  const layout = buildLayout(webDir);
+  const progress = options.progress ?? (() => undefined);
+  const bin = nextBin(webDir);
+  const key = await buildKey(webDir, options.lockfile ?? LOCKFILE);
+  return withBuildLock(
+    layout.lock,
+    async () => {
+      let built = false;
+      if ((await builtKey(layout.stamp, layout.build)) !== key) {
+        progress(
+          "Building the dashboard (next build; on the first start and after a change to packages/web, about a minute)…",
+        );
+        await rm(layout.stamp, { force: true });
+        const logFile = join(options.logDir, "web-build.log");
+        const build = await startChild({
+          name: "dashboard build (next build)",
+          command: process.execPath,
+          args: [bin, "build"],
+          cwd: webDir,
+          env: nextEnv({ ...BUILD_PLACEHOLDERS, [DIST_DIR_VAR]: relative(webDir, layout.build) }),
+          logFile,
+          // Runs under the guard (it ends with this process); done when it exits.
+          ready: () => Promise.resolve(true),
+          readyTimeoutMs: 1000,
+        });
+        const { code, signal } = await build.exited;
+        if (code !== 0)
+          throw new Error(
+            `the dashboard build failed (${code ?? signal}); see ${logFile}, or start without the dashboard: npm start -- --no-web`,
+          );
+        await writeStamp(layout.stamp, key);
+        built = true;
+      }
+      if (options.serve)
+        await prepareServeDir(layout.build, options.serve.dir, options.serve.settings);
+      return { built };
+    },
+    { onWait: () => progress("Waiting for another start's build of the dashboard…") },
+  );
+}
+
 export async function startWeb(options: {
   port: number;
   logDir: string;
   settings: WebSettings;
+  /** Default "production". */
+  mode?: WebMode;
+  /** The runtime's data directory: names its copy of the production build. */
+  dataDir: string;
+  /** A prepareProductionBuild (without `serve`) started earlier, to wait for first. */
+  building?: Promise<unknown>;
+  progress?: (message: string) => void;
   readyTimeoutMs?: number;
 }): Promise<WebServer> {
   const url = `http://127.0.0.1:${options.port}`;
-  const env = childEnv(webEnv(options.settings));
-  // next dev decides NODE_ENV itself; an inherited "test" (from a test runner) upsets it.
-  delete env.NODE_ENV;
+  const mode = options.mode ?? "production";
+  const listen = ["--port", String(options.port), "--hostname", "127.0.0.1"];
+  const settings = webEnv(options.settings);
+  let serveDir: string | undefined;
+  let args: string[];
+  let env: NodeJS.ProcessEnv;
+  if (mode === "production") {
+    serveDir = buildLayout(WEB_DIR).serveDir(options.dataDir);
+    await options.building;
+    await prepareProductionBuild({
+      logDir: options.logDir,
+      serve: {
+        dir: serveDir,
+        settings: Object.fromEntries(
+          Object.entries(settings).filter(([name]) => name.startsWith("NEXT_PUBLIC_")),
+        ),
+      },
+      progress: options.progress,
+    });
+    args = [nextBin(), "start", ...listen];
+    env = nextEnv({ ...settings, [DIST_DIR_VAR]: relative(WEB_DIR, serveDir) });
+  } else {
+    args = [nextBin(), "dev", ...listen];
+    env = nextEnv(settings);
+  }
   const child = await startChild({
-    name: "dashboard (next dev)",
+    name: `dashboard (next ${mode === "production" ? "start" : "dev"})`,
     command: process.execPath,
-    args: [nextBin(), "dev", "--port", String(options.port), "--hostname", "127.0.0.1"],
+    args,
     cwd: WEB_DIR,
     env,
     logFile: join(options.logDir, "web.log"),
     // next dev compiles the page, and then the icon it links, on their first request: asking
-    // for them before saying "ready" means the dashboard opens at once.
+    // for them before saying "ready" means the dashboard opens at once. For next start it is
+    // only the check that it answers.
     ready: () => warmDashboard(url, 120_000),
     readyTimeoutMs: options.readyTimeoutMs ?? 240_000,
-  }).catch((err: Error) => {
+  }).catch(async (err: Error) => {
+    if (serveDir) await rm(serveDir, { recursive: true, force: true });
     if (err.message.includes("EADDRINUSE")) throw new PortInUseError("web", options.port);
     throw err;
   });
-  return { url, child, close: () => child.stop() };
+  const close = async () => {
+    await child.stop();
+    if (serveDir) await rm(serveDir, { recursive: true, force: true });
+  };
+  return { url, child, close };
 }
 
 /**
