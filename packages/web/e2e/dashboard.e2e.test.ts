@@ -238,6 +238,10 @@ describe("dashboard", () => {
   });
 
   it("lays out for a phone", async () => {
+    // The pointer was last at the wide chart's right end: the tooltip, hidden but still placed
+    // for that point, must not widen the narrow page.
+    const surface = (await page.locator(".recharts-surface").boundingBox())!;
+    await page.mouse.move(surface.x + surface.width - 30, surface.y + surface.height / 2);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByTestId("instrument-101").waitFor();
     const overflow = await page.evaluate(

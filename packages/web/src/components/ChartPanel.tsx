@@ -1,13 +1,13 @@
 "use client";
 
 import dynamic from "next/dynamic";
-import { useMemo } from "react";
+import { useMemo, type ReactNode } from "react";
 import { useSeries } from "../hooks/useSeries";
 import { useRecentWindows } from "../hooks/useWindows";
 import { useDataSettings } from "../lib/data";
 import { describeChange, formatAge, formatCents, formatClock, formatPrice } from "../lib/format";
 import { describeError } from "../lib/polling";
-import { chartHistoryMs, RANGE_KEYS, RANGES, rangeSpan, type RangeKey } from "../lib/ranges";
+import { chartStep, RANGE_KEYS, RANGES, rangeSpan, type RangeKey } from "../lib/ranges";
 import { buildChartData, currentWindowMax } from "../lib/series";
 import type { InstrumentView, SeenTick } from "../lib/ticks";
 import { ErrorBanner } from "./ErrorBanner";
@@ -21,6 +21,81 @@ const PriceChart = dynamic(() => import("./PriceChart").then((m) => m.PriceChart
     <div className="chart-skeleton" style={{ height: CHART_HEIGHT }} aria-hidden="true" />
   ),
 });
+
+/** "10-s", "4-min": a candle's length as the legend names it. */
+function candleLabel(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}-min` : `${ms / 1000}-s`;
+}
+
+/** One figure of the stats row: the value large, what it is made of below. */
+function Stat({
+  label,
+  testId,
+  value,
+  detail,
+  children,
+}: {
+  label: string;
+  testId: string;
+  value: string;
+  detail: string;
+  /** Shown after the value. */
+  children?: ReactNode;
+}) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>
+        <span className="big" data-testid={testId}>
+          {value}
+        </span>{" "}
+        {children}
+        <span className="muted small block">{detail}</span>
+      </dd>
+    </div>
+  );
+}
+
+interface WindowText {
+  label: string;
+  /** Where the value comes from, after the window's span. */
+  note: string;
+  /** Said when there is no such window. */
+  empty: string;
+}
+
+const OPEN_WINDOW: WindowText = {
+  label: "1-min high",
+  note: "open window, from 10-s panes and the latest tick",
+  empty: "no ticks in the last minute",
+};
+
+const LAST_CLOSED_WINDOW: WindowText = {
+  label: "Last closed window",
+  note: "as emitted",
+  empty: "none in the last minutes",
+};
+
+/** A window's maximum, with the window's span. */
+function WindowStat({
+  text,
+  testId,
+  window: w,
+}: {
+  text: WindowText;
+  testId: string;
+  window: { windowStart: number; windowEnd: number; max: number } | undefined;
+}) {
+  const span = w && `${formatClock(w.windowStart)}–${formatClock(w.windowEnd)}`;
+  return (
+    <Stat
+      label={text.label}
+      testId={testId}
+      value={w ? formatPrice(w.max) : "—"}
+      detail={span ? `${span}, ${text.note}` : text.empty}
+    />
+  );
+}
 
 export function ChartPanel({
   view,
@@ -44,26 +119,28 @@ export function ChartPanel({
 }) {
   const { windowMs, paneMs } = useDataSettings();
   const instrument = view?.instrument;
-  const series = useSeries(instrument, true, chartHistoryMs(range, windowMs));
+  const stepMs = chartStep(range, paneMs);
+  const series = useSeries(instrument, true, RANGES[range].ms, stepMs);
+  // The one-minute high needs single panes; the selected row asks for the same ones.
+  const recent = useSeries(instrument, true, windowMs);
   const windows = useRecentWindows(instrument);
 
   const { from, to } = rangeSpan(range, now, view?.current.eventTime);
-  const panes = series.data?.panes;
-  const data = useMemo(
+  const candles = series.data?.panes;
+  const liveT = view?.current.eventTime;
+  const livePrice = view ? view.currentCents / 100 : undefined;
+  const live = useMemo(
     () =>
-      panes ? buildChartData({ ticks: history, panes, from, to, paneMs, windowMs }) : undefined,
-    [history, panes, from, to, paneMs, windowMs],
+      liveT !== undefined && livePrice !== undefined ? { t: liveT, price: livePrice } : undefined,
+    [liveT, livePrice],
   );
+  const data = useMemo(
+    () => (candles ? buildChartData({ candles, from, to, stepMs, live }) : undefined),
+    [candles, from, to, stepMs, live],
+  );
+  const panes = recent.data?.panes;
 
-  const windowMax = panes
-    ? currentWindowMax(
-        panes,
-        to,
-        windowMs,
-        paneMs,
-        view && { t: view.current.eventTime, price: view.currentCents / 100 },
-      )
-    : undefined;
+  const windowMax = panes ? currentWindowMax(panes, to, windowMs, paneMs, live) : undefined;
   const lastFinal = windows.data?.filter((w) => w.final).at(-1);
   const change = view ? describeChange(view.currentCents, view.previous?.cents) : undefined;
   const lastTick = history.at(-1);
@@ -90,53 +167,27 @@ export function ChartPanel({
       </div>
 
       <dl className="stats" data-testid="stats">
-        <div>
-          <dt>Latest</dt>
-          <dd>
-            <span className="big" data-testid="detail-price">
-              {view ? formatCents(view.currentCents) : "—"}
-            </span>{" "}
-            {change && change.direction !== "none" && (
-              <span className={`change ${change.direction}`}>
-                <span aria-hidden="true">
-                  {change.arrow} {change.delta} ({change.percent})
-                </span>
-                <span className="sr-only">{change.label}</span>
+        <Stat
+          label="Latest"
+          testId="detail-price"
+          value={view ? formatCents(view.currentCents) : "—"}
+          detail={
+            view
+              ? `tick at ${formatClock(view.current.eventTime)} · ${formatAge(now - view.current.eventTime)}`
+              : "\u00a0"
+          }
+        >
+          {change && change.direction !== "none" && (
+            <span className={`change ${change.direction}`}>
+              <span aria-hidden="true">
+                {change.arrow} {change.delta} ({change.percent})
               </span>
-            )}
-            <span className="muted small block">
-              {view
-                ? `tick at ${formatClock(view.current.eventTime)} · ${formatAge(now - view.current.eventTime)}`
-                : "\u00a0"}
+              <span className="sr-only">{change.label}</span>
             </span>
-          </dd>
-        </div>
-        <div>
-          <dt>1-min high</dt>
-          <dd>
-            <span className="big" data-testid="detail-window-max">
-              {windowMax ? formatPrice(windowMax.max) : "—"}
-            </span>
-            <span className="muted small block">
-              {windowMax
-                ? `${formatClock(windowMax.windowStart)}–${formatClock(windowMax.windowEnd)}, open window, from 10-s panes and the latest tick`
-                : "no ticks in the last minute"}
-            </span>
-          </dd>
-        </div>
-        <div>
-          <dt>Last closed window</dt>
-          <dd>
-            <span className="big" data-testid="detail-last-window">
-              {lastFinal ? formatPrice(lastFinal.max) : "—"}
-            </span>
-            <span className="muted small block">
-              {lastFinal
-                ? `${formatClock(lastFinal.windowStart)}–${formatClock(lastFinal.windowEnd)}, as emitted`
-                : "none in the last minutes"}
-            </span>
-          </dd>
-        </div>
+          )}
+        </Stat>
+        <WindowStat text={OPEN_WINDOW} testId="detail-window-max" window={windowMax} />
+        <WindowStat text={LAST_CLOSED_WINDOW} testId="detail-last-window" window={lastFinal} />
       </dl>
 
       <figure
@@ -178,16 +229,12 @@ export function ChartPanel({
         </div>
         <figcaption className="legend">
           <span>
-            <i className="swatch price" aria-hidden="true" /> <b>Price</b>: the latest tick, as seen
-            by this page every second while it is open (ticks between two polls are not drawn)
+            <i className="swatch price" aria-hidden="true" /> <b>Close</b>: last price of each{" "}
+            {candleLabel(stepMs)} candle, from the server, running on to the latest tick (dot)
           </span>
           <span>
-            <i className="swatch pane" aria-hidden="true" /> <b>10-s high</b>: maximum of each
-            10-second pane, from the server (history too)
-          </span>
-          <span>
-            <i className="swatch window" aria-hidden="true" /> <b>1-min high</b>: sliding maximum of
-            the minute ending with each pane, computed from the panes
+            <i className="swatch pane" aria-hidden="true" /> <b>High–low</b>: range of the prices in
+            each candle
           </span>
         </figcaption>
       </figure>

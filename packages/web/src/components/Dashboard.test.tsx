@@ -100,8 +100,22 @@ describe("dashboard", () => {
         return json(
           url.pathname.includes("/1/")
             ? [
-                { paneStart: T0 - 5000 - 20_000, max: 101.25 },
-                { paneStart: T0 - 5000, max: 100.5 },
+                {
+                  paneStart: T0 - 5000 - 20_000,
+                  open: 101,
+                  high: 101.25,
+                  low: 100.75,
+                  close: 101,
+                  max: 101.25,
+                },
+                {
+                  paneStart: T0 - 5000,
+                  open: 100.5,
+                  high: 100.5,
+                  low: 100,
+                  close: 100.25,
+                  max: 100.5,
+                },
               ]
             : [],
         );
@@ -196,13 +210,13 @@ describe("dashboard", () => {
     expect(screen.getByTestId("instrument-1").getAttribute("aria-pressed")).toBe("false");
     expect(screen.getByTestId("range-6h").getAttribute("aria-pressed")).toBe("true");
     expect(screen.getByTestId("price-chart").getAttribute("data-instrument")).toBe("2");
-    // the chart asks for six hours and a window of panes
+    // the chart asks for six hours of one-minute candles
     const chartCall = calls.find(
       (c) =>
         c.pathname === "/instruments/2/series" &&
         Number(c.searchParams.get("to")) - Number(c.searchParams.get("from")) > 6 * 3_600_000,
     );
-    expect(chartCall).toBeDefined();
+    expect(chartCall?.searchParams.get("step")).toBe("60000");
 
     fireEvent.click(screen.getByTestId("instrument-3"));
     fireEvent.click(screen.getByTestId("range-24h"));

@@ -10,7 +10,7 @@ import { useAuth } from "../lib/auth";
 import { useDataSettings } from "../lib/data";
 import { formatAge } from "../lib/format";
 import { STALE_AFTER_MS } from "../lib/polling";
-import { chartHistoryMs, type RangeKey } from "../lib/ranges";
+import type { RangeKey } from "../lib/ranges";
 import { ChartPanel } from "./ChartPanel";
 import { ErrorBanner } from "./ErrorBanner";
 import { InstrumentList } from "./InstrumentList";
@@ -102,7 +102,7 @@ export function Dashboard({ username, region }: { username: string; region: stri
             now={now}
             loadFailed={failing && !state}
             watchlist={watchlist}
-            selectedHistoryMs={chartHistoryMs(range, windowMs)}
+            selectedHistoryMs={windowMs}
           />
         </section>
 

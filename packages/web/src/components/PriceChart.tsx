@@ -1,6 +1,7 @@
 "use client";
 
 import {
+  Area,
   CartesianGrid,
   ComposedChart,
   Line,
@@ -17,10 +18,13 @@ import { niceDomain, timeTicks, type ChartPoint } from "../lib/series";
 export const COLORS = {
   price: "#2f6fed",
   pane: "#8a94a6",
-  window: "#e08a00",
   grid: "rgba(128,128,128,0.2)",
   axis: "#8a94a6",
 };
+
+const AXIS_STYLE = { stroke: COLORS.axis, fontSize: 12 };
+// Updates arrive every second: animating each would keep the chart moving.
+const STILL = { isAnimationActive: false };
 
 /**
  * The chart itself. No animation, a fixed time domain that slides with the clock, ticks on round
@@ -29,16 +33,16 @@ export const COLORS = {
 export function PriceChart({ data, from, to }: { data: ChartPoint[]; from: number; to: number }) {
   const values: number[] = [];
   for (const p of data) {
-    if (p.price !== undefined) values.push(p.price);
-    if (p.paneMax !== undefined) values.push(p.paneMax);
-    if (p.windowMax !== undefined) values.push(p.windowMax);
+    if (p.low !== undefined) values.push(p.low);
+    if (p.high !== undefined) values.push(p.high);
+    if (p.close !== undefined) values.push(p.close);
   }
   const yDomain = niceDomain(values) ?? [0, 1];
   const ticks = timeTicks(from, to);
   const short = to - from > 15 * 60_000;
   let last: ChartPoint | undefined;
   for (let i = data.length - 1; i >= 0 && !last; i--)
-    if (data[i]!.price !== undefined) last = data[i];
+    if (data[i]!.close !== undefined) last = data[i];
 
   return (
     <ResponsiveContainer width="100%" height="100%">
@@ -52,55 +56,49 @@ export function PriceChart({ data, from, to }: { data: ChartPoint[]; from: numbe
           allowDataOverflow
           ticks={ticks}
           tickFormatter={(t: number) => (short ? formatShortClock(t) : formatClock(t))}
-          stroke={COLORS.axis}
-          fontSize={12}
+          {...AXIS_STYLE}
         />
         <YAxis
           domain={yDomain}
           allowDataOverflow
           width={72}
           tickFormatter={(v: number) => formatPrice(v)}
-          stroke={COLORS.axis}
-          fontSize={12}
+          {...AXIS_STYLE}
         />
         <Tooltip
-          isAnimationActive={false}
+          {...STILL}
           labelFormatter={(t) => formatClock(Number(t))}
-          formatter={(v, name) => [formatPrice(Number(v)), name]}
+          formatter={(v, name) =>
+            Array.isArray(v)
+              ? [`${formatPrice(Number(v[0]))} – ${formatPrice(Number(v[1]))}`, name]
+              : [formatPrice(Number(v)), name]
+          }
         />
-        <Line
-          name="1-min high"
-          dataKey="windowMax"
+        <Area
+          name="High–low"
+          dataKey="band"
           type="stepAfter"
-          stroke={COLORS.window}
-          strokeDasharray="6 4"
-          strokeWidth={1.5}
-          dot={false}
-          isAnimationActive={false}
+          stroke="none"
+          fill={COLORS.pane}
+          fillOpacity={0.25}
+          activeDot={false}
+          {...STILL}
         />
+        {/* Across missing candles too: a rarely traded instrument has lone candles. */}
         <Line
-          name="10-s high"
-          dataKey="paneMax"
-          type="stepAfter"
-          stroke={COLORS.pane}
-          strokeWidth={1}
-          dot={false}
-          isAnimationActive={false}
-        />
-        <Line
-          name="Price"
-          dataKey="price"
-          type="stepAfter"
+          name="Close"
+          dataKey="close"
+          type="linear"
           stroke={COLORS.price}
           strokeWidth={2}
           dot={false}
           connectNulls
-          isAnimationActive={false}
+          {...STILL}
         />
         {last && (
           <ReferenceDot
             x={last.t}
-            y={last.price}
+            y={last.close}
             r={4}
             fill={COLORS.price}
             stroke="none"

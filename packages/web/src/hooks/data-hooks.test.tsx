@@ -12,6 +12,16 @@ import { MAX_REQUEST_SPAN_MS, useSeries } from "./useSeries";
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 3);
 const HOUR = 3_600_000;
 
+/** A candle whose prices all equal its maximum. */
+const candle = (paneStart: number, max: number) => ({
+  paneStart,
+  open: max,
+  high: max,
+  low: max,
+  close: max,
+  max,
+});
+
 type Handler = (url: URL) => Response | Promise<Response>;
 
 const json = (body: unknown, status = 200) =>
@@ -162,17 +172,14 @@ describe("useSeries", () => {
       const from = Number(url.searchParams.get("from"));
       if (calls.length === 1) {
         return json([
-          { paneStart: T0 - 3_600_000 + 20_000, max: 90 },
-          { paneStart: T0 - 13_000 - 10_000, max: 99 },
-          { paneStart: T0 - 3000, max: 100 },
+          candle(T0 - 3_600_000 + 20_000, 90),
+          candle(T0 - 13_000 - 10_000, 99),
+          candle(T0 - 3000, 100),
         ]);
       }
       // the open pane grew, and a new pane started
       expect(from).toBeGreaterThanOrEqual(T0 - 100_000);
-      return json([
-        { paneStart: T0 - 3000, max: 100.5 },
-        { paneStart: T0 + 7000, max: 100.25 },
-      ]);
+      return json([candle(T0 - 3000, 100.5), candle(T0 + 7000, 100.25)]);
     });
     const { result } = renderHook(() => useSeries("3", true, HOUR + 60_000), { wrapper });
     await advance(10);
@@ -190,10 +197,10 @@ describe("useSeries", () => {
       expect(span).toBeLessThan(4 * 60_000); // a tail, never the hour again
     }
     expect(result.current.data?.panes).toEqual([
-      { paneStart: T0 - 3_600_000 + 20_000, max: 90 },
-      { paneStart: T0 - 23_000, max: 99 },
-      { paneStart: T0 - 3000, max: 100.5 },
-      { paneStart: T0 + 7000, max: 100.25 },
+      candle(T0 - 3_600_000 + 20_000, 90),
+      candle(T0 - 23_000, 99),
+      candle(T0 - 3000, 100.5),
+      candle(T0 + 7000, 100.25),
     ]);
   });
 
@@ -205,20 +212,30 @@ describe("useSeries", () => {
     expect(calls).toHaveLength(3);
   });
 
-  it("asks for a day and a window in requests of at most 24 hours, covering it without gaps", async () => {
+  it("asks for a day of 4-min candles in one request of at most 24 hours, with the step", async () => {
     const { calls, wrapper } = setup(() => json([]));
-    const historyMs = 24 * HOUR + 60_000;
-    renderHook(() => useSeries("1", true, historyMs), { wrapper });
+    renderHook(() => useSeries("1", true, 24 * HOUR, 240_000), { wrapper });
     await advance(10);
-    expect(calls.length).toBe(2);
-    const spans = calls.map((c) => ({
-      from: Number(c.searchParams.get("from")),
-      to: Number(c.searchParams.get("to")),
-    }));
-    for (const s of spans) expect(s.to - s.from).toBeLessThanOrEqual(MAX_REQUEST_SPAN_MS);
-    expect(spans[1]!.from).toBe(spans[0]!.to);
-    expect(spans[0]!.from).toBeLessThanOrEqual(T0 - historyMs);
-    expect(spans[1]!.to).toBeGreaterThan(T0);
+    expect(calls).toHaveLength(1);
+    const [c] = calls;
+    const from = Number(c!.searchParams.get("from"));
+    const to = Number(c!.searchParams.get("to"));
+    expect(c!.searchParams.get("step")).toBe("240000");
+    expect(to - from).toBeLessThanOrEqual(MAX_REQUEST_SPAN_MS);
+    expect(to).toBeGreaterThan(T0);
+    expect(from).toBeLessThanOrEqual(T0 - 24 * HOUR + 5 * 60_000);
+    expect(from % 240_000).toBe(0);
+
+    // later polls ask for the tail only, from the start of a 4-min candle, with the same step
+    await advance(3000);
+    for (const t of calls.slice(1)) {
+      expect(t.searchParams.get("step")).toBe("240000");
+      expect(Number(t.searchParams.get("from")) % 240_000).toBe(0);
+      expect(Number(t.searchParams.get("to")) - Number(t.searchParams.get("from"))).toBeLessThan(
+        10 * 60_000,
+      );
+    }
+    expect(calls.length).toBeGreaterThan(1);
   });
 
   it("keeps one history per length: the rows' single window and the chart's range apart", async () => {

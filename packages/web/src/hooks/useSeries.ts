@@ -12,28 +12,34 @@ const LATE_MARGIN_MS = 30_000;
 /** The API answers at most 24 hours per request. */
 export const MAX_REQUEST_SPAN_MS = 24 * 60 * 60_000;
 
-/** One cache entry per instrument and length of history: the chart's and the rows' differ. */
-export const seriesKey = (instrument: string, historyMs: number) =>
-  ["series", instrument, historyMs] as const;
+/** One cache entry per instrument, length of history and candle length: the chart's and the rows' differ. */
+export const seriesKey = (instrument: string, historyMs: number, stepMs: number) =>
+  ["series", instrument, historyMs, stepMs] as const;
 
 /**
- * Per-pane maxima of one instrument over the last `historyMs`. The history is fetched once
- * (in pieces of at most a day); every later poll asks only for the tail since the last sync
- * minus a margin, and merges by paneStart.
+ * Candles of one instrument over the last `historyMs`, each `stepMs` long (default: one pane).
+ * The history is fetched once, in one request; every later poll asks only for the tail from the
+ * candle open at the last sync minus a margin, and merges by paneStart.
  *
  * `detailed`: polled every second (the chart); otherwise every 5 s (overview rows).
  */
-export function useSeries(instrument: string | undefined, detailed: boolean, historyMs: number) {
+export function useSeries(
+  instrument: string | undefined,
+  detailed: boolean,
+  historyMs: number,
+  stepMs?: number,
+) {
   const { api, now, windowMs, paneMs } = useDataSettings();
+  const step = stepMs ?? paneMs;
   return useQuery({
-    queryKey: seriesKey(instrument ?? "", historyMs),
+    queryKey: seriesKey(instrument ?? "", historyMs, step),
     enabled: instrument !== undefined,
     queryFn: async ({ client, signal, queryKey }) => {
       const plannedAt = now();
       const prev = client.getQueryData<SeriesState>(queryKey);
       const ranges = planSeriesFetch(prev, plannedAt, {
         historyMs,
-        paneMs,
+        stepMs: step,
         overlapMs: windowMs + LATE_MARGIN_MS,
         futureMs: FUTURE_MS,
         maxSpanMs: MAX_REQUEST_SPAN_MS,
@@ -41,14 +47,17 @@ export function useSeries(instrument: string | undefined, detailed: boolean, his
       const results = await Promise.all(
         ranges.map(async (range) => ({
           range,
-          panes: await api.series(instrument!, range.from, range.to, signal),
+          panes: await api.series(instrument!, range.from, range.to, signal, step),
         })),
       );
-      return applySeriesFetch(prev, results, plannedAt, historyMs + paneMs);
+      return applySeriesFetch(prev, results, plannedAt, historyMs + step);
     },
-    // While another range of the same instrument loads, its panes stay on screen.
+    // While another range of the same instrument and candle length loads, its candles stay on
+    // screen (candles of another length would be drawn with the wrong gaps).
     placeholderData: (previous, previousQuery) =>
-      previousQuery?.queryKey[1] === instrument ? previous : undefined,
+      previousQuery?.queryKey[1] === instrument && previousQuery?.queryKey[3] === step
+        ? previous
+        : undefined,
     refetchInterval: pollEvery(detailed ? POLL_MS : BACKGROUND_POLL_MS),
   });
 }

@@ -28,40 +28,41 @@ function client(
 
 describe("API client", () => {
   it("sends the ID token and parses the instruments", async () => {
-    const { api, fetchMock } = client(async () =>
-      json(200, [
-        {
-          instrument: "3",
-          price: 123.45,
-          prices: [123.45, 122],
-          level: 7,
-          eventTime: 1000,
-          receivedAt: 1005,
-        },
-      ]),
-    );
-    await expect(api.instruments()).resolves.toEqual([
-      {
-        instrument: "3",
-        price: 123.45,
-        prices: [123.45, 122],
-        level: 7,
-        eventTime: 1000,
-        receivedAt: 1005,
-      },
-    ]);
+    const tick = {
+      instrument: "3",
+      price: 123.45,
+      prices: [123.45, 122],
+      level: 7,
+      eventTime: 1000,
+      receivedAt: 1005,
+    };
+    const { api, fetchMock } = client(async () => json(200, [tick]));
+    await expect(api.instruments()).resolves.toEqual([tick]);
     const [url, init] = fetchMock.mock.calls[0]!;
     expect(url).toBe("http://api.test/instruments");
     expect((init.headers as Record<string, string>).Authorization).toBe("Bearer t1");
   });
 
-  it("asks for a range of panes with from and to", async () => {
-    const { api, fetchMock } = client(async () => json(200, [{ paneStart: 10_000, max: 101.5 }]));
+  it("asks for a range of candles with from, to and step, and reads open, high, low and close", async () => {
+    const candle = { paneStart: 10_000, open: 101, high: 101.5, low: 100.5, close: 101.25 };
+    const { api, fetchMock } = client(async () =>
+      json(200, [
+        { ...candle, count: 3, max: 101.5 },
+        { ...candle, paneStart: 20_000, count: 1 }, // max is the high when absent
+        { paneStart: 30_000, max: 99 }, // no candle: skipped
+        { ...candle, paneStart: 40_000, close: "101" }, // malformed: skipped
+      ]),
+    );
     await expect(api.series("AB C", 1000.4, 2000.2)).resolves.toEqual([
-      { paneStart: 10_000, max: 101.5 },
+      { ...candle, max: 101.5 },
+      { ...candle, paneStart: 20_000, max: 101.5 },
     ]);
     expect(fetchMock.mock.calls[0]![0]).toBe(
       "http://api.test/instruments/AB%20C/series?from=1000&to=2001",
+    );
+    await api.series("1", 0, 86_400_000, undefined, 240_000);
+    expect(fetchMock.mock.calls[1]![0]).toBe(
+      "http://api.test/instruments/1/series?from=0&to=86400000&step=240000",
     );
   });
 

@@ -10,8 +10,8 @@ import type { ErrorBody, InstrumentItem, SeriesItem, WindowItem } from "@tickstr
 
 export type InstrumentTick = InstrumentItem;
 export type WindowMax = WindowItem;
-/** The part of a series row the dashboard draws (the API also sends each pane's candle). */
-export type Pane = Pick<SeriesItem, "paneStart" | "max">;
+/** One candle of a series: a pane, or with `step` the panes of one step merged (max = high). */
+export type Pane = Pick<SeriesItem, "paneStart" | "open" | "high" | "low" | "close" | "max">;
 
 type ClientRoute = "instruments" | "windows" | "series";
 
@@ -35,39 +35,35 @@ function pathOf<N extends ClientRoute>(name: N, params: PathParams<RoutePath<N>>
   );
 }
 
+// Each error names itself in a field: class names do not survive the production build's minifier.
+
 /** The server answered with an error status (other than an unrecoverable 401). */
 export class ApiError extends Error {
+  override readonly name = "ApiError";
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
-    this.name = "ApiError";
   }
 }
 
 /** The API could not be reached at all (connection refused, timeout, CORS failure). */
 export class NetworkError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NetworkError";
-  }
+  override readonly name = "NetworkError";
 }
 
 /** No valid session: the user must sign in again. */
 export class SessionExpiredError extends Error {
+  override readonly name = "SessionExpiredError";
   constructor(message = "Your session has expired. Please sign in again.") {
     super(message);
-    this.name = "SessionExpiredError";
   }
 }
 
 /** The response did not have the documented shape. */
 export class BadResponseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BadResponseError";
-  }
+  override readonly name = "BadResponseError";
 }
 
 /** Returns the current ID token (refreshing it if needed), or null when there is no session. */
@@ -75,7 +71,14 @@ export type TokenSource = (opts?: { forceRefresh?: boolean }) => Promise<string 
 
 export interface ApiClient {
   instruments(signal?: AbortSignal): Promise<InstrumentTick[]>;
-  series(instrument: string, from: number, to: number, signal?: AbortSignal): Promise<Pane[]>;
+  /** Candles in [from, to); `stepMs` (a multiple of the slide) merges the panes of each step. */
+  series(
+    instrument: string,
+    from: number,
+    to: number,
+    signal?: AbortSignal,
+    stepMs?: number,
+  ): Promise<Pane[]>;
   windows(instrument: string, from: number, to: number, signal?: AbortSignal): Promise<WindowMax[]>;
 }
 
@@ -119,7 +122,10 @@ export function parsePanes(body: unknown): Pane[] {
   const out: Pane[] = [];
   for (const item of body) {
     const r = item as Record<string, unknown> | null;
-    if (r && isNum(r.paneStart) && isNum(r.max)) out.push({ paneStart: r.paneStart, max: r.max });
+    if (!r || !isNum(r.paneStart) || !isNum(r.high)) continue;
+    if (!isNum(r.open) || !isNum(r.low) || !isNum(r.close)) continue;
+    const { paneStart, open, high, low, close } = r;
+    out.push({ paneStart, open, high, low, close, max: isNum(r.max) ? r.max : high });
   }
   return out;
 }
@@ -251,9 +257,10 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     async instruments(signal) {
       return parseInstruments(await getJson(pathOf("instruments", {}), signal));
     },
-    async series(instrument, from, to, signal) {
+    async series(instrument, from, to, signal, stepMs) {
       const path = pathOf("series", { id: instrument });
-      return parsePanes(await getJson(`${path}?${range(from, to)}`, signal));
+      const step = stepMs === undefined ? "" : `&step=${stepMs}`;
+      return parsePanes(await getJson(`${path}?${range(from, to)}${step}`, signal));
     },
     async windows(instrument, from, to, signal) {
       const path = pathOf("windows", { id: instrument });

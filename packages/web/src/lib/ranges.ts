@@ -32,7 +32,24 @@ export function rangeSpan(range: RangeKey, now: number, newestTick = 0): RangeSp
   return { from: to - RANGES[range].ms, to };
 }
 
-/** Pane history the chart needs for `range`: one window more, for the sliding maximum at its left edge. */
-export function chartHistoryMs(range: RangeKey, windowMs: number): number {
-  return RANGES[range].ms + windowMs;
+/** The chart draws at most about this many candles, whatever the range. */
+export const MAX_CHART_POINTS = 400;
+
+// Step lengths in slides, smallest first: round numbers of seconds and minutes with the default slide.
+const STEP_SLIDES = [1, 2, 3, 6, 12, 18, 24, 30, 60, 90, 120, 180, 360, 720, 1440, 2880, 8640];
+
+/**
+ * The candle length for `range`: the shortest whole number of slides (of the listed round ones)
+ * that keeps the chart at most `maxPoints` candles; 15 min and 1 h draw every pane, 24 h (with a
+ * 10 s slide) merges 24 panes into 4-minute candles.
+ */
+export function chartStep(range: RangeKey, slideMs: number, maxPoints = MAX_CHART_POINTS): number {
+  if (!(slideMs > 0) || !Number.isInteger(slideMs))
+    throw new Error(`The slide must be a positive whole number of ms, not ${slideMs}`);
+  if (!(maxPoints >= 1)) throw new Error(`maxPoints must be at least 1, not ${maxPoints}`);
+  const ms = RANGES[range].ms;
+  const slides =
+    STEP_SLIDES.find((n) => ms / (n * slideMs) <= maxPoints) ??
+    Math.ceil(ms / (slideMs * maxPoints));
+  return slides * slideMs;
 }

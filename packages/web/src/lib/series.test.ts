@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Pane } from "./api";
 import {
   applySeriesFetch,
   buildChartData,
@@ -6,7 +7,6 @@ import {
   mergePanes,
   niceDomain,
   planSeriesFetch,
-  splitRange,
   timeTicks,
   windowMaxEndingWith,
   type SeriesState,
@@ -15,7 +15,12 @@ import {
 const PANE = 10_000;
 const WINDOW = 60_000;
 const HOUR = 3_600_000;
-const opts = { historyMs: HOUR, paneMs: PANE, overlapMs: 90_000, futureMs: 60_000 };
+const opts = { historyMs: HOUR, stepMs: PANE, overlapMs: 90_000, futureMs: 60_000 };
+
+/** A candle whose prices all equal its maximum, for the tests that look at maxima only. */
+function pane(paneStart: number, max: number): Pane {
+  return { paneStart, open: max, high: max, low: max, close: max, max };
+}
 
 describe("incremental pane fetch", () => {
   it("fetches the whole history once, then only a short tail", () => {
@@ -25,7 +30,7 @@ describe("incremental pane fetch", () => {
 
     const s1 = applySeriesFetch(
       undefined,
-      [{ range: first[0]!, panes: [{ paneStart: t0 - 20_000, max: 10 }] }],
+      [{ range: first[0]!, panes: [pane(t0 - 20_000, 10)] }],
       t0,
       HOUR + WINDOW,
     );
@@ -51,75 +56,66 @@ describe("incremental pane fetch", () => {
     expect(plan[1]!.kind).toBe("tail");
   });
 
-  it("splits a history longer than one request may ask for into adjacent pieces", () => {
+  it("asks for a day in one request of at most the API's limit, whatever the look-ahead", () => {
     const t0 = 1_000_000_000_000;
     const DAY = 24 * HOUR;
+    const STEP = 240_000;
     const plan = planSeriesFetch(undefined, t0, {
       ...opts,
-      historyMs: DAY + WINDOW,
+      historyMs: DAY,
+      stepMs: STEP,
       maxSpanMs: DAY,
     });
-    expect(plan).toEqual([
-      { from: t0 - DAY - WINDOW, to: t0 - WINDOW, kind: "history" },
-      { from: t0 - WINDOW, to: t0 + 60_000, kind: "history" },
-    ]);
-    expect(splitRange({ from: 0, to: 25, kind: "tail" }, 10)).toEqual([
-      { from: 0, to: 10, kind: "tail" },
-      { from: 10, to: 20, kind: "tail" },
-      { from: 20, to: 25, kind: "tail" },
-    ]);
-    expect(splitRange({ from: 0, to: 10, kind: "tail" }, 10)).toHaveLength(1);
-    expect(() => splitRange({ from: 0, to: 10, kind: "tail" }, 0)).toThrow(/positive/);
+    expect(plan).toHaveLength(1);
+    const [h] = plan;
+    expect(h!.to).toBe(t0 + 60_000);
+    expect(h!.to - h!.from).toBeLessThanOrEqual(DAY);
+    expect(h!.from % STEP).toBe(0);
+    // at most one candle of the day is cut short at its left edge
+    expect(h!.from).toBeLessThan(t0 - DAY + STEP + 60_000);
+    expect(() => planSeriesFetch(undefined, t0, { ...opts, maxSpanMs: 0 })).toThrow(/positive/);
+  });
+
+  it("re-reads the whole candle open at the last sync: its high, low and close still change", () => {
+    const stepStart = 240_000 * 4_166_667;
+    const t0 = stepStart + 100_000; // 100 s into a 4-min step
+    const STEP = 240_000;
+    const s: SeriesState = { panes: [], coveredFrom: t0 - 7 * HOUR, syncedAt: t0 };
+    const [tail] = planSeriesFetch(s, t0 + 1000, {
+      ...opts,
+      historyMs: 6 * HOUR,
+      stepMs: STEP,
+      overlapMs: 30_000,
+    });
+    expect(tail).toEqual({ from: stepStart, to: t0 + 61_000, kind: "tail" });
   });
 
   it("merges by paneStart, newer answers win, and old panes are forgotten", () => {
-    expect(
-      mergePanes(
-        [
-          { paneStart: 0, max: 1 },
-          { paneStart: 10, max: 2 },
-        ],
-        [
-          { paneStart: 10, max: 3 },
-          { paneStart: 20, max: 4 },
-        ],
-      ),
-    ).toEqual([
-      { paneStart: 0, max: 1 },
-      { paneStart: 10, max: 3 },
-      { paneStart: 20, max: 4 },
+    expect(mergePanes([pane(0, 1), pane(10, 2)], [pane(10, 3), pane(20, 4)])).toEqual([
+      pane(0, 1),
+      pane(10, 3),
+      pane(20, 4),
     ]);
 
     const prev: SeriesState = {
-      panes: [
-        { paneStart: 0, max: 1 },
-        { paneStart: 100, max: 2 },
-      ],
+      panes: [pane(0, 1), pane(100, 2)],
       coveredFrom: 0,
       syncedAt: 100,
     };
     const next = applySeriesFetch(
       prev,
-      [{ range: { from: 90, to: 200, kind: "tail" }, panes: [{ paneStart: 150, max: 5 }] }],
+      [{ range: { from: 90, to: 200, kind: "tail" }, panes: [pane(150, 5)] }],
       200,
       120,
     );
-    expect(next.panes).toEqual([
-      { paneStart: 100, max: 2 },
-      { paneStart: 150, max: 5 },
-    ]);
+    expect(next.panes).toEqual([pane(100, 2), pane(150, 5)]);
     expect(next.coveredFrom).toBe(80);
     expect(next.syncedAt).toBe(200);
   });
 });
 
 describe("one-minute sliding maximum from panes", () => {
-  const panes = [
-    { paneStart: 0, max: 5 },
-    { paneStart: 10_000, max: 9 },
-    { paneStart: 50_000, max: 7 },
-    { paneStart: 60_000, max: 6 },
-  ];
+  const panes = [pane(0, 5), pane(10_000, 9), pane(50_000, 7), pane(60_000, 6)];
 
   it("is the maximum of the six panes ending with the given pane", () => {
     expect(windowMaxEndingWith(panes, 50_000, WINDOW, PANE)).toEqual({
@@ -166,47 +162,51 @@ describe("one-minute sliding maximum from panes", () => {
 });
 
 describe("chart data", () => {
-  it("puts observed prices and pane/window maxima on one time axis", () => {
-    const data = buildChartData({
-      ticks: [
-        { t: 12_000, cents: 10050 },
-        { t: 25_000, cents: 10100 },
-      ],
-      panes: [
-        { paneStart: 10_000, max: 100.75 },
-        { paneStart: 20_000, max: 101 },
-      ],
-      from: 5_000,
-      to: 35_000,
-      paneMs: PANE,
-      windowMs: WINDOW,
-    });
-    const byT = Object.fromEntries(data.map((p) => [p.t, p]));
-    expect(data.map((p) => p.t)).toEqual([
-      5_000, 10_000, 12_000, 20_000, 25_000, 29_999, 30_000, 35_000,
+  const candles: Pane[] = [
+    { paneStart: 0, open: 100, high: 102, low: 99, close: 101, max: 102 },
+    { paneStart: 10_000, open: 101, high: 101.5, low: 100.25, close: 100.5, max: 101.5 },
+    // no ticks from 20 s to 40 s
+    { paneStart: 40_000, open: 100, high: 100.75, low: 98, close: 98.5, max: 100.75 },
+  ];
+  const chart = (to: number, live?: { t: number; price: number }) =>
+    buildChartData({ candles, from: 0, to, stepMs: PANE, ...(live && { live }) });
+
+  it("maps each candle's open, high, low and close, and breaks the band at missing candles", () => {
+    expect(chart(60_000)).toEqual([
+      { t: 0, open: 100, high: 102, low: 99, close: 101, band: [99, 102] },
+      { t: 10_000, open: 101, high: 101.5, low: 100.25, close: 100.5, band: [100.25, 101.5] },
+      { t: 20_000 },
+      { t: 40_000, open: 100, high: 100.75, low: 98, close: 98.5, band: [98, 100.75] },
     ]);
-    expect(byT[5_000]).toEqual({ t: 5_000 });
-    expect(byT[12_000]).toEqual({ t: 12_000, price: 100.5, paneMax: 100.75, windowMax: 100.75 });
-    expect(byT[25_000]).toEqual({ t: 25_000, price: 101, paneMax: 101, windowMax: 101 });
-    // the last pane's step is closed at its end; after it the pane line breaks, the window line goes on
-    expect(byT[29_999]).toMatchObject({ paneMax: 101 });
-    expect(byT[30_000]).toEqual({ t: 30_000, windowMax: 101 });
   });
 
-  it("thins long tick histories to the last tick of each bucket", () => {
-    const ticks = Array.from({ length: 1000 }, (_, i) => ({ t: i * 10, cents: i }));
-    const data = buildChartData({
-      ticks,
-      panes: [],
-      from: 0,
-      to: 10_000,
-      paneMs: PANE,
-      windowMs: WINDOW,
-      maxPricePoints: 100,
-    });
-    const prices = data.filter((p) => p.price !== undefined);
-    expect(prices.length).toBeLessThanOrEqual(101);
-    expect(prices.at(-1)).toMatchObject({ t: 9990, price: 9.99 });
+  it("keeps only the candles in the range; one begun before it starts at its left edge", () => {
+    const data = buildChartData({ candles, from: 15_000, to: 35_000, stepMs: PANE });
+    expect(data.map((p) => [p.t, p.close])).toEqual([[15_000, 100.5]]);
+  });
+
+  it("draws the live tick after the last candle, the close line running on to it", () => {
+    const data = chart(60_000, { t: 47_500, price: 99.25 });
+    const last = data.at(-1)!;
+    expect(last).toEqual({ t: 47_500, close: 99.25, live: 99.25 });
+    expect(last.t).toBeGreaterThan(data.at(-2)!.t);
+    expect(data.filter((p) => p.live !== undefined)).toHaveLength(1);
+
+    // a tick two candles later follows the last candle directly
+    expect(chart(90_000, { t: 75_000, price: 99 }).slice(-2)).toEqual([
+      { t: 40_000, open: 100, high: 100.75, low: 98, close: 98.5, band: [98, 100.75] },
+      { t: 75_000, close: 99, live: 99 },
+    ]);
+
+    // a candle newer than the polled price already holds it
+    const stale = chart(60_000, { t: 39_000, price: 97 });
+    expect(stale.some((p) => p.live !== undefined)).toBe(false);
+  });
+
+  it("draws the live tick alone when there are no candles yet", () => {
+    expect(
+      buildChartData({ candles: [], from: 0, to: 60_000, stepMs: PANE, live: { t: 5, price: 1 } }),
+    ).toEqual([{ t: 5, close: 1, live: 1 }]);
   });
 });
 

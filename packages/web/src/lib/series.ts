@@ -1,5 +1,4 @@
 import type { Pane } from "./api";
-import type { SeenTick } from "./ticks";
 
 /**
  * Pane history of one instrument, fetched incrementally: the whole history once, then on every
@@ -23,13 +22,16 @@ export interface FetchRange {
 export interface SeriesPlanOptions {
   /** How far back the history must reach. */
   historyMs: number;
-  /** Pane length (the window slide). */
-  paneMs: number;
-  /** Re-read this much before the last sync on every poll: open panes and late ticks. */
+  /** Candle length: the slide, or the step the server merges panes into. */
+  stepMs: number;
+  /** Re-read this much before the last sync on every poll: open candles and late ticks. */
   overlapMs: number;
-  /** Ask for panes up to this far past the browser's clock (producer clocks may run ahead). */
+  /** Ask for candles up to this far past the browser's clock (producer clocks may run ahead). */
   futureMs: number;
-  /** The longest span one request may ask for (the API's limit); longer ranges are split. */
+  /**
+   * The longest span one request may ask for (the API's limit). The history starts no earlier
+   * than that before its end, so it is always one request.
+   */
   maxSpanMs?: number;
 }
 
@@ -37,35 +39,37 @@ export function alignDown(t: number, step: number): number {
   return Math.floor(t / step) * step;
 }
 
-/** Which ranges to request now. */
+function alignUp(t: number, step: number): number {
+  return Math.ceil(t / step) * step;
+}
+
+/** Which ranges to request now: one history request at first, then a short tail per poll. */
 export function planSeriesFetch(
   prev: SeriesState | undefined,
   now: number,
   o: SeriesPlanOptions,
 ): FetchRange[] {
-  const wantFrom = alignDown(now - o.historyMs, o.paneMs);
-  const to = now + o.futureMs;
-  if (!prev) return splitRange({ from: wantFrom, to, kind: "history" }, o.maxSpanMs);
+  const to = Math.ceil(now + o.futureMs);
+  const maxSpan = o.maxSpanMs ?? Infinity;
+  if (!(maxSpan > 0)) throw new Error(`maxSpanMs must be positive, not ${maxSpan}`);
+  // A range as long as the API's limit loses at most the part of its oldest candle that the
+  // look-ahead pushes past the limit.
+  const wantFrom = Math.max(
+    alignDown(now - o.historyMs, o.stepMs),
+    alignUp(to - maxSpan, o.stepMs),
+  );
+  if (!prev) return [{ from: wantFrom, to, kind: "history" }];
   const ranges: FetchRange[] = [];
   if (wantFrom < prev.coveredFrom)
-    ranges.push(
-      ...splitRange({ from: wantFrom, to: prev.coveredFrom, kind: "history" }, o.maxSpanMs),
-    );
+    ranges.push({ from: wantFrom, to: prev.coveredFrom, kind: "history" });
+  // From the start of the candle that was open at the last sync (minus the overlap): a candle
+  // changes until it closes, so the whole of it is asked for again.
   const tailFrom = Math.max(
     wantFrom,
-    alignDown(Math.min(prev.syncedAt, now) - o.overlapMs, o.paneMs),
+    alignDown(Math.min(prev.syncedAt, now) - o.overlapMs, o.stepMs),
   );
-  ranges.push(...splitRange({ from: tailFrom, to, kind: "tail" }, o.maxSpanMs));
+  ranges.push({ from: tailFrom, to, kind: "tail" });
   return ranges;
-}
-
-/** Consecutive pieces of `range`, none longer than `maxSpanMs`, oldest first. */
-export function splitRange(range: FetchRange, maxSpanMs = Infinity): FetchRange[] {
-  if (!(maxSpanMs > 0)) throw new Error(`maxSpanMs must be positive, not ${maxSpanMs}`);
-  const out: FetchRange[] = [];
-  for (let from = range.from; from < range.to; from += maxSpanMs)
-    out.push({ from, to: Math.min(from + maxSpanMs, range.to), kind: range.kind });
-  return out.length > 0 ? out : [range];
 }
 
 /** Merges pane lists by paneStart; on a clash the later list wins (the server's newer answer). Oldest first. */
@@ -154,83 +158,60 @@ export function currentWindowMax(
 
 export interface ChartPoint {
   t: number;
-  /** Observed latest price (only at observed tick times). */
-  price?: number;
-  /** Maximum of the 10-second pane containing t. */
-  paneMax?: number;
-  /** Maximum of the one-minute window ending with that pane. */
-  windowMax?: number;
+  /** The candle starting at t (absent at a gap, where the band breaks). */
+  open?: number;
+  high?: number;
+  low?: number;
+  /** Close of the candle, or the live price at the live point: the price line. */
+  close?: number;
+  /** [low, high] of the candle, for the band. */
+  band?: [number, number];
+  /** The latest price, at its event time, after the last candle. */
+  live?: number;
 }
 
 export interface ChartInput {
-  ticks: readonly SeenTick[];
-  panes: readonly Pane[];
+  candles: readonly Pane[];
   from: number;
   to: number;
-  paneMs: number;
-  windowMs: number;
-  /** Thin the observed ticks to at most this many points (the last tick of each bucket). */
-  maxPricePoints?: number;
-}
-
-function thin(ticks: readonly SeenTick[], from: number, to: number, maxPoints: number): SeenTick[] {
-  const inRange = ticks.filter((k) => k.t >= from && k.t <= to);
-  if (inRange.length <= maxPoints) return inRange;
-  const bucket = (to - from) / maxPoints;
-  const out: SeenTick[] = [];
-  for (let i = 0; i < inRange.length; i++) {
-    const k = inRange[i]!;
-    const next = inRange[i + 1];
-    if (!next || Math.floor((next.t - from) / bucket) !== Math.floor((k.t - from) / bucket))
-      out.push(k);
-  }
-  return out;
+  /** Candle length, for breaking the band where candles are missing. */
+  stepMs: number;
+  /** The newest tick the page has (price in currency units). */
+  live?: { t: number; price: number };
 }
 
 /**
- * One data array for Recharts: a point at every pane boundary, at every observed tick, and at
- * both ends of the range. Each point carries the pane and window maxima of the pane containing
- * it, so step lines stay continuous where there is data and break where there is none.
+ * One data array for Recharts: a point per candle in the range at its start (open, high, low,
+ * close and the low-high band), an empty point where candles are missing so that the band
+ * breaks, and the live tick after the last candle. The close line runs across the gaps and on to
+ * the live tick: an instrument that trades rarely has lone candles, and a line broken at every
+ * gap would draw none of them.
  */
 export function buildChartData(input: ChartInput): ChartPoint[] {
-  const { from, to, paneMs, windowMs } = input;
-  const paneMap = new Map(input.panes.map((p) => [p.paneStart, p.max]));
-  const panesPerWindow = Math.max(1, Math.round(windowMs / paneMs));
-  const windowMaxCache = new Map<number, number | undefined>();
-  const windowMaxAt = (paneStart: number): number | undefined => {
-    if (windowMaxCache.has(paneStart)) return windowMaxCache.get(paneStart);
-    let max: number | undefined;
-    for (let k = 0; k < panesPerWindow; k++) {
-      const v = paneMap.get(paneStart - k * paneMs);
-      if (v !== undefined && (max === undefined || v > max)) max = v;
-    }
-    windowMaxCache.set(paneStart, max);
-    return max;
-  };
-  const points = new Map<number, ChartPoint>();
-  const at = (t: number): ChartPoint => {
-    let p = points.get(t);
-    if (!p) {
-      p = { t };
-      const paneStart = alignDown(t, paneMs);
-      const pm = paneMap.get(paneStart);
-      if (pm !== undefined) p.paneMax = pm;
-      const wm = windowMaxAt(paneStart);
-      if (wm !== undefined) p.windowMax = wm;
-      points.set(t, p);
-    }
-    return p;
-  };
-  at(from);
-  for (let b = alignDown(from, paneMs) + paneMs; b <= to; b += paneMs) {
-    at(b);
-    // close a pane's step at its end when the next pane has no data
-    if (paneMap.has(b - paneMs) && !paneMap.has(b) && b - 1 >= from) at(b - 1);
+  const { from, to, stepMs } = input;
+  const out: ChartPoint[] = [];
+  let prevStart: number | undefined;
+  for (const c of input.candles) {
+    // a candle that began before `from` still holds ticks inside the range
+    if (c.paneStart + stepMs <= from || c.paneStart > to) continue;
+    if (prevStart !== undefined && c.paneStart - prevStart > stepMs)
+      out.push({ t: prevStart + stepMs });
+    out.push({
+      t: Math.max(c.paneStart, from),
+      open: c.open,
+      high: c.high,
+      low: c.low,
+      close: c.close,
+      band: [c.low, c.high],
+    });
+    prevStart = c.paneStart;
   }
-  for (const k of thin(input.ticks, from, to, input.maxPricePoints ?? 600))
-    at(k.t).price = k.cents / 100;
-  at(to);
-  return [...points.values()].sort((a, b) => a.t - b.t);
+  const live = input.live;
+  const lastT = out.at(-1)?.t ?? -Infinity;
+  // A candle newer than the polled price already holds it (and later ticks).
+  if (live && live.t >= from && live.t <= to && live.t > lastT)
+    out.push({ t: live.t, close: live.price, live: live.price });
+  return out;
 }
 
 /** A y-axis domain that only moves in whole steps, so that the chart does not jitter on every update. */
