@@ -51,17 +51,29 @@ function fill(username: string, password: string) {
   fireEvent.submit(screen.getByTestId("signin-form"));
 }
 
+/** Renders the page with a stub user pool. */
+function renderGate(overrides: Partial<AuthBackend> = {}) {
+  const stub = stubBackend(overrides);
+  const { unmount } = render(
+    <AuthProvider backend={stub.backend}>
+      <Gate />
+    </AuthProvider>,
+  );
+  return { ...stub, unmount };
+}
+
+/** Renders the page signed out and waits for the sign-in form. */
+async function openSignIn(overrides: Partial<AuthBackend> = {}) {
+  const stub = renderGate(overrides);
+  await screen.findByTestId("signin-form");
+  return stub;
+}
+
 afterEach(cleanup);
 
 describe("sign-in", () => {
   it("shows an error for a wrong password, then signs in with the right one", async () => {
-    const { backend } = stubBackend();
-    render(
-      <AuthProvider backend={backend}>
-        <Gate />
-      </AuthProvider>,
-    );
-    await screen.findByTestId("signin-form");
+    const { backend } = await openSignIn();
     expect(screen.queryByText(/sign up|create account/i)).toBeNull();
 
     fill("demo@example.com", "wrong");
@@ -75,13 +87,7 @@ describe("sign-in", () => {
   });
 
   it("asks for both fields before calling the user pool", async () => {
-    const { backend } = stubBackend();
-    render(
-      <AuthProvider backend={backend}>
-        <Gate />
-      </AuthProvider>,
-    );
-    await screen.findByTestId("signin-form");
+    const { backend } = await openSignIn();
     fill("", "");
     expect((await screen.findByTestId("signin-error")).textContent).toMatch(
       /Enter your email and password/,
@@ -90,13 +96,7 @@ describe("sign-in", () => {
   });
 
   it("returns to sign-in with a message when the session is lost", async () => {
-    const { backend, loseSession } = stubBackend();
-    render(
-      <AuthProvider backend={backend}>
-        <Gate />
-      </AuthProvider>,
-    );
-    await screen.findByTestId("signin-form");
+    const { backend, loseSession } = await openSignIn();
     fill("demo@example.com", "right");
     await screen.findByText(/signed in as/);
     act(() => loseSession("Your session could not be renewed. Please sign in again."));
@@ -107,15 +107,9 @@ describe("sign-in", () => {
   });
 
   it("walks a user with a temporary password through choosing a new one", async () => {
-    const { backend } = stubBackend({
+    const { backend } = await openSignIn({
       signIn: vi.fn(async () => ({ kind: "newPassword" as const })),
     });
-    render(
-      <AuthProvider backend={backend}>
-        <Gate />
-      </AuthProvider>,
-    );
-    await screen.findByTestId("signin-form");
     fill("new@example.com", "temporary");
     fireEvent.change(await screen.findByTestId("new-password"), {
       target: { value: "Str0ng!Password" },
@@ -126,27 +120,17 @@ describe("sign-in", () => {
   });
 
   it("starts signed in when a stored session is still valid, and signed out when it cannot be refreshed", async () => {
-    const valid = stubBackend({
+    const { unmount } = renderGate({
       currentUser: async () => "kept@example.com",
       getToken: async () => "token",
     });
-    const { unmount } = render(
-      <AuthProvider backend={valid.backend}>
-        <Gate />
-      </AuthProvider>,
-    );
     await screen.findByText(/signed in as kept@example.com/);
     unmount();
 
-    const expired = stubBackend({
+    renderGate({
       currentUser: async () => "old@example.com",
       getToken: async () => null,
     });
-    render(
-      <AuthProvider backend={expired.backend}>
-        <Gate />
-      </AuthProvider>,
-    );
     expect((await screen.findByTestId("signin-notice")).textContent).toMatch(/expired/);
   });
 });

@@ -1,7 +1,21 @@
 "use client";
 
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type InputHTMLAttributes } from "react";
 import { useAuth } from "../lib/auth";
+
+/** A required input with its label above it. */
+function Field({
+  label,
+  testId,
+  ...input
+}: { label: string; testId: string } & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input required {...input} data-testid={testId} />
+    </label>
+  );
+}
 
 /** Sign-in with the Cognito user pool. No sign-up: administrators add users. */
 export function SignIn() {
@@ -54,41 +68,32 @@ export function SignIn() {
         )}
 
         {newPassword ? (
-          <label className="field">
-            <span>New password</span>
-            <input
-              name="newPassword"
-              type="password"
-              autoComplete="new-password"
-              required
-              autoFocus
-              data-testid="new-password"
-            />
-          </label>
+          <Field
+            label="New password"
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            autoFocus
+            testId="new-password"
+          />
         ) : (
           <>
-            <label className="field">
-              <span>Email</span>
-              <input
-                name="username"
-                type="email"
-                autoComplete="username"
-                inputMode="email"
-                required
-                autoFocus
-                data-testid="username"
-              />
-            </label>
-            <label className="field">
-              <span>Password</span>
-              <input
-                name="password"
-                type="password"
-                autoComplete="current-password"
-                required
-                data-testid="password"
-              />
-            </label>
+            <Field
+              label="Email"
+              name="username"
+              type="email"
+              autoComplete="username"
+              inputMode="email"
+              autoFocus
+              testId="username"
+            />
+            <Field
+              label="Password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              testId="password"
+            />
           </>
         )}
 

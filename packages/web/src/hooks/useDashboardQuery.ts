@@ -1,18 +1,10 @@
 "use client";
 
 import { useCallback, useMemo, useSyncExternalStore } from "react";
+import { changeSignal } from "../lib/change-signal";
 import { formatDashboardQuery, parseDashboardQuery, type DashboardQuery } from "../lib/url-state";
 
-const listeners = new Set<() => void>();
-
-function subscribe(onChange: () => void): () => void {
-  listeners.add(onChange);
-  window.addEventListener("popstate", onChange);
-  return () => {
-    listeners.delete(onChange);
-    window.removeEventListener("popstate", onChange);
-  };
-}
+const addressBar = changeSignal("popstate");
 
 const readSearch = () => window.location.search;
 // The server renders no query: the page hydrates with the defaults, then reads the address bar.
@@ -24,7 +16,7 @@ const serverSearch = () => "";
  * leaves the dashboard instead of stepping through every click.
  */
 export function useDashboardQuery(): [DashboardQuery, (change: Partial<DashboardQuery>) => void] {
-  const search = useSyncExternalStore(subscribe, readSearch, serverSearch);
+  const search = useSyncExternalStore(addressBar.subscribe, readSearch, serverSearch);
   const query = useMemo(() => parseDashboardQuery(search), [search]);
   const update = useCallback((change: Partial<DashboardQuery>) => {
     const current = window.location.search;
@@ -35,7 +27,7 @@ export function useDashboardQuery(): [DashboardQuery, (change: Partial<Dashboard
       "",
       `${window.location.pathname}${next}${window.location.hash}`,
     );
-    for (const listener of listeners) listener();
+    addressBar.notify();
   }, []);
   return [query, update];
 }

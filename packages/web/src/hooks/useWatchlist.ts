@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useMemo, useState, useSyncExternalStore } from "react";
+import { changeSignal } from "../lib/change-signal";
 import {
   parseWatchlist,
   readStored,
@@ -9,17 +10,8 @@ import {
   writeStored,
 } from "../lib/watchlist";
 
-const listeners = new Set<() => void>();
-
-function subscribe(onChange: () => void): () => void {
-  listeners.add(onChange);
-  // another tab of the same browser changed it
-  window.addEventListener("storage", onChange);
-  return () => {
-    listeners.delete(onChange);
-    window.removeEventListener("storage", onChange);
-  };
-}
+// "storage": another tab of the same browser changed it
+const changes = changeSignal("storage");
 
 const storage = (): Storage | undefined =>
   typeof window === "undefined" ? undefined : window.localStorage;
@@ -35,7 +27,7 @@ export interface Watchlist {
 export function useWatchlist(username: string): Watchlist {
   const key = watchlistKey(username);
   const stored = useSyncExternalStore(
-    subscribe,
+    changes.subscribe,
     () => readStored(storage(), key),
     () => null,
   );
@@ -49,7 +41,7 @@ export function useWatchlist(username: string): Watchlist {
       const next = toggleInstrument(list, instrument);
       if (writeStored(storage(), key, next)) {
         setUnstored(null);
-        for (const listener of listeners) listener();
+        changes.notify();
       } else {
         setUnstored(next);
       }
