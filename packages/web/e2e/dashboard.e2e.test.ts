@@ -1,7 +1,7 @@
 /**
  * The dashboard in headless Chromium against the whole local runtime: cognito-local, the API
- * with real JWT checks, the consumers and `next dev`. Ticks go into the prices stream the way any
- * outside producer puts them.
+ * with real JWT checks, the consumers and the dashboard as `npm start` serves it (`next start` of
+ * its production build). Ticks go into the prices stream the way any outside producer puts them.
  *
  *   npx vitest run --project e2e packages/web
  *
