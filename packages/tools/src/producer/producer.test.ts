@@ -1,7 +1,7 @@
 import { decodeAggregated } from "@tickstream/core/ticks/kpl";
 import { describe, expect, it } from "vitest";
 import { createSource } from "./formats.js";
-import { produce, type SentRecord } from "./producer.js";
+import { produce, type ProduceOptions, type SentRecord } from "./producer.js";
 import type { PutRecordsFn } from "./putter.js";
 import { seededRng } from "./random.js";
 import { TokenBucket } from "./rate.js";
@@ -27,15 +27,44 @@ function recordingSink(latencyMs = 0) {
 const seedSource = (seed = 1) =>
   createSource({ format: "kdg", partitionKey: "instrument", rng: seededRng(seed) });
 
+/** A run into stream "s" drawn from `seed`, of the seed template's records unless given a source. */
+const produceSeed = (
+  options: Omit<ProduceOptions, "source" | "streamName" | "rng"> & Partial<ProduceOptions>,
+  seed = 1,
+) =>
+  produce({
+    streamName: "s",
+    rng: seededRng(seed),
+    ...options,
+    source: options.source ?? seedSource(seed),
+  });
+
+/** A sink that fails every record with one error. */
+const rejectingPut =
+  (ErrorCode: string, ErrorMessage: string): PutRecordsFn =>
+  async (request) => ({
+    FailedRecordCount: request.Records.length,
+    Records: request.Records.map(() => ({ ErrorCode, ErrorMessage })),
+  });
+
+/** The stop and abort signals of a run cut short after `ms`; retries quick enough to be cut. */
+function cutShortAfter(ms: number) {
+  const stop = new AbortController();
+  const abort = new AbortController();
+  setTimeout(() => (stop.abort(), abort.abort()), ms);
+  return {
+    stop: stop.signal,
+    abort: abort.signal,
+    retry: { maxRetries: 50, baseDelayMs: 20, maxDelayMs: 50 },
+  };
+}
+
 describe("rate control", () => {
   it("produces about 200 records per second, measured at the sink", async () => {
     const sink = recordingSink(2);
     const started = performance.now();
-    const stats = await produce({
-      source: seedSource(),
+    const stats = await produceSeed({
       put: sink.put,
-      streamName: "s",
-      rng: seededRng(1),
       rate: 200,
       durationMs: 2_500,
     });
@@ -65,11 +94,8 @@ describe("rate control", () => {
 
   it("stops at --count and delivers exactly that many", async () => {
     const sink = recordingSink();
-    const stats = await produce({
-      source: seedSource(),
+    const stats = await produceSeed({
       put: sink.put,
-      streamName: "s",
-      rng: seededRng(1),
       rate: null,
       count: 1234,
     });
@@ -94,10 +120,8 @@ describe("rate control", () => {
 describe("disorder and duplicates", () => {
   it("--disorder-ms makes arrival order differ from event-time order, by at most N ms", async () => {
     const sink = recordingSink();
-    const stats = await produce({
-      source: seedSource(),
+    const stats = await produceSeed({
       put: sink.put,
-      streamName: "s",
       rng: seededRng(2),
       rate: 500,
       count: 500,
@@ -123,16 +147,17 @@ describe("disorder and duplicates", () => {
   it("--duplicates sends about that fraction twice, and nothing else twice", async () => {
     const sink = recordingSink();
     const delivered: SentRecord[] = [];
-    const stats = await produce({
-      source: createSource({ format: "stock", partitionKey: "random", rng: seededRng(3) }),
-      put: sink.put,
-      streamName: "s",
-      rng: seededRng(3),
-      rate: null,
-      count: 2000,
-      duplicates: 0.1,
-      onDelivered: (records) => delivered.push(...records),
-    });
+    const stats = await produceSeed(
+      {
+        source: createSource({ format: "stock", partitionKey: "random", rng: seededRng(3) }),
+        put: sink.put,
+        rate: null,
+        count: 2000,
+        duplicates: 0.1,
+        onDelivered: (records) => delivered.push(...records),
+      },
+      3,
+    );
     expect(stats.delivered).toBe(2000 + stats.duplicates);
     expect(stats.duplicates / 2000).toBeGreaterThan(0.07);
     expect(stats.duplicates / 2000).toBeLessThan(0.13);
@@ -155,11 +180,8 @@ describe("stopping", () => {
     const sink = recordingSink(20);
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 300);
-    const stats = await produce({
-      source: seedSource(),
+    const stats = await produceSeed({
       put: sink.put,
-      streamName: "s",
-      rng: seededRng(1),
       rate: 1000,
       disorderMs: 200,
       stop: stop.signal,
@@ -170,25 +192,10 @@ describe("stopping", () => {
   });
 
   it("an abort signal gives up on pending records and counts them as failed", async () => {
-    const put: PutRecordsFn = async (request) => ({
-      FailedRecordCount: request.Records.length,
-      Records: request.Records.map(() => ({
-        ErrorCode: "ProvisionedThroughputExceededException",
-        ErrorMessage: "slow down",
-      })),
-    });
-    const abort = new AbortController();
-    const stop = new AbortController();
-    setTimeout(() => (stop.abort(), abort.abort()), 300);
-    const stats = await produce({
-      source: seedSource(),
-      put,
-      streamName: "s",
-      rng: seededRng(1),
+    const stats = await produceSeed({
+      put: rejectingPut("ProvisionedThroughputExceededException", "slow down"),
       rate: 100,
-      stop: stop.signal,
-      abort: abort.signal,
-      retry: { maxRetries: 50, baseDelayMs: 20, maxDelayMs: 50 },
+      ...cutShortAfter(300),
     });
     expect(stats.generated).toBeGreaterThan(0);
     expect(stats.delivered).toBe(0);
@@ -199,11 +206,8 @@ describe("stopping", () => {
     const put: PutRecordsFn = async () => {
       throw Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
     };
-    const stats = await produce({
-      source: seedSource(),
+    const stats = await produceSeed({
       put,
-      streamName: "s",
-      rng: seededRng(1),
       rate: null,
       count: 5000,
     });
@@ -304,16 +308,16 @@ describe("packing ticks into records", { timeout: 30_000 }, () => {
     it(`${mode}: per partition key, up to the size limit, every tick once and in order`, async () => {
       const sink = unpackingSink(mode);
       const delivered: SentRecord[] = [];
-      const stats = await produce({
-        source: seedSource(6),
-        put: sink.put,
-        streamName: "s",
-        rng: seededRng(6),
-        rate: null,
-        count: 5000,
-        aggregate: { mode, maxBytes: 8192 },
-        onDelivered: (ticks) => delivered.push(...ticks),
-      });
+      const stats = await produceSeed(
+        {
+          put: sink.put,
+          rate: null,
+          count: 5000,
+          aggregate: { mode, maxBytes: 8192 },
+          onDelivered: (ticks) => delivered.push(...ticks),
+        },
+        6,
+      );
       expect(stats).toMatchObject({ generated: 5000, delivered: 5000, failed: 0 });
       expect(stats.recordsDelivered).toBe(sink.records.length);
       // About 8 KiB of ~230-byte ticks per record: far fewer records than ticks.
@@ -341,15 +345,16 @@ describe("packing ticks into records", { timeout: 30_000 }, () => {
 
   it("random partition keys share records; in KPL each tick keeps its own key", async () => {
     const sink = unpackingSink("kpl");
-    const stats = await produce({
-      source: createSource({ format: "stock", partitionKey: "random", rng: seededRng(8) }),
-      put: sink.put,
-      streamName: "s",
-      rng: seededRng(8),
-      rate: null,
-      count: 1000,
-      aggregate: { mode: "kpl", groupOf: () => "" },
-    });
+    const stats = await produceSeed(
+      {
+        source: createSource({ format: "stock", partitionKey: "random", rng: seededRng(8) }),
+        put: sink.put,
+        rate: null,
+        count: 1000,
+        aggregate: { mode: "kpl", groupOf: () => "" },
+      },
+      8,
+    );
     expect(stats.delivered).toBe(1000);
     expect(sink.records.length).toBeLessThanOrEqual(3);
     const keys = sink.records.flatMap((r) => r.ticks.map((t) => t.key));
@@ -359,20 +364,21 @@ describe("packing ticks into records", { timeout: 30_000 }, () => {
 
   it("the rate counts ticks, not records; a record waits at most the linger for more", async () => {
     const sink = unpackingSink("kpl");
-    const stats = await produce({
-      source: createSource({
-        format: "stock",
-        partitionKey: "instrument",
-        rng: seededRng(9),
-        stock: { tickers: ["ONE"] },
-      }),
-      put: sink.put,
-      streamName: "s",
-      rng: seededRng(9),
-      rate: 400,
-      durationMs: 1_500,
-      aggregate: { mode: "kpl", lingerMs: 200 },
-    });
+    const stats = await produceSeed(
+      {
+        source: createSource({
+          format: "stock",
+          partitionKey: "instrument",
+          rng: seededRng(9),
+          stock: { tickers: ["ONE"] },
+        }),
+        put: sink.put,
+        rate: 400,
+        durationMs: 1_500,
+        aggregate: { mode: "kpl", lingerMs: 200 },
+      },
+      9,
+    );
     // 400 ticks/s for 1.5 s, whatever the packing; one key, so a record every ~200 ms.
     expect(stats.delivered).toBeGreaterThan(600 * 0.75);
     expect(stats.delivered).toBeLessThan(600 * 1.25);
@@ -386,20 +392,16 @@ describe("packing ticks into records", { timeout: 30_000 }, () => {
     // Exactly 1 MiB with its key: fits as a record of its own, not inside an aggregate.
     const data = "x".repeat(1024 * 1024 - key.length);
     const source = () => ({ data, partitionKey: key });
-    const none = await produce({
+    const none = await produceSeed({
       source,
       put: recordingSink().put,
-      streamName: "s",
-      rng: seededRng(1),
       rate: null,
       count: 1,
     });
     expect(none).toMatchObject({ delivered: 1, failed: 0 });
-    const kpl = await produce({
+    const kpl = await produceSeed({
       source,
       put: recordingSink().put,
-      streamName: "s",
-      rng: seededRng(1),
       rate: null,
       count: 1,
       aggregate: { mode: "kpl", maxBytes: 1024 * 1024 },
@@ -408,23 +410,11 @@ describe("packing ticks into records", { timeout: 30_000 }, () => {
   });
 
   it("an abort counts every pending tick as failed, with the records that carried them", async () => {
-    const put: PutRecordsFn = async (request) => ({
-      FailedRecordCount: request.Records.length,
-      Records: request.Records.map(() => ({ ErrorCode: "InternalFailure", ErrorMessage: "oops" })),
-    });
-    const stop = new AbortController();
-    const abort = new AbortController();
-    setTimeout(() => (stop.abort(), abort.abort()), 300);
-    const stats = await produce({
-      source: seedSource(),
-      put,
-      streamName: "s",
-      rng: seededRng(1),
+    const stats = await produceSeed({
+      put: rejectingPut("InternalFailure", "oops"),
       rate: 2000,
-      stop: stop.signal,
-      abort: abort.signal,
+      ...cutShortAfter(300),
       aggregate: { mode: "lines" },
-      retry: { maxRetries: 50, baseDelayMs: 20, maxDelayMs: 50 },
     });
     expect(stats.generated).toBeGreaterThan(100);
     expect(stats.delivered).toBe(0);
