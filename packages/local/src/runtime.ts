@@ -46,6 +46,7 @@ import {
   type MappingSettings,
   type ShardStatus,
 } from "./poller/mapping.js";
+import { ShardReadCache } from "./poller/read-cache.js";
 import { Schedule } from "./poller/schedule.js";
 import { resolvePorts, type PortMap, type PortName } from "./ports.js";
 import { settleEmitClaims } from "./settle-claims.js";
@@ -344,9 +345,7 @@ async function start(
   progress("Loading the functions…");
   const fingerprint = JSON.stringify(env);
   const keys = Object.keys(FUNCTIONS) as FunctionKey[];
-  const usesModules = keys.some(
-    (k) => typeof options.handlers?.[k] !== "function",
-  );
+  const usesModules = keys.some((k) => typeof options.handlers?.[k] !== "function");
   if (usesModules && loadedFor && loadedFor !== fingerprint) {
     throw new Error(
       "The function modules were already loaded in this process for a runtime with other settings " +
@@ -382,6 +381,8 @@ async function start(
   if (retryBase !== undefined)
     pollerOverrides.retryDelayMs = (n) => Math.min(retryBase * 2 ** (n - 1), 5000);
 
+  // Both consumers and the archive read every record of the prices stream: fetched once.
+  const readCache = new ShardReadCache();
   const mappings: EventSourceMapping[] = [];
   const consumers: [FunctionKey, ConsumerSpec][] = [
     ["latest", CONSUMERS.latest],
@@ -398,6 +399,7 @@ async function start(
       checkpoints: new CheckpointStore(layout.checkpoints, spec.id, res.pricesStream),
       onFailure: s3FailureDestination(clients.s3, res.archiveBucket, fn.functionName),
       log,
+      cache: readCache,
     });
     await mapping.start();
     mappings.push(mapping);
@@ -415,6 +417,7 @@ async function start(
     bufferIntervalMs: options.archive?.bufferIntervalMs ?? ARCHIVE_BUFFERING.intervalSeconds * 1000,
     idlePollMs: options.poller?.idlePollMs,
     log,
+    cache: readCache,
   });
   await archive.start();
   // Cleanups run in reverse: the archive stops (and flushes what it holds) before the servers.

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
 import type { KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { listShards } from "@tickstream/core/kinesis/shards";
 import { decodeAggregated, isAggregated } from "@tickstream/core/ticks/kpl";
 import { CheckpointStore } from "../poller/checkpoint.js";
+import type { ShardReadCache } from "../poller/read-cache.js";
 import { ShardReader } from "../poller/shard-reader.js";
 import { Mutex, Waker, errorMessage, waitUntil, type Log } from "../timing.js";
 import { ARCHIVE_PREFIXES, archiveObjectKey, hourPrefix } from "@tickstream/core/archive/keys";
@@ -30,7 +32,12 @@ export interface ArchiveOptions {
   bufferIntervalMs: number;
   idlePollMs?: number;
   log: Log;
+  /** Records the runtime's other readers of the stream have read already. */
+  cache?: ShardReadCache;
 }
+
+/** In the thread pool: a 5 MiB buffer would hold up the runtime's one thread for a while. */
+const gzip = promisify(gzipCallback);
 
 interface Buffered {
   shardId: string;
@@ -89,7 +96,7 @@ export class ArchiveDelivery {
     );
     this.readers = await Promise.all(
       shardIds.map(async (id) => ({
-        reader: new ShardReader(kinesis, streamName, id, await checkpoints.get(id)),
+        reader: new ShardReader(kinesis, streamName, id, await checkpoints.get(id), this.options.cache),
         lastEmptyReadAt: 0,
       })),
     );
@@ -169,7 +176,7 @@ export class ArchiveDelivery {
       else groups.set(hour, [item]);
     }
     for (const group of groups.values()) {
-      const body = gzipSync(Buffer.concat(group.map((g) => g.line)));
+      const body = await gzip(Buffer.concat(group.map((g) => g.line)));
       const firstArrival = Math.min(...group.map((g) => g.arrivalMs));
       await this.put(firstArrival, body);
     }
@@ -243,6 +250,7 @@ export class ArchiveDelivery {
     this.stopping = true;
     this.waker.wake();
     await this.running;
+    for (const state of this.readers) state.reader.release();
     try {
       await this.mutex.run(() => this.deliver());
     } catch (err) {

@@ -16,6 +16,22 @@ export function streamArn(region: string, streamName: string): string {
   return `arn:aws:kinesis:${region}:${LOCAL_ACCOUNT}:stream/${streamName}`;
 }
 
+/**
+ * Data in base64 by the bytes it encodes: both consumers get the same records (from the read
+ * cache), so each record is encoded once.
+ */
+const base64s = new WeakMap<Uint8Array, string>();
+
+export function base64Of(data: Uint8Array | undefined): string {
+  if (!data) return "";
+  let text = base64s.get(data);
+  if (text === undefined) {
+    text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+    base64s.set(data, text);
+  }
+  return text;
+}
+
 /** One Kinesis record as Lambda hands it to a function (data base64, arrival time in seconds). */
 export function toLambdaRecord(record: _Record, source: StreamSource): KinesisStreamRecord {
   const arrivalMs = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
@@ -24,7 +40,7 @@ export function toLambdaRecord(record: _Record, source: StreamSource): KinesisSt
       kinesisSchemaVersion: "1.0",
       partitionKey: record.PartitionKey ?? "",
       sequenceNumber: record.SequenceNumber ?? "",
-      data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
+      data: base64Of(record.Data),
       approximateArrivalTimestamp: arrivalMs / 1000,
     },
     eventSource: "aws:kinesis",

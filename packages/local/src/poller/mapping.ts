@@ -12,7 +12,8 @@ import {
   type OnFailureRecord,
   type StreamSource,
 } from "./events.js";
-import { ShardReader } from "./shard-reader.js";
+import type { ShardReadCache } from "./read-cache.js";
+import { GET_RECORDS_MAX_BYTES, ShardReader } from "./shard-reader.js";
 
 /**
  * A local stand-in for a Kinesis event source mapping: one poller per shard reads records in
@@ -78,10 +79,18 @@ export interface MappingOptions {
   /** The on-failure destination. */
   onFailure: (doc: OnFailureRecord) => Promise<void>;
   log: Log;
+  /** Records the runtime's other readers of the stream have read already. */
+  cache?: ShardReadCache;
 }
 
+/** A record's share of the invocation payload: its data in base64 and the event's fields. */
 function recordBytes(r: _Record): number {
   return Math.ceil(((r.Data?.length ?? 0) * 4) / 3) + (r.PartitionKey?.length ?? 0) + 400;
+}
+
+/** Data bytes that still fit in a payload that has `bytes` of records (base64 is 4/3 larger). */
+function dataRoom(maxPayloadBytes: number, bytes: number): number {
+  return Math.min(GET_RECORDS_MAX_BYTES, Math.floor(((maxPayloadBytes - bytes) * 3) / 4));
 }
 
 class ShardPoller {
@@ -122,6 +131,7 @@ class ShardPoller {
       this.options.streamName,
       this.status.shardId,
       this.status.checkpoint,
+      this.options.cache,
     );
     this.running = this.loop().catch((err) => {
       this.options.log.error(
@@ -134,6 +144,7 @@ class ShardPoller {
     this.stopping = true;
     this.waker.wake();
     await this.running;
+    this.reader?.release();
   }
 
   private async invoke(records: KinesisStreamRecord[]): Promise<InvokeResult> {
@@ -173,7 +184,7 @@ class ShardPoller {
       const readAt = Date.now();
       let records: _Record[];
       try {
-        records = await this.reader.read(batchSize - batch.length);
+        records = await this.reader.read(batchSize - batch.length, dataRoom(maxPayloadBytes, bytes));
         errorStreak = 0;
       } catch (err) {
         if (this.stopping) break;

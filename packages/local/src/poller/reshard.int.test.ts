@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   DescribeStreamSummaryCommand,
@@ -10,13 +8,13 @@ import {
 } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { listShards } from "@tickstream/core/kinesis/shards";
-import { startKinesalite, localKinesis, type LocalServer } from "@tickstream/testkit/local-aws";
 import { ensureStream } from "@tickstream/testkit/provision";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { LambdaHandler } from "../lambda.js";
 import { waitUntil } from "../timing.js";
 import { CheckpointStore } from "./checkpoint.js";
 import type { OnFailureRecord } from "./events.js";
+import { kinesaliteForTests } from "../testing/kinesalite.js";
 import { testMapping } from "../testing/mapping.js";
 
 const STREAM = "reshard-test";
@@ -39,21 +37,10 @@ async function waitActive(kinesis: KinesisClient): Promise<void> {
  * split, a merge and a restart of the mapping in between.
  */
 describe("event source mapping across resharding", () => {
-  let dir: string;
-  let server: LocalServer;
-  let kinesis: KinesisClient;
+  const local = kinesaliteForTests("tickstream-reshard-");
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "tickstream-reshard-"));
-    server = await startKinesalite();
-    kinesis = localKinesis(server.endpoint);
-    await ensureStream(kinesis, STREAM, 2);
-  });
-
-  afterAll(async () => {
-    kinesis?.destroy();
-    await server?.close();
-    await rm(dir, { recursive: true, force: true });
+    await ensureStream(local.kinesis, STREAM, 2);
   });
 
   const next = new Map<string, number>();
@@ -65,7 +52,7 @@ describe("event source mapping across resharding", () => {
         next.set(key, n + 1);
         return { PartitionKey: key, Data: Buffer.from(`${key}:${n}`) };
       });
-      const res = await kinesis.send(
+      const res = await local.kinesis.send(
         new PutRecordsCommand({ StreamName: STREAM, Records: records }),
       );
       expect(res.FailedRecordCount ?? 0).toBe(0);
@@ -93,9 +80,9 @@ describe("event source mapping across resharding", () => {
     };
     const mapping = () =>
       testMapping({
-        kinesis,
+        kinesis: local.kinesis,
         stream: STREAM,
-        dir,
+        dir: local.dir,
         id: "ReshardConsumer",
         handler,
         settings: { batchSize: 20, batchingWindowMs: 0, shardSyncMs: 100 },
@@ -106,17 +93,17 @@ describe("event source mapping across resharding", () => {
     await m1.start();
     await put(20);
     // Split shard 0 in two while its backlog is being read.
-    const [first, second] = (await listShards(kinesis, STREAM)).map((s) => s.ShardId!);
-    const range = (await listShards(kinesis, STREAM))[0]!.HashKeyRange!;
+    const [first, second] = (await listShards(local.kinesis, STREAM)).map((s) => s.ShardId!);
+    const range = (await listShards(local.kinesis, STREAM))[0]!.HashKeyRange!;
     const mid = (BigInt(range.StartingHashKey!) + BigInt(range.EndingHashKey!)) / 2n;
-    await kinesis.send(
+    await local.kinesis.send(
       new SplitShardCommand({
         StreamName: STREAM,
         ShardToSplit: first,
         NewStartingHashKey: mid.toString(),
       }),
     );
-    await waitActive(kinesis);
+    await waitActive(local.kinesis);
     await put(20);
 
     // Stop in the middle and start again on the same checkpoints.
@@ -125,25 +112,25 @@ describe("event source mapping across resharding", () => {
     await m2.start();
 
     // Merge the split's upper child with shard 1 (adjacent hash ranges).
-    const open = (await listShards(kinesis, STREAM)).filter(
+    const open = (await listShards(local.kinesis, STREAM)).filter(
       (s) => !s.SequenceNumberRange?.EndingSequenceNumber,
     );
     const upper = open.find(
       (s) => s.ParentShardId === first && BigInt(s.HashKeyRange!.StartingHashKey!) === mid,
     )!;
-    await kinesis.send(
+    await local.kinesis.send(
       new MergeShardsCommand({
         StreamName: STREAM,
         ShardToMerge: upper.ShardId!,
         AdjacentShardToMerge: second,
       }),
     );
-    await waitActive(kinesis);
+    await waitActive(local.kinesis);
     await put(20);
     await m2.waitCaughtUp(Date.now(), 60_000);
     await m2.stop();
 
-    const shards = await listShards(kinesis, STREAM);
+    const shards = await listShards(local.kinesis, STREAM);
     expect(shards).toHaveLength(2 + 2 + 1);
     // Records reached the function from the children of the split and of the merge.
     const merged = shards.find((s) => s.AdjacentParentShardId)!.ShardId!;
@@ -154,7 +141,7 @@ describe("event source mapping across resharding", () => {
     }
     expect(failures).toEqual([]);
     // Every closed shard is marked finished in its checkpoint, and the open ones are not.
-    const store = new CheckpointStore(join(dir, "checkpoints"), "ReshardConsumer", STREAM);
+    const store = new CheckpointStore(join(local.dir, "checkpoints"), "ReshardConsumer", STREAM);
     for (const s of shards) {
       expect(await store.isFinished(s.ShardId!), s.ShardId).toBe(
         !!s.SequenceNumberRange?.EndingSequenceNumber,

@@ -4,15 +4,22 @@ import {
   type KinesisClient,
   type _Record,
 } from "@aws-sdk/client-kinesis";
+import type { ShardReadCache } from "./read-cache.js";
+
+/** Kinesis's own cap on the data one GetRecords call returns. */
+export const GET_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
 
 /**
  * Reads one shard in order from a starting point (after a sequence number, or the oldest
  * record), remembering how far it has read so that an expired iterator or a failed call
- * resumes at the same place.
+ * resumes at the same place. With a cache shared by the runtime's readers, records another
+ * reader has fetched already are taken from memory.
  */
 export class ShardReader {
   private iterator: string | undefined;
   private lastRead: string | undefined;
+  /** Data bytes per record of the last records read, to size the next call. */
+  private recordBytes = 0;
   closed = false;
 
   constructor(
@@ -20,8 +27,10 @@ export class ShardReader {
     readonly streamName: string,
     readonly shardId: string,
     startAfter?: string,
+    private readonly cache?: ShardReadCache,
   ) {
     this.lastRead = startAfter;
+    cache?.join(this, streamName, shardId, startAfter);
   }
 
   /** Sequence number of the last record returned (or the starting point). */
@@ -42,26 +51,48 @@ export class ShardReader {
     return ShardIterator;
   }
 
-  /** Up to `limit` records (fewer or none when caught up). Throws on service errors. */
-  async read(limit: number): Promise<_Record[]> {
+  /**
+   * Up to `limit` records (fewer or none when caught up) and, beyond the first record, about
+   * `maxBytes` of data at most (the local server has no cap of its own; its answers are sized
+   * from the records read before). Throws on service errors.
+   */
+  async read(limit: number, maxBytes = GET_RECORDS_MAX_BYTES): Promise<_Record[]> {
     if (this.closed) return [];
+    const cached = this.cache?.take(this, this.streamName, this.shardId, this.lastRead, limit, maxBytes);
+    if (cached) {
+      this.lastRead = cached[cached.length - 1]!.SequenceNumber;
+      // The iterator is behind now: the next call to the server opens one from here.
+      this.iterator = undefined;
+      return cached;
+    }
+    const after = this.lastRead;
     try {
       this.iterator ??= await this.open();
       if (!this.iterator) {
         this.closed = true;
         return [];
       }
+      const bytesLimit =
+        this.recordBytes > 0 ? Math.floor(Math.max(0, maxBytes) / this.recordBytes) : limit;
       const res = await this.kinesis.send(
         new GetRecordsCommand({
           ShardIterator: this.iterator,
-          Limit: Math.max(1, Math.min(10_000, limit)),
+          Limit: Math.max(1, Math.min(10_000, limit, bytesLimit)),
         }),
       );
       const records = res.Records ?? [];
-      if (records.length > 0) this.lastRead = records[records.length - 1]!.SequenceNumber;
+      if (records.length > 0) {
+        this.lastRead = records[records.length - 1]!.SequenceNumber;
+        const bytes = records.reduce((n, r) => n + (r.Data?.byteLength ?? 0), 0);
+        this.recordBytes = Math.max(1, bytes / records.length);
+      }
+      this.cache?.add(this, this.streamName, this.shardId, after, records);
       this.iterator = res.NextShardIterator;
       // A closed shard (after a reshard) ends with no next iterator.
-      if (!this.iterator) this.closed = true;
+      if (!this.iterator) {
+        this.closed = true;
+        this.release();
+      }
       return records;
     } catch (err) {
       this.iterator = undefined;
@@ -74,5 +105,11 @@ export class ShardReader {
     this.lastRead = sequenceNumber;
     this.iterator = undefined;
     this.closed = false;
+    this.cache?.join(this, this.streamName, this.shardId, sequenceNumber);
+  }
+
+  /** Reads no more (stopped, or at the end of a closed shard): holds no cached records back. */
+  release(): void {
+    this.cache?.forget(this, this.streamName, this.shardId);
   }
 }

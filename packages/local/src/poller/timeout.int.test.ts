@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { startKinesalite, localKinesis, type LocalServer } from "@tickstream/testkit/local-aws";
 import { ensureStream } from "@tickstream/testkit/provision";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LambdaHandler } from "../lambda.js";
 import type { OnFailureRecord } from "./events.js";
+import { kinesaliteForTests } from "../testing/kinesalite.js";
 import { testMapping } from "../testing/mapping.js";
 
 const TIMEOUT_MS = 300;
@@ -18,27 +15,13 @@ const TIMEOUT_MS = 300;
  * times out goes to the on-failure destination; the poller does not wait for it forever.
  */
 describe("event source mapping and the function's time limit", () => {
-  let dir: string;
-  let server: LocalServer;
-  let kinesis: KinesisClient;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "tickstream-timeout-"));
-    server = await startKinesalite();
-    kinesis = localKinesis(server.endpoint);
-  });
-
-  afterAll(async () => {
-    kinesis?.destroy();
-    await server?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const local = kinesaliteForTests("tickstream-timeout-");
 
   const decode = (r: KinesisStreamRecord) => Buffer.from(r.kinesis.data, "base64").toString();
 
   async function run(stream: string, values: string[], handler: LambdaHandler) {
-    await ensureStream(kinesis, stream, 1);
-    const res = await kinesis.send(
+    await ensureStream(local.kinesis, stream, 1);
+    const res = await local.kinesis.send(
       new PutRecordsCommand({
         StreamName: stream,
         Records: values.map((v) => ({ Data: Buffer.from(v), PartitionKey: "k" })),
@@ -47,9 +30,9 @@ describe("event source mapping and the function's time limit", () => {
     expect(res.FailedRecordCount ?? 0).toBe(0);
     const failures: OnFailureRecord[] = [];
     const mapping = testMapping({
-      kinesis,
+      kinesis: local.kinesis,
       stream,
-      dir,
+      dir: local.dir,
       id: "SlowConsumer",
       handler,
       timeoutMs: TIMEOUT_MS,

@@ -1,17 +1,24 @@
 import { mkdir } from "node:fs/promises";
-import { startDynalite, type LocalServer } from "@tickstream/testkit/local-aws";
 import { PortInUseError } from "../ports.js";
+import { ServerThreadError, startServerThread, type ThreadServer } from "./thread.js";
 
-/** dynalite in this process, its tables kept in LevelDB under `path` (they survive restarts). */
+/**
+ * dynalite on a thread of its own, its tables kept in LevelDB under `path` (they survive
+ * restarts). Options as the test servers' (testkit's startDynalite).
+ */
 export async function startDynamoServer(options: {
   path: string;
   port: number;
-}): Promise<LocalServer> {
+}): Promise<ThreadServer> {
   await mkdir(options.path, { recursive: true });
   try {
-    return await startDynalite({ path: options.path, port: options.port });
+    return await startServerThread({
+      module: "dynalite",
+      serverOptions: { path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 },
+      port: options.port,
+    });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+    if (err instanceof ServerThreadError && err.code === "EADDRINUSE")
       throw new PortInUseError("dynamodb", options.port);
     throw err;
   }

@@ -1,17 +1,30 @@
 import { mkdir } from "node:fs/promises";
-import { startKinesalite, type LocalServer } from "@tickstream/testkit/local-aws";
 import { PortInUseError } from "../ports.js";
+import { ServerThreadError, startServerThread, type ThreadServer } from "./thread.js";
 
-/** kinesalite in this process, its streams kept in LevelDB under `path` (they survive restarts). */
+/**
+ * kinesalite on a thread of its own, its streams kept in LevelDB under `path` (they survive
+ * restarts). Options as the test servers' (testkit's startKinesalite).
+ */
 export async function startKinesisServer(options: {
   path: string;
   port: number;
-}): Promise<LocalServer> {
+}): Promise<ThreadServer> {
   await mkdir(options.path, { recursive: true });
   try {
-    return await startKinesalite({ path: options.path, port: options.port });
+    return await startServerThread({
+      module: "kinesalite",
+      serverOptions: {
+        path: options.path,
+        createStreamMs: 0,
+        deleteStreamMs: 0,
+        updateStreamMs: 0,
+        shardLimit: 100,
+      },
+      port: options.port,
+    });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+    if (err instanceof ServerThreadError && err.code === "EADDRINUSE")
       throw new PortInUseError("kinesis", options.port);
     throw err;
   }

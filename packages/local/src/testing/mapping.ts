@@ -4,6 +4,7 @@ import { CONSUMERS } from "@tickstream/core/resources";
 import type { LambdaHandler } from "../lambda.js";
 import { CheckpointStore } from "../poller/checkpoint.js";
 import type { OnFailureRecord } from "../poller/events.js";
+import type { ShardReadCache } from "../poller/read-cache.js";
 import { EventSourceMapping, settingsFromSpec, type MappingSettings } from "../poller/mapping.js";
 import { silentLog } from "../timing.js";
 
@@ -20,6 +21,7 @@ export function testMapping(options: {
   timeoutMs?: number;
   settings: Partial<MappingSettings>;
   onFailure: (doc: OnFailureRecord) => Promise<void>;
+  cache?: ShardReadCache;
 }): EventSourceMapping {
   const { kinesis, stream, dir, id, handler } = options;
   return new EventSourceMapping({
@@ -40,5 +42,6 @@ export function testMapping(options: {
     checkpoints: new CheckpointStore(join(dir, "checkpoints"), id, stream),
     onFailure: options.onFailure,
     log: silentLog,
+    cache: options.cache,
   });
 }
