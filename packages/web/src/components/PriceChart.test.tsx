@@ -47,7 +47,7 @@ afterEach(() => {
 });
 
 describe("price chart", () => {
-  it("draws one close line through candles separated by gaps, on to the live tick", () => {
+  it("draws one close line through candles separated by gaps, on to the live tick, and the band of each lone candle", () => {
     // A sparse instrument: single candles minutes apart, then the latest tick.
     const candles = [candle(0, 100), candle(180_000, 101), candle(420_000, 99)];
     const data = buildChartData({
@@ -64,5 +64,17 @@ describe("price chart", () => {
     expect(d.match(/M/g)).toHaveLength(1);
     // a vertex per candle and the live tick
     expect(d.match(/L/g)).toHaveLength(candles.length);
+
+    // the band: a piece per lone candle, each as wide as its step
+    const band = container.querySelector(".recharts-area-area")?.getAttribute("d") ?? "";
+    const widths = band
+      .split("M")
+      .filter(Boolean)
+      .map((piece) => {
+        const xs = [...piece.matchAll(/(?:^|[LZ])([\d.]+),/g)].map((m) => Number(m[1]));
+        return Math.max(...xs) - Math.min(...xs);
+      });
+    expect(widths).toHaveLength(candles.length);
+    for (const w of widths) expect(w).toBeGreaterThan(1);
   });
 });

@@ -171,30 +171,37 @@ describe("chart data", () => {
   const chart = (to: number, live?: { t: number; price: number }) =>
     buildChartData({ candles, from: 0, to, stepMs: PANE, ...(live && { live }) });
 
-  it("maps each candle's open, high, low and close, and breaks the band at missing candles", () => {
+  it("maps each candle's open, high, low and close; the band spans each candle and breaks at gaps", () => {
     expect(chart(60_000)).toEqual([
       { t: 0, open: 100, high: 102, low: 99, close: 101, band: [99, 102] },
       { t: 10_000, open: 101, high: 101.5, low: 100.25, close: 100.5, band: [100.25, 101.5] },
+      { t: 20_000, band: [100.25, 101.5] },
       { t: 20_000 },
+      // a lone candle: its band is as wide as its step too
       { t: 40_000, open: 100, high: 100.75, low: 98, close: 98.5, band: [98, 100.75] },
+      { t: 50_000, band: [98, 100.75] },
     ]);
   });
 
   it("keeps only the candles in the range; one begun before it starts at its left edge", () => {
-    const data = buildChartData({ candles, from: 15_000, to: 35_000, stepMs: PANE });
-    expect(data.map((p) => [p.t, p.close])).toEqual([[15_000, 100.5]]);
+    expect(buildChartData({ candles, from: 15_000, to: 35_000, stepMs: PANE })).toEqual([
+      { t: 15_000, open: 101, high: 101.5, low: 100.25, close: 100.5, band: [100.25, 101.5] },
+      { t: 20_000, band: [100.25, 101.5] },
+    ]);
   });
 
   it("draws the live tick after the last candle, the close line running on to it", () => {
     const data = chart(60_000, { t: 47_500, price: 99.25 });
-    const last = data.at(-1)!;
-    expect(last).toEqual({ t: 47_500, close: 99.25, live: 99.25 });
-    expect(last.t).toBeGreaterThan(data.at(-2)!.t);
+    // the band of the candle that holds the tick reaches as far as the tick
+    expect(data.slice(-2)).toEqual([
+      { t: 47_500, band: [98, 100.75] },
+      { t: 47_500, close: 99.25, live: 99.25 },
+    ]);
     expect(data.filter((p) => p.live !== undefined)).toHaveLength(1);
 
-    // a tick two candles later follows the last candle directly
+    // a tick two candles later: the band ends with its candle, the close line runs on
     expect(chart(90_000, { t: 75_000, price: 99 }).slice(-2)).toEqual([
-      { t: 40_000, open: 100, high: 100.75, low: 98, close: 98.5, band: [98, 100.75] },
+      { t: 50_000, band: [98, 100.75] },
       { t: 75_000, close: 99, live: 99 },
     ]);
 

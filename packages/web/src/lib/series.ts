@@ -158,13 +158,13 @@ export function currentWindowMax(
 
 export interface ChartPoint {
   t: number;
-  /** The candle starting at t (absent at a gap, where the band breaks). */
+  /** The candle starting at t (absent where a run of candles ends and at a gap). */
   open?: number;
   high?: number;
   low?: number;
   /** Close of the candle, or the live price at the live point: the price line. */
   close?: number;
-  /** [low, high] of the candle, for the band. */
+  /** [low, high] of the candle, for the band (also where its run ends). */
   band?: [number, number];
   /** The latest price, at its event time, after the last candle. */
   live?: number;
@@ -174,7 +174,7 @@ export interface ChartInput {
   candles: readonly Pane[];
   from: number;
   to: number;
-  /** Candle length, for breaking the band where candles are missing. */
+  /** Candle length: how wide the band of a candle is, and where candles are missing. */
   stepMs: number;
   /** The newest tick the page has (price in currency units). */
   live?: { t: number; price: number };
@@ -182,20 +182,28 @@ export interface ChartInput {
 
 /**
  * One data array for Recharts: a point per candle in the range at its start (open, high, low,
- * close and the low-high band), an empty point where candles are missing so that the band
- * breaks, and the live tick after the last candle. The close line runs across the gaps and on to
- * the live tick: an instrument that trades rarely has lone candles, and a line broken at every
- * gap would draw none of them.
+ * close and the low-high band), and the live tick after the last candle. The close line runs
+ * across missing candles and on to the live tick: an instrument that trades rarely has lone
+ * candles, and a line broken at every gap would draw none of them. The band, drawn as steps,
+ * gets a point where each run of candles ends (so that its last candle, a lone one too, is as
+ * wide as its step, or reaches the live tick inside it) and an empty point after it, where it
+ * breaks.
  */
 export function buildChartData(input: ChartInput): ChartPoint[] {
-  const { from, to, stepMs } = input;
+  const { from, to, stepMs, live } = input;
   const out: ChartPoint[] = [];
-  let prevStart: number | undefined;
+  let prev: Pane | undefined;
+  const endRun = (until: number) => {
+    if (prev)
+      out.push({ t: Math.min(prev.paneStart + stepMs, until), band: [prev.low, prev.high] });
+  };
   for (const c of input.candles) {
     // a candle that began before `from` still holds ticks inside the range
     if (c.paneStart + stepMs <= from || c.paneStart > to) continue;
-    if (prevStart !== undefined && c.paneStart - prevStart > stepMs)
-      out.push({ t: prevStart + stepMs });
+    if (prev && c.paneStart - prev.paneStart > stepMs) {
+      endRun(to);
+      out.push({ t: prev.paneStart + stepMs });
+    }
     out.push({
       t: Math.max(c.paneStart, from),
       open: c.open,
@@ -204,13 +212,13 @@ export function buildChartData(input: ChartInput): ChartPoint[] {
       close: c.close,
       band: [c.low, c.high],
     });
-    prevStart = c.paneStart;
+    prev = c;
   }
-  const live = input.live;
   const lastT = out.at(-1)?.t ?? -Infinity;
   // A candle newer than the polled price already holds it (and later ticks).
-  if (live && live.t >= from && live.t <= to && live.t > lastT)
-    out.push({ t: live.t, close: live.price, live: live.price });
+  const liveShown = live && live.t >= from && live.t <= to && live.t > lastT ? live : undefined;
+  endRun(liveShown?.t ?? to);
+  if (liveShown) out.push({ t: liveShown.t, close: liveShown.price, live: liveShown.price });
   return out;
 }
 
