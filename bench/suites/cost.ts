@@ -9,7 +9,7 @@ import { packAll, KPL_DEFAULT_MAX_BYTES, type PackItem } from "../../packages/lo
 import { genTicks } from "../records.js";
 import { table } from "../report.js";
 import type { Benchmark, SectionResult } from "../types.js";
-import type { WriteRow, WritesData } from "./writes.js";
+import { warmPerRequest, WRITES_TICKS_PER_SECOND, type WriteRow, type WritesData } from "./writes.js";
 
 /**
  * Benchmark 5: the monthly cost of a steady tick rate (1,000 and 10,000 ticks/s) for 30 days,
@@ -152,24 +152,32 @@ export const DASHBOARD = {
 
 /**
  * Read request units per second the API spends on one dashboard user, from the read units the
- * `writes` benchmark measured per request against its tables at `instruments`.
+ * `writes` benchmark measured per request against its tables at `instruments`. GET /instruments
+ * is a warm container's poll (the log written in a second, which grows with the tick rate: scaled
+ * from the benchmark's rate to `ticksPerSecond`) plus its snapshot read once a minute; an
+ * instrument route's 404 check is answered from the warm view.
  */
-export function dashboardReadUnitsPerSecond(w: WritesData, instruments: number): { perUser: number; source: string } | null {
+export function dashboardReadUnitsPerSecond(w: WritesData, instruments: number, ticksPerSecond = WRITES_TICKS_PER_SECOND): { perUser: number; source: string } | null {
   const latest = w.rows.find((r) => r.deployed && r.consumer === "latest" && r.instruments === instruments && r.reads)?.reads;
   const windows = w.rows.find((r) => r.deployed && r.consumer === "windows" && r.instruments === instruments && r.reads)?.reads;
   if (!latest?.instruments || !latest.known || !windows?.seriesTail || !windows.windows || !windows.seriesRun) return null;
   const d = DASHBOARD;
-  const known = latest.known.rcu;
+  const known = (latest.knownWarm ?? latest.known).rcu;
+  const rate = ticksPerSecond / WRITES_TICKS_PER_SECOND;
+  const list = latest.poll ? warmPerRequest(latest)! + latest.poll.rcu * (rate - 1) : latest.instruments.rcu;
   const day = (windows.seriesRun.rcu / (windows.seriesRun.panes ?? 1)) * 8640;
   const perUser =
-    latest.instruments.rcu / d.pollSeconds +
+    list / d.pollSeconds +
     (windows.seriesTail.rcu + known) / d.pollSeconds +
     (windows.windows.rcu + known) / d.backgroundSeconds +
     (d.watchlist * (windows.seriesTail.rcu + known)) / d.backgroundSeconds +
     (day + known) / d.selectionSeconds;
+  const listSource = latest.poll
+    ? `GET /instruments from a warm container (${list.toFixed(1)} RRU: its poll, ${latest.poll.rcu.toFixed(1)} at ${WRITES_TICKS_PER_SECOND.toLocaleString("en-US")} ticks/s${rate !== 1 ? ` x ${rate}` : ""}, and its snapshot read, ${latest.instruments.rcu.toFixed(1)}, once a minute)`
+    : `GET /instruments (${latest.instruments.rcu.toFixed(1)} RRU)`;
   return {
     perUser,
-    source: `per user: GET /instruments (${latest.instruments.rcu.toFixed(1)} RRU) and the chart's series tail (${windows.seriesTail.rcu.toFixed(1)}) every ${d.pollSeconds} s, recent windows (${windows.windows.rcu.toFixed(1)}) and ${d.watchlist} watchlist tails every ${d.backgroundSeconds} s, a 24 h history (${day.toFixed(0)}) every ${d.selectionSeconds / 60} min, each instrument route with its 404 check (${known.toFixed(1)}): ${perUser.toFixed(1)} RRU/s, measured against the tables of the writes rows at ${instruments.toLocaleString("en-US")} instruments`,
+    source: `per user: ${listSource} and the chart's series tail (${windows.seriesTail.rcu.toFixed(1)}) every ${d.pollSeconds} s, recent windows (${windows.windows.rcu.toFixed(1)}) and ${d.watchlist} watchlist tails every ${d.backgroundSeconds} s, a 24 h history (${day.toFixed(0)}) every ${d.selectionSeconds / 60} min, each instrument route with its 404 check (${known.toFixed(1)}): ${perUser.toFixed(1)} RRU/s, measured against the tables of the writes rows at ${instruments.toLocaleString("en-US")} instruments`,
   };
 }
 
@@ -190,7 +198,7 @@ export function buildDesigns(w: WritesData, tps: number, tickBytes: number, gzip
   const kpl = producerPacking(tps, instruments);
   const lines = producerPacking(tps, instruments, LINGER_MS, MAX_BYTES, "lines");
   const designs: CostDesign[] = [];
-  const reads = scale?.dashboard ? dashboardReadUnitsPerSecond(w, instruments) : null;
+  const reads = scale?.dashboard ? dashboardReadUnitsPerSecond(w, instruments, tps) : null;
 
   const ours = (key: string, name: string, packing: Packing, onDemand: boolean) => {
     if (scale && !scale.only.includes(key)) return;

@@ -15,6 +15,7 @@ import { seedHandler } from "../baseline.js";
 import { RequestCounter, type RequestCounts } from "../counting.js";
 import { readWindowConfig } from "../../packages/core/src/config.js";
 import { createLogLatestStore } from "../../packages/core/src/latest/log-store.js";
+import { createTailLatestReader, type TailLatestReader } from "../../packages/core/src/latest/tail-reader.js";
 import { seededRandom } from "../../packages/core/src/random.js";
 import { encodePipe } from "../../packages/core/src/ticks/encode.js";
 import { dynamoWindowQueries } from "../../packages/core/src/windows/query.js";
@@ -51,6 +52,10 @@ export interface ReadCost {
   covers: string;
   /** How many panes it read (series over the run). */
   panes?: number;
+  /** Per request of a warm reader polling every second of the run, after its first. */
+  polls?: { count: number; median: number; mean: number; max: number };
+  /** Whether the warm reader's view equals a full, strongly consistent read at the end. */
+  matches?: boolean;
 }
 
 export interface WorkerResult {
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
   const ms: number[] = [];
   let failures = 0;
   const realNow = Date.now;
+  const poller = args.dashboardReads && args.consumer === "latest" ? warmPoller(counter) : undefined;
   for (const event of events) {
     if (args.streamClock) {
       const arrival = Math.max(...event.Records.map((r) => r.kinesis.approximateArrivalTimestamp)) * 1000;
@@ -154,9 +160,10 @@ async function main(): Promise<void> {
     const res = (await handler(event, ctx)) as { batchItemFailures?: unknown[] } | undefined;
     ms.push(performance.now() - t0);
     failures += res?.batchItemFailures?.length ?? 0;
+    await poller?.poll();
   }
   const result: WorkerResult = { entry, invocations: events.length, msPerInvocation: ms, counts: counter.snapshot(), failures };
-  if (args.dashboardReads && args.consumer !== "baseline") result.reads = await dashboardReads(args, counter);
+  if (args.dashboardReads && args.consumer !== "baseline") result.reads = await dashboardReads(args, counter, poller);
   Date.now = realNow;
   if (timer) {
     try {
@@ -172,12 +179,40 @@ async function main(): Promise<void> {
 }
 
 /**
+ * The API's reader as a warm container keeps it (tail-reader.ts), asking for every instrument
+ * once a second of the handlers' clock, during the run. Its reads are counted apart: the
+ * consumer's counts are put back after each request.
+ */
+function warmPoller(counter: RequestCounter) {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const own = new RequestCounter();
+  own.attach(doc);
+  const reader = createTailLatestReader({ doc, tableName: process.env.SST_Table_tableName_Latest! });
+  const units: { rcu: number; requests: number }[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  return {
+    reader,
+    units,
+    async poll(): Promise<void> {
+      if (Date.now() - last < 1000) return;
+      last = Date.now();
+      const consumer = counter.snapshot();
+      own.reset();
+      await reader.listLatest();
+      counter.counts = consumer;
+      const c = own.snapshot();
+      units.push({ rcu: c.rcuReported, requests: c.readRequests });
+    },
+  };
+}
+
+/**
  * Read units of what one dashboard user asks for, against the tables this run filled: the
  * instrument list (every second), and per selected instrument the newest panes (every second),
  * the recent windows (every 5 s) and its history (once per selection; measured over the run's
  * panes, priced per pane).
  */
-async function dashboardReads(args: WorkerArgs, counter: RequestCounter): Promise<Record<string, ReadCost>> {
+async function dashboardReads(args: WorkerArgs, counter: RequestCounter, poller?: { reader: TailLatestReader; units: { rcu: number; requests: number }[] }): Promise<Record<string, ReadCost>> {
   const env = process.env;
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const measure = async (covers: string, fn: () => Promise<unknown>): Promise<ReadCost> => {
@@ -188,9 +223,28 @@ async function dashboardReads(args: WorkerArgs, counter: RequestCounter): Promis
   };
   const out: Record<string, ReadCost> = {};
   if (args.consumer === "latest") {
-    const latest = createLogLatestStore({ doc, tableName: env.SST_Table_tableName_Latest!, compactOnWrite: false });
-    out.instruments = await measure(`${args.instruments} instruments`, () => latest.listLatest());
-    out.known = await measure("one instrument", () => latest.has("0"));
+    const tableName = env.SST_Table_tableName_Latest!;
+    // A cold container's first requests: the snapshot and the log beyond its cuts; one bucket.
+    out.stateless = await measure(`${args.instruments} instruments, a reader that keeps nothing`, () => createLogLatestStore({ doc, tableName, compactOnWrite: false }).listLatest());
+    const cold = createTailLatestReader({ doc, tableName });
+    out.known = await measure("one instrument, cold", () => cold.has("0"));
+    out.instruments = await measure(`${args.instruments} instruments, cold`, () => cold.listLatest());
+    if (poller) {
+      // The first poll is the container's cold start (against an almost empty table).
+      const steady = poller.units.slice(1).sort((a, b) => a.rcu - b.rcu);
+      const median = steady[Math.floor(steady.length / 2)] ?? { rcu: 0, requests: 0 };
+      const full = await createLogLatestStore({ doc, tableName, compactOnWrite: false, consistentReads: true }).listLatest();
+      const warm = await poller.reader.listLatest();
+      const key = (items: readonly { instrument: string }[]) => JSON.stringify([...items].sort((a, b) => (a.instrument < b.instrument ? -1 : 1)));
+      out.poll = {
+        rcu: median.rcu,
+        requests: median.requests,
+        covers: `${args.instruments} instruments, warm: the log of the second since the last request (median)`,
+        polls: { count: steady.length, median: median.rcu, mean: steady.reduce((a, b) => a + b.rcu, 0) / Math.max(1, steady.length), max: steady.at(-1)?.rcu ?? 0 },
+        matches: key(warm) === key(full),
+      };
+      out.knownWarm = await measure("one instrument, warm", () => poller.reader.has("0"));
+    }
     return out;
   }
   const config = readWindowConfig();

@@ -196,4 +196,18 @@ describe("api handler against dynalite", () => {
     }
     expect((await call("GET /instruments")).status).toBe(200);
   });
+
+  it("a warm container answers with ticks written since its last request: a newer price, a new instrument, never an older tick", async () => {
+    expect((await call("GET /instruments")).status).toBe(200);
+    const lines = [
+      `sequence=${T0 + 16_000}|instrument=3|l=7|price_0=13000|`,
+      `sequence=${T0 + 1_000}|instrument=10|l=1|price_0=1|`, // older than the stored tick of 10
+      `sequence=${T0 + 16_000}|instrument=NEW|price_0=100|`,
+    ];
+    const records = lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000001", sequenceNumber: String(500 + i), arrivalTime: T0 + 40_000 }));
+    await createLogLatestStore({ doc, tableName: tables.latest, compactOnWrite: false }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+    const body = (await call("GET /instruments")).body as { instrument: string; price: number }[];
+    expect(Object.fromEntries(body.map((i) => [i.instrument, i.price]))).toEqual({ "3": 130, "10": 0.05, AAPL: 84.51, NEW: 1 });
+    expect((await call("GET /instruments/{id}/windows", { id: "NEW" })).status).toBe(200);
+  });
 });
