@@ -1,5 +1,5 @@
 import type { RecordPosition, StreamPosition, Tick } from "../tick.js";
-import { decodeTickRange, lastDecodeFailure, lastDecodeWasSeveralLines } from "../ticks/decode.js";
+import { decodeTickRange, fastLine, lastDecodeFailure, lastDecodeWasSeveralLines, lineEnd } from "../ticks/decode.js";
 import { MAX_RECORD_BYTES } from "../ticks/result.js";
 import { createAggregateLayout, parseAggregate, tableEntryProblem, MAX_SUB_RECORDS } from "../ticks/kpl.js";
 
@@ -182,6 +182,16 @@ export class RecordFramer {
     let anyBad = false;
     let i = from;
     while (i < end) {
+      const c = bytes[i]!;
+      if (!isBlankByte(c) && c !== 0xef) {
+        const tick = fastLine(bytes, i, end);
+        if (tick !== null) {
+          const j = lineEnd();
+          this.accept(tick, bytes, i, j);
+          i = j + 1;
+          continue;
+        }
+      }
       let j = i;
       while (j < end && bytes[j] !== LF) j++;
       let k = i;

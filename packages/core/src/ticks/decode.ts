@@ -69,7 +69,7 @@ export function decodeTickRange(data: Uint8Array, from: number, to: number, line
     lastFailure = EMPTY;
     return null;
   }
-  const tick = data[start] === LBRACE ? fastJson(data, start, end) : fastPipe(data, start, end);
+  const tick = data[start] === LBRACE ? fastJson(data, start, end, false) : fastPipe(data, start, end, false);
   if (tick !== null) return tick;
   if (lines) {
     for (let i = start; i < end; i++) {
@@ -84,6 +84,21 @@ export function decodeTickRange(data: Uint8Array, from: number, to: number, line
   if (result.ok) return result.tick;
   lastFailure = result;
   return null;
+}
+
+/**
+ * The common-case fast path alone for the line of a record of lines that starts at `from` (a
+ * byte that is neither a blank nor a byte-order mark): its tick, with {@link lineEnd} at the
+ * line's `\n` (or `to`), or null, and then the line is for {@link decodeTickRange} to read.
+ * Reads the line once, where finding its end first and then decoding it reads it twice.
+ */
+export function fastLine(data: Uint8Array, from: number, to: number): Tick | null {
+  return data[from] === LBRACE ? fastJson(data, from, to, true) : fastPipe(data, from, to, true);
+}
+
+/** Where the line of the last {@link fastLine} that returned a tick ends. */
+export function lineEnd(): number {
+  return cursor.pos;
 }
 
 /** True when the last {@link decodeTickRange} stopped at a line break (see there). */

@@ -301,9 +301,11 @@ const instrumentChars = INSTRUMENT_CHAR;
 /**
  * Fast path for the common JSON trade: exactly the members EVENT_TIME, TICKER (a string) and
  * PRICE (a number), in any order, without escapes or non-ASCII text. Like `fastPipe` it returns
- * the tick decodeJson would return, or null to leave the record to decodeJson.
+ * the tick decodeJson would return, or null to leave the record to decodeJson. With `lines` set
+ * (as `fastPipe`), the object must sit on one line, and blanks after it end at a `\n`, where
+ * `cursor.pos` is left (or at `end`).
  */
-export function fastJson(b: Uint8Array, start: number, end: number): Tick | null {
+export function fastJson(b: Uint8Array, start: number, end: number, lines: boolean): Tick | null {
   let seen = 0;
   let instrument = "";
   let eventTime = 0;
@@ -314,8 +316,10 @@ export function fastJson(b: Uint8Array, start: number, end: number): Tick | null
   const kEventTime = K_EVENT_TIME;
   const kTicker = K_TICKER;
   const kPrice = K_PRICE;
+  // In lines mode a line break is not a blank: it ends the object's line.
+  const nl = lines ? 0x20 : 0x0a;
   while (true) {
-    while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+    while (i < end && ((c = b[i]!) === 0x20 || c === nl || c === 0x0d || c === 0x09)) i++;
     if (i >= end || c !== 0x22) return null;
     const ks = ++i;
     while (i < end && (c = b[i]!) !== 0x22) {
@@ -332,10 +336,10 @@ export function fastJson(b: Uint8Array, start: number, end: number): Tick | null
     if ((seen & field) !== 0) return null;
     seen |= field;
     i++;
-    while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+    while (i < end && ((c = b[i]!) === 0x20 || c === nl || c === 0x0d || c === 0x09)) i++;
     if (i >= end || c !== 0x3a) return null;
     i++;
-    while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+    while (i < end && ((c = b[i]!) === 0x20 || c === nl || c === 0x0d || c === 0x09)) i++;
     if (i >= end) return null;
     if (field === 4) {
       if (c !== 0x2d && (c < 0x30 || c > 0x39)) return null;
@@ -366,13 +370,18 @@ export function fastJson(b: Uint8Array, start: number, end: number): Tick | null
       }
       i++;
     }
-    while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
+    while (i < end && ((c = b[i]!) === 0x20 || c === nl || c === 0x0d || c === 0x09)) i++;
     if (i >= end) return null;
     i++;
     if (c === 0x7d) break;
     if (c !== 0x2c) return null;
   }
-  while (i < end && ((c = b[i]!) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
-  if (i !== end || seen !== 7) return null;
+  while (i < end && ((c = b[i]!) === 0x20 || c === nl || c === 0x0d || c === 0x09)) i++;
+  if (seen !== 7) return null;
+  if (i !== end) {
+    if (!lines || c !== 0x0a) return null;
+    end = i;
+  }
+  cursor.pos = end;
   return { instrument, eventTime, receivedAt: null, level: null, pricesCents: [cents] };
 }

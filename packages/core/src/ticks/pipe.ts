@@ -84,20 +84,9 @@ export function decodePipe(b: Uint8Array, start: number, end: number): DecodeRes
     let keyEnd = -1;
     let field = P_UNKNOWN;
     let priceIndex = -1;
-    // Fast path: the template's own keys, recognised from their first byte and read once.
+    // The template's own keys, recognised from their first byte and read once; price keys are
+    // named below, with every other key.
     switch (c) {
-      case 0x70: // price_N=
-        if (end - i > 7 && matches(b, i, K_PRICE_)) {
-          const idx = readUint(b, i + 6, end);
-          if (idx >= 0 && cursor.pos < end && b[cursor.pos] === EQ) {
-            if (b[i + 6] === 0x30 && cursor.pos - i > 7) return fail(`bad price field name ${quoteName(b, i, cursor.pos)}`);
-            if (idx >= MAX_PRICE_LEVELS) return fail(`too many price levels (${quoteName(b, i, cursor.pos)}; at most ${MAX_PRICE_LEVELS})`);
-            keyEnd = cursor.pos;
-            field = P_PRICE;
-            priceIndex = idx;
-          }
-        }
-        break;
       case 0x73: // sequence=
         if (end - i > 8 && b[i + 8] === EQ && matches(b, i, K_SEQUENCE)) {
           keyEnd = i + 8;
@@ -260,123 +249,172 @@ export function decodePipe(b: Uint8Array, start: number, end: number): DecodeRes
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fast path for the common pipe record: printable ASCII, every field well formed, no duplicate.
-// It either returns exactly the tick that decodePipe would return, or null, and then the record
-// is read again by decodePipe, which names the problem (or accepts a rarer form: tabs, non-ASCII
-// values, unknown `price_x` keys, price levels above 30, over-long zero-padded numbers).
+// Fast path for the common pipe record: printable ASCII, every field well formed, no duplicate,
+// prices in order. It either returns exactly the tick that decodePipe would return, or null, and
+// then the record is read again by decodePipe, which names the problem (or accepts a rarer form:
+// tabs, non-ASCII values, prices out of order, unknown `price_x` keys, price levels above 30,
+// over-long zero-padded numbers).
+//
+// Known keys are recognised where they start, by comparing their bytes and the `=` after them,
+// so the bytes of a known key are read once and need no character checks (they are the key's
+// own); only unknown keys are scanned for their `=`. Its hot loops use literals and locals
+// rather than module bindings, whose every read is checked, and inline their own digit and
+// instrument scans: calling readUint and scanInstrument here measured 5-20% slower.
 
-// Its hot loops use literals and locals rather than module bindings, whose every read is checked,
-// and inline their own digit and instrument scans: calling readUint and scanInstrument here
-// measured 5-20% slower on pipe records.
-// Field bits: 1 sequence, 2 reception, 4 instrument, 8 level, 16 type.
 const instrumentChars = INSTRUMENT_CHAR;
+/** VALUE_CHAR[byte] === 1 for what the fast path lets through in a skipped value: printable ASCII but `|`. */
+const VALUE_CHAR = new Uint8Array(256);
+for (let c = 0x20; c < 0x7f; c++) VALUE_CHAR[c] = c === PIPE ? 0 : 1;
 const fastScratch = new Float64Array(31);
+const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
-export function fastPipe(b: Uint8Array, start: number, end: number): Tick | null {
+/** A byte that may end a line: the next field's turn checks that it does. */
+function lineBreak(c: number): boolean {
+  return c === 0x0a || c === 0x0d;
+}
+
+/**
+ * The fast path over [start, end). With `lines` set the record may go on past a line break: the
+ * tick ends at the first `\n` (or `\r\n`) between fields or after a value, and
+ * `cursor.pos` is left at that `\n` (or at `end`), so that a record of lines is read in one
+ * pass. A line that ends in blanks is left to the caller's full path, as is every other rarer
+ * form.
+ */
+export function fastPipe(b: Uint8Array, start: number, end: number, lines: boolean): Tick | null {
   let seen = 0;
   let eventTime = 0;
   let receivedAt = -1;
   let level = -1;
   let instrument = "";
-  let prices = 0;
-  let priceTop = -1;
+  let priceCount = 0;
   let i = start;
   const chars = instrumentChars;
+  const valueChars = VALUE_CHAR;
   const scratch = fastScratch;
-  const kSequence = K_SEQUENCE;
-  const kReception = K_RECEPTION;
-  const kInstrument = K_INSTRUMENT;
-  const kLevel = K_LEVEL;
-  const kType = K_TYPE;
+  const pow10 = POW10;
   while (i < end) {
-    let c = b[i]!;
-    if (c === 0x7c) {
+    const k0 = b[i]!;
+    if (k0 === 0x7c) {
       i++;
       continue;
     }
-    const ks = i;
-    while (c !== 0x3d) {
-      if (c === 0x7c || c < 0x20 || c >= 0x7f) return null;
-      if (++i === end) return null;
-      c = b[i]!;
-    }
-    const kl = i - ks;
-    i++;
-    const k0 = b[ks]!;
+    // Field bits: 1 sequence, 2 reception, 4 instrument, 8 level, 16 type, 32 price; 0 unknown.
     let field = 0;
-    if (kl === 1) {
-      if (k0 === 0x6c) field = 8;
-      else if (k0 === 0x74) field = 16;
-    } else if (k0 === 0x70) {
-      if (kl > 6 && b[ks + 5] === 0x5f && b[ks] === 0x70 && b[ks + 1] === 0x72 && b[ks + 2] === 0x69 && b[ks + 3] === 0x63 && b[ks + 4] === 0x65) {
-        // price_N: N is 0..30 without leading zeros; anything else goes to the full decoder.
-        let idx = b[ks + 6]! - 0x30;
-        if (idx < 0 || idx > 9) return null;
-        if (kl === 8) {
-          const d = b[ks + 7]! - 0x30;
-          if (idx === 0 || d < 0 || d > 9) return null;
-          idx = idx * 10 + d;
-          if (idx > 30) return null;
-        } else if (kl !== 7) {
-          return null;
+    let vs = i;
+    const room = end - i;
+    switch (k0) {
+      case 0x70: // price_N=, N = 0..30 without leading zeros, in order
+        if (room > 7 && b[i + 1] === 0x72 && b[i + 2] === 0x69 && b[i + 3] === 0x63 && b[i + 4] === 0x65 && b[i + 5] === 0x5f) {
+          const d0 = b[i + 6]! - 0x30;
+          if (d0 < 0 || d0 > 9) return null;
+          let idx = d0;
+          if (b[i + 7] === 0x3d) {
+            vs = i + 8;
+          } else {
+            const d1 = b[i + 7]! - 0x30;
+            if (d0 === 0 || d1 < 0 || d1 > 9 || room < 9 || b[i + 8] !== 0x3d) return null;
+            idx = d0 * 10 + d1;
+            vs = i + 9;
+          }
+          if (idx !== priceCount || idx > 30) return null;
+          field = 32;
         }
-        const bit = 1 << idx;
-        if ((prices & bit) !== 0) return null;
-        let v = 0;
-        const vs = i;
-        while (i < end && (c = b[i]!) >= 0x30 && c <= 0x39) {
-          v = v * 10 + (c - 0x30);
-          i++;
+        break;
+      case 0x73: // sequence=
+        if (room > 8 && b[i + 8] === 0x3d && b[i + 1] === 0x65 && b[i + 2] === 0x71 && b[i + 3] === 0x75 && b[i + 4] === 0x65 && b[i + 5] === 0x6e && b[i + 6] === 0x63 && b[i + 7] === 0x65) {
+          field = 1;
+          vs = i + 9;
         }
-        if (i === vs || i - vs > 15 || (i < end && c !== 0x7c)) return null;
-        prices |= bit;
-        scratch[idx] = v;
-        if (idx > priceTop) priceTop = idx;
-        continue;
-      }
-    } else if (kl === 8) {
-      if (matches(b, ks, kSequence)) field = 1;
-    } else if (kl === 9) {
-      if (matches(b, ks, kReception)) field = 2;
-    } else if (kl === 10) {
-      if (matches(b, ks, kInstrument)) field = 4;
-    } else if (kl === 5) {
-      if (matches(b, ks, kLevel)) field = 8;
-    } else if (kl === 4) {
-      if (matches(b, ks, kType)) field = 16;
-    } else if (kl === 0) {
-      return null;
+        break;
+      case 0x72: // reception=
+        if (room > 9 && b[i + 9] === 0x3d && b[i + 1] === 0x65 && b[i + 2] === 0x63 && b[i + 3] === 0x65 && b[i + 4] === 0x70 && b[i + 5] === 0x74 && b[i + 6] === 0x69 && b[i + 7] === 0x6f && b[i + 8] === 0x6e) {
+          field = 2;
+          vs = i + 10;
+        }
+        break;
+      case 0x69: // instrument=
+        if (room > 10 && b[i + 10] === 0x3d && b[i + 1] === 0x6e && b[i + 2] === 0x73 && b[i + 3] === 0x74 && b[i + 4] === 0x72 && b[i + 5] === 0x75 && b[i + 6] === 0x6d && b[i + 7] === 0x65 && b[i + 8] === 0x6e && b[i + 9] === 0x74) {
+          field = 4;
+          vs = i + 11;
+        }
+        break;
+      case 0x6c: // l=, level=
+      case 0x74: // t=, type=
+        if (room > 1 && b[i + 1] === 0x3d) {
+          field = k0 === 0x6c ? 8 : 16;
+          vs = i + 2;
+        } else if (k0 === 0x6c ? room > 5 && b[i + 5] === 0x3d && b[i + 1] === 0x65 && b[i + 2] === 0x76 && b[i + 3] === 0x65 && b[i + 4] === 0x6c : room > 4 && b[i + 4] === 0x3d && b[i + 1] === 0x79 && b[i + 2] === 0x70 && b[i + 3] === 0x65) {
+          field = k0 === 0x6c ? 8 : 16;
+          vs = k0 === 0x6c ? i + 6 : i + 5;
+        }
+        break;
     }
     if (field === 0 || field === 16) {
-      if (field !== 0) {
+      if (field === 0) {
+        // An unknown key: printable ASCII up to its `=`, not empty.
+        while (i < end && valueChars[b[i]!] === 1 && b[i] !== 0x3d) i++;
+        if (i === vs) {
+          if (lines && (k0 === 0x0a || (k0 === 0x0d && room > 1 && b[i + 1] === 0x0a))) {
+            end = k0 === 0x0a ? i : i + 1;
+            break;
+          }
+          return null;
+        }
+        if (i === end || b[i] !== 0x3d) return null;
+        i++;
+      } else {
         if ((seen & 16) !== 0) return null;
         seen |= 16;
+        i = vs;
       }
-      while (i < end && (c = b[i]!) !== 0x7c) {
-        if (c < 0x20 || c >= 0x7f) return null;
-        i++;
-      }
+      while (i < end && valueChars[b[i]!] === 1) i++;
+      if (i < end && b[i] !== 0x7c && !(lines && lineBreak(b[i]!))) return null;
       continue;
     }
-    if ((seen & field) !== 0) return null;
-    seen |= field;
-    const vs = i;
+    i = vs;
     if (field === 4) {
+      if ((seen & 4) !== 0) return null;
+      seen |= 4;
       let h = 0x811c9dc5;
+      let c = 0;
       while (i < end && chars[(c = b[i]!)] === 1) {
         h = Math.imul(h ^ c, 0x01000193);
         i++;
       }
-      if (i === vs || i - vs > 64 || (i < end && c !== 0x7c)) return null;
+      if (i === vs || i - vs > 64 || (i < end && c !== 0x7c && !(lines && lineBreak(c)))) return null;
       instrument = internAscii(b, vs, i, h >>> 0);
       continue;
     }
-    let v = 0;
-    while (i < end && (c = b[i]!) >= 0x30 && c <= 0x39) {
-      v = v * 10 + (c - 0x30);
+    // Digits in 32-bit integer steps, nine then seven at most: a double accumulator would put
+    // a floating multiply and add on every digit's dependency chain.
+    let hi = 0;
+    let stop = end - i > 9 ? i + 9 : end;
+    while (i < stop) {
+      const d = b[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      hi = (hi * 10 + d) | 0;
       i++;
     }
-    if (i === vs || i - vs > 15 || (i < end && c !== 0x7c)) return null;
+    let v = hi;
+    if (i === stop && i < end) {
+      const from = i;
+      let lo = 0;
+      stop = end - i > 7 ? i + 7 : end;
+      while (i < stop) {
+        const d = b[i]! - 0x30;
+        if (d < 0 || d > 9) break;
+        lo = (lo * 10 + d) | 0;
+        i++;
+      }
+      v = hi * pow10[i - from]! + lo;
+    }
+    if (i === vs || i - vs > 15 || (i < end && b[i] !== 0x7c && !(lines && lineBreak(b[i]!)))) return null;
+    if (field === 32) {
+      scratch[priceCount++] = v;
+      continue;
+    }
+    if ((seen & field) !== 0) return null;
+    seen |= field;
     if (field === 1) {
       if (v > 253_402_300_799_999) return null;
       eventTime = v;
@@ -388,11 +426,10 @@ export function fastPipe(b: Uint8Array, start: number, end: number): Tick | null
       level = v;
     }
   }
-  if ((seen & (4 | 1)) !== (4 | 1)) return null;
-  // price_0 .. price_top all present: the set is a run of ones from bit 0.
-  if ((prices & 1) === 0 || (prices & (prices + 1)) !== 0) return null;
-  const pricesCents = new Array<number>(priceTop + 1);
-  for (let k = 0; k <= priceTop; k++) pricesCents[k] = scratch[k]!;
+  if ((seen & 5) !== 5 || priceCount === 0) return null;
+  cursor.pos = end;
+  const pricesCents = new Array<number>(priceCount);
+  for (let k = 0; k < priceCount; k++) pricesCents[k] = scratch[k]!;
   return {
     instrument,
     eventTime,
