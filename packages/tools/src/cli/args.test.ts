@@ -69,28 +69,36 @@ describe("command definitions", () => {
 });
 
 describe("value parsers", () => {
-  it("durations", () => {
-    expect(parseDuration("d", "30s")).toBe(30_000);
-    expect(parseDuration("d", "500ms")).toBe(500);
-    expect(parseDuration("d", "2m")).toBe(120_000);
-    expect(parseDuration("d", "1h")).toBe(3_600_000);
-    expect(parseDuration("d", "1m30s")).toBe(90_000);
-    expect(parseDuration("d", "1.5")).toBe(1_500);
-    for (const bad of ["", "s", "10 parsecs", "-1s", "1d"])
-      expect(() => parseDuration("duration", bad)).toThrow(/--duration must be a duration/);
+  it.each([
+    ["30s", 30_000],
+    ["500ms", 500],
+    ["2m", 120_000],
+    ["1h", 3_600_000],
+    ["1m30s", 90_000],
+    ["1.5", 1_500],
+  ])("duration %j is %d ms", (text, ms) => {
+    expect(parseDuration("d", text)).toBe(ms);
   });
 
-  it("byte sizes", () => {
-    expect(parseByteSize("b", "51200")).toBe(51_200);
-    expect(parseByteSize("b", "50KiB")).toBe(51_200);
-    expect(parseByteSize("b", "64kb")).toBe(64_000);
-    expect(parseByteSize("b", "1 MiB")).toBe(1_048_576);
-    expect(parseByteSize("b", "1.5KiB")).toBe(1_536);
-    expect(parseByteSize("b", "1MiB", { max: 1_048_576 })).toBe(1_048_576);
-    for (const bad of ["", "0", "1.5", "1GiB", "-5", "2MiB", "KiB"])
-      expect(() => parseByteSize("size", bad, { max: 1_048_576 })).toThrow(
-        /--size must be a whole number of bytes/,
-      );
+  it.each(["", "s", "10 parsecs", "-1s", "1d"])("duration %j is refused", (bad) => {
+    expect(() => parseDuration("duration", bad)).toThrow(/--duration must be a duration/);
+  });
+
+  it.each<[string, number, { max?: number }?]>([
+    ["51200", 51_200],
+    ["50KiB", 51_200],
+    ["64kb", 64_000],
+    ["1 MiB", 1_048_576],
+    ["1.5KiB", 1_536],
+    ["1MiB", 1_048_576, { max: 1_048_576 }],
+  ])("byte size %j is %d bytes", (text, bytes, limits) => {
+    expect(parseByteSize("b", text, limits)).toBe(bytes);
+  });
+
+  it.each(["", "0", "1.5", "1GiB", "-5", "2MiB", "KiB"])("byte size %j is refused", (bad) => {
+    expect(() => parseByteSize("size", bad, { max: 1_048_576 })).toThrow(
+      /--size must be a whole number of bytes/,
+    );
   });
 
   it("numbers", () => {
