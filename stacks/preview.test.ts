@@ -1,12 +1,11 @@
 // A pull-request preview stage: provisioned single-shard streams, removed whole.
 import { describe, expect, it } from "vitest";
-import { STREAMS } from "@tickstream/core/resources";
 import { MonitoringStack } from "./MonitoringStack";
 import { StorageStack } from "./StorageStack";
 import { StreamStack } from "./StreamStack";
 import {
-  resourceNamed,
   resourcesOf,
+  streamResources,
   synthStageForFile,
 } from "../scripts/offline-synth/stage-templates";
 
@@ -14,9 +13,7 @@ const s = synthStageForFile("pr-42");
 
 describe("preview stage", () => {
   it("uses one provisioned shard per stream", () => {
-    const t = s.template(StreamStack);
-    for (const spec of Object.values(STREAMS)) {
-      const [, stream] = resourceNamed(t, "AWS::Kinesis::Stream", `${spec.id}Stream`);
+    for (const [spec, stream] of streamResources(s.template(StreamStack))) {
       expect(stream.Properties).toMatchObject({
         Name: `pr-42-tickstream-${spec.id}`,
         ShardCount: 1,

@@ -5,7 +5,6 @@ import {
   API,
   CONSUMERS,
   FUNCTIONS,
-  STREAMS,
   TABLES,
   WINDOWS_TIMER,
   bindingEnv,
@@ -28,11 +27,13 @@ import {
   actionsGrantedTo,
   actionsOf,
   flattenJoin,
+  functionEnv,
   iamStatements,
   nagFindings,
   resourceNamed,
   resourcesOf,
   sstMetadata,
+  streamResources,
   synthStageForFile,
   wildcardGrants,
 } from "../scripts/offline-synth/stage-templates";
@@ -147,9 +148,7 @@ describe("storage (prod)", () => {
 
 describe("streams and consumers (prod)", () => {
   it("creates both streams on demand, KMS-encrypted, retained", () => {
-    const t = s.template(StreamStack);
-    for (const spec of Object.values(STREAMS)) {
-      const [, stream] = resourceNamed(t, "AWS::Kinesis::Stream", `${spec.id}Stream`);
+    for (const [spec, stream] of streamResources(s.template(StreamStack))) {
       expect(stream.Properties).toMatchObject({
         Name: `prod-tickstream-${spec.id}`,
         RetentionPeriodHours: 24,
@@ -242,24 +241,10 @@ describe("streams and consumers (prod)", () => {
         SST_STAGE: "prod",
       });
     }
-    const [, latest] = resourceNamed(
-      t,
-      "AWS::Lambda::Function",
-      "PricesConsumerPricesLatestConsumer",
-    );
-    const latestEnv = (latest.Properties!.Environment as { Variables: Record<string, unknown> })
-      .Variables;
-    expect(Object.keys(latestEnv)).toEqual(
+    expect(Object.keys(functionEnv(t, "PricesConsumerPricesLatestConsumer"))).toEqual(
       expect.arrayContaining(["SST_Table_tableName_Latest", "SST_Bucket_bucketName_Archive"]),
     );
-    const [, windows] = resourceNamed(
-      t,
-      "AWS::Lambda::Function",
-      "PricesConsumerPricesWindowsConsumer",
-    );
-    const windowsEnv = (windows.Properties!.Environment as { Variables: Record<string, unknown> })
-      .Variables;
-    expect(Object.keys(windowsEnv)).toEqual(
+    expect(Object.keys(functionEnv(t, "PricesConsumerPricesWindowsConsumer"))).toEqual(
       expect.arrayContaining([
         "SST_Table_tableName_Panes",
         "SST_Table_tableName_Windows",

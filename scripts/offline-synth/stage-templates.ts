@@ -9,6 +9,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import { getStack, type App } from "sst/constructs";
 import { afterAll, beforeAll, vi } from "vitest";
 import type { FunctionalStack } from "sst/constructs/FunctionalStack.js";
+import { STREAMS, type StreamSpec } from "@tickstream/core/resources";
 import { NAG_RULES } from "../../stacks/nag";
 import { buildApp, removeTemporaryDirs } from "./app";
 
@@ -130,6 +131,20 @@ export function resourceNamed(t: Template, type: string, prefix: string): [strin
     );
   }
   return hits[0]!;
+}
+
+/** The environment variables of the one function whose logical id starts with `prefix`. */
+export function functionEnv(t: Template, prefix: string): Record<string, unknown> {
+  const [, fn] = resourceNamed(t, "AWS::Lambda::Function", prefix);
+  return (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** Each described stream with its resource in the stream stack's template. */
+export function streamResources(t: Template): [StreamSpec, Resource][] {
+  return Object.values(STREAMS).map((spec) => [
+    spec,
+    resourceNamed(t, "AWS::Kinesis::Stream", `${spec.id}Stream`)[1],
+  ]);
 }
 
 export interface Statement {
