@@ -35,7 +35,7 @@ export interface StepResult {
   /** Growth of the lag over the second half of the step, records/s. */
   lagSlope: number;
   archiveLagEnd: number;
-  /** Cores the back end process used during the step (1.0 = one thread fully busy). */
+  /** Cores the back end process used during the step (all its threads; 1.0 = one core). */
   backEndCores: number | null;
   sustained: boolean;
   drainSeconds: number | null;
@@ -368,7 +368,7 @@ export const pipeline: Benchmark<PipelineData> = {
     return {
       variants,
       notes: [
-        "The back end runs in one Node process: kinesalite, dynalite, the poller, both consumers, the archive delivery, the windows timer and the API host share one thread. The producer and the probes run in the benchmark's process (the second core).",
+        "The back end runs in one Node process: kinesalite and dynalite on a worker thread each, the poller, both consumers, the archive delivery, the windows timer and the API host on the main thread (the consumers and the archive share what they read of each shard: each record is fetched from kinesalite once). The producer and the probes run in the benchmark's process; the machine has two cores for all of it.",
         "The baseline keeps the seed's batch size (100) and no batching window; the local poller reads each shard with one invocation at a time (the seed's parallelization factor 2 is not modelled locally). Its windows mapping runs a no-op (the seed had no windows consumer).",
         "Baseline visibility is read with GetItem on its table: the seed's query API is not part of this runtime.",
       ],
@@ -415,7 +415,7 @@ export const pipeline: Benchmark<PipelineData> = {
             "",
             table(["pipeline", "target ticks/s", "put ticks/s", "records/s", "max lag", "lag at end (latest / windows)", "lag slope /s", "archive lag at end", "back end CPU (cores)", "drained", "sustained"], stepRows, ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l"]),
             "",
-            "Archive lag: the archive delivery checkpoints only once it has written a buffer (5 MiB or 60 s), so its lag is its buffer, not a backlog. Back end CPU: user + system time of the back end's process over the step, in cores (1.00 = its one JavaScript thread always busy; garbage collection and I/O threads can add a little).",
+            "Archive lag: the archive delivery checkpoints only once it has written a buffer (5 MiB or 60 s), so its lag is its buffer, not a backlog. Back end CPU: user + system time of the back end's process over the step, all its threads (the main thread, kinesalite's and dynalite's, garbage collection and I/O), in cores.",
           ]
         : ["The step test (highest sustained rate) runs in the full run only (`npm run bench`)."]),
       "",

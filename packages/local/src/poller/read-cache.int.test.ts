@@ -59,7 +59,11 @@ describe("readers of a shard sharing what they read, against kinesalite", () => 
     const stream = "cache-sizes";
     await ensureStream(local.kinesis, stream, 1);
     const shard = await firstShard(local.kinesis, stream);
-    await put(local.kinesis, stream, Array.from({ length: 50 }, (_, i) => `${i}`.padEnd(1000, "x")));
+    await put(
+      local.kinesis,
+      stream,
+      Array.from({ length: 50 }, (_, i) => `${i}`.padEnd(1000, "x")),
+    );
     const reader = new ShardReader(local.kinesis, stream, shard);
     expect(await reader.read(1)).toHaveLength(1);
     expect(await reader.read(100, 10_000)).toHaveLength(10);
@@ -81,7 +85,8 @@ describe("readers of a shard sharing what they read, against kinesalite", () => 
         id,
         handler: async (event: KinesisStreamEvent) => {
           // The second mapping waits for the first to read everything.
-          if (id === "two") await waitUntil(() => seen.one!.length >= 120, "the first mapping", 10_000);
+          if (id === "two")
+            await waitUntil(() => seen.one!.length >= 120, "the first mapping", 10_000);
           for (const r of event.Records)
             seen[id]!.push({
               shard: r.eventID.split(":")[0]!,
@@ -94,7 +99,8 @@ describe("readers of a shard sharing what they read, against kinesalite", () => 
         cache,
       });
     const values = Array.from({ length: 120 }, (_, i) => `r${i}`);
-    for (let i = 0; i < values.length; i += 30) await put(local.kinesis, stream, values.slice(i, i + 30));
+    for (let i = 0; i < values.length; i += 30)
+      await put(local.kinesis, stream, values.slice(i, i + 30));
     const one = mapping("one");
     const two = mapping("two");
     await Promise.all([one.start(), two.start()]);

@@ -86,7 +86,13 @@ describe("records shared between the readers of a shard", () => {
     cache.add(fast, S, SHARD, "103", records(104, 2));
     // slow has read 100 only: 101 on are still held for it.
     expect(cache.held(S, SHARD).records).toBe(5);
-    expect(seqs(cache.take(slow, S, SHARD, "100", 10))).toEqual(["101", "102", "103", "104", "105"]);
+    expect(seqs(cache.take(slow, S, SHARD, "100", 10))).toEqual([
+      "101",
+      "102",
+      "103",
+      "104",
+      "105",
+    ]);
     // Both are at 105: nothing is left to hold.
     expect(cache.held(S, SHARD)).toEqual({ records: 0, bytes: 0 });
     // A reader that stops no longer holds records back.

@@ -153,7 +153,9 @@ export class ShardReadCache {
   }
 
   private end(run: Run): string {
-    return run.records.length > run.head ? run.records[run.records.length - 1]!.SequenceNumber! : run.after;
+    return run.records.length > run.head
+      ? run.records[run.records.length - 1]!.SequenceNumber!
+      : run.after;
   }
 
   /** Where a reader at `position` reads next in the run; a reader behind it needs all of it. */
@@ -171,7 +173,10 @@ export class ShardReadCache {
     let keepFrom = run.records.length;
     for (const position of shard.positions.values())
       keepFrom = Math.min(keepFrom, this.next(run, position));
-    while (run.head < run.records.length && (run.head < keepFrom || run.bytes > this.maxBytesPerShard)) {
+    while (
+      run.head < run.records.length &&
+      (run.head < keepFrom || run.bytes > this.maxBytesPerShard)
+    ) {
       const r = run.records[run.head]!;
       run.index.delete(r.SequenceNumber!);
       run.bytes -= dataBytes(r);

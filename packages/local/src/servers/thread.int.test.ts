@@ -61,7 +61,9 @@ describe("the local Kinesis and DynamoDB servers on threads of their own", () =>
     await new Promise<void>((r) => holder.listen(0, "127.0.0.1", () => r()));
     const port = (holder.address() as { port: number }).port;
     try {
-      await expect(startKinesisServer({ path: join(dir, "busy"), port })).rejects.toThrow(PortInUseError);
+      await expect(startKinesisServer({ path: join(dir, "busy"), port })).rejects.toThrow(
+        PortInUseError,
+      );
       await expect(startDynamoServer({ path: join(dir, "busy-ddb"), port })).rejects.toThrow(
         PortInUseError,
       );

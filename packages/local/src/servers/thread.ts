@@ -45,34 +45,47 @@ export function startServerThread(options: {
     };
     worker.once("error", fail);
     worker.once("exit", (code) =>
-      fail(new ServerThreadError(`${options.module} thread exited (${code}) while starting`, undefined)),
+      fail(
+        new ServerThreadError(
+          `${options.module} thread exited (${code}) while starting`,
+          undefined,
+        ),
+      ),
     );
-    worker.once("message", (message: { port?: number; error?: { code?: string; message: string } }) => {
-      worker.removeAllListeners("exit");
-      if (message.error) {
-        fail(new ServerThreadError(`${options.module}: ${message.error.message}`, message.error.code));
-        return;
-      }
-      const port = message.port!;
-      let closed: Promise<void> | undefined;
-      resolve({
-        endpoint: `http://127.0.0.1:${port}`,
-        port,
-        threadId: worker.threadId,
-        close: () => {
-          closed ??= (async () => {
-            const done = new Promise<void>((r) => {
-              worker.on("message", (m) => m === "closed" && r());
-              // Connections kept alive by clients may hold close() up: do not wait for ever.
-              setTimeout(r, 2000).unref();
-            });
-            worker.postMessage("close");
-            await Promise.race([done, exited]);
-            await worker.terminate();
-          })();
-          return closed;
-        },
-      });
-    });
+    worker.once(
+      "message",
+      (message: { port?: number; error?: { code?: string; message: string } }) => {
+        worker.removeAllListeners("exit");
+        if (message.error) {
+          fail(
+            new ServerThreadError(
+              `${options.module}: ${message.error.message}`,
+              message.error.code,
+            ),
+          );
+          return;
+        }
+        const port = message.port!;
+        let closed: Promise<void> | undefined;
+        resolve({
+          endpoint: `http://127.0.0.1:${port}`,
+          port,
+          threadId: worker.threadId,
+          close: () => {
+            closed ??= (async () => {
+              const done = new Promise<void>((r) => {
+                worker.on("message", (m) => m === "closed" && r());
+                // Connections kept alive by clients may hold close() up: do not wait for ever.
+                setTimeout(r, 2000).unref();
+              });
+              worker.postMessage("close");
+              await Promise.race([done, exited]);
+              await worker.terminate();
+            })();
+            return closed;
+          },
+        });
+      },
+    );
   });
 }
