@@ -156,6 +156,18 @@ function skip(buf: Uint8Array, end: number, wireType: number, field: number): vo
   }
 }
 
+// The wire type of the key that the last readKey read.
+let keyWireType = 0;
+
+/** Reads a field key at `pos`: returns its field number and leaves its wire type in `keyWireType`. */
+function readKey(buf: Uint8Array, end: number, zeroField: string): number {
+  const key = varint(buf, end);
+  const field = Math.floor(key / 8);
+  keyWireType = key % 8;
+  if (field === 0) throw new Malformed(zeroField);
+  return field;
+}
+
 function wrongType(message: string, field: number, wireType: number): Malformed {
   return new Malformed(`${message} field ${field} has wire type ${wireType}`);
 }
@@ -169,27 +181,24 @@ function readRecord(buf: Uint8Array, start: number, end: number, i: number, out:
   let dataEnd = -1;
   let reason: string | null = null;
   while (pos < end) {
-    const tag = varint(buf, end);
-    const field = Math.floor(tag / 8);
-    const wireType = tag % 8;
-    if (field === 0) throw new Malformed("record holds field number 0");
+    const field = readKey(buf, end, "record holds field number 0");
     if (field === 1 || field === 2) {
-      if (wireType !== 0) throw wrongType("record", field, wireType);
+      if (keyWireType !== 0) throw wrongType("record", field, keyWireType);
       const value = varint(buf, end);
       if (field === 1) pk = value;
       else ehk = value;
     } else if (field === 3) {
-      if (wireType !== 2) throw wrongType("record", field, wireType);
+      if (keyWireType !== 2) throw wrongType("record", field, keyWireType);
       dataEnd = lengthEnd(buf, end, "record data");
       dataStart = pos;
       pos = dataEnd;
     } else if (field === 4) {
-      if (wireType !== 2) throw wrongType("record", field, wireType);
+      if (keyWireType !== 2) throw wrongType("record", field, keyWireType);
       const tagEnd = lengthEnd(buf, end, "record tag");
       if (!readTag(buf, tagEnd)) reason ??= "tag without a key";
       pos = tagEnd;
     } else {
-      skip(buf, end, wireType, field);
+      skip(buf, end, keyWireType, field);
     }
   }
   if (pk < 0) reason = "missing required field partition_key_index";
@@ -207,16 +216,13 @@ function readRecord(buf: Uint8Array, start: number, end: number, i: number, out:
 function readTag(buf: Uint8Array, end: number): boolean {
   let key = false;
   while (pos < end) {
-    const tag = varint(buf, end);
-    const field = Math.floor(tag / 8);
-    const wireType = tag % 8;
-    if (field === 0) throw new Malformed("tag holds field number 0");
+    const field = readKey(buf, end, "tag holds field number 0");
     if (field === 1 || field === 2) {
-      if (wireType !== 2) throw wrongType("tag", field, wireType);
+      if (keyWireType !== 2) throw wrongType("tag", field, keyWireType);
       pos = lengthEnd(buf, end, "tag string");
       if (field === 1) key = true;
     } else {
-      skip(buf, end, wireType, field);
+      skip(buf, end, keyWireType, field);
     }
   }
   return key;
@@ -247,12 +253,9 @@ export function parseAggregate(bytes: Uint8Array, out: AggregateLayout = layout)
     const recordEnds: number[] = [];
     pos = KPL_MAGIC.length;
     while (pos < end) {
-      const tag = varint(bytes, end);
-      const field = Math.floor(tag / 8);
-      const wireType = tag % 8;
-      if (field === 0) throw new Malformed("field number 0");
+      const field = readKey(bytes, end, "field number 0");
       if (field >= 1 && field <= 3) {
-        if (wireType !== 2) throw wrongType("aggregate", field, wireType);
+        if (keyWireType !== 2) throw wrongType("aggregate", field, keyWireType);
         const fieldEnd = lengthEnd(bytes, end, field === 3 ? "record" : "table entry");
         if (field === 1) {
           out.pkStarts.push(pos);
@@ -269,7 +272,7 @@ export function parseAggregate(bytes: Uint8Array, out: AggregateLayout = layout)
         }
         pos = fieldEnd;
       } else {
-        skip(bytes, end, wireType, field);
+        skip(bytes, end, keyWireType, field);
       }
     }
     if (recordStarts.length === 0) return "bad KPL aggregate: holds no sub-records";
