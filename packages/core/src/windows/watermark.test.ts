@@ -5,36 +5,22 @@ import { deriveWatermark, isIdle } from "./watermark.js";
 const settings = { allowedLatenessMs: 10, idleTimeoutMs: 30 };
 
 describe("watermark with bounded out-of-orderness and idle shards", () => {
-  it("is the smallest shard max minus the lateness", () => {
-    const shards = [
-      { shardId: "a", maxEventTime: 500, lastBatchAt: 1000 },
-      { shardId: "b", maxEventTime: 300, lastBatchAt: 1000 },
-    ];
-    expect(deriveWatermark(shards, 1000, settings)).toBe(290);
-  });
+  const shard = (shardId: string, maxEventTime: number, lastBatchAt: number) => ({ shardId, maxEventTime, lastBatchAt });
 
-  it("lateness 0: the watermark is the smallest max itself", () => {
-    const shards = [{ shardId: "a", maxEventTime: 500, lastBatchAt: 1000 }];
-    expect(deriveWatermark(shards, 1000, { ...settings, allowedLatenessMs: 0 })).toBe(500);
+  it.each([
+    ["is the smallest shard max minus the lateness", [shard("a", 500, 1000), shard("b", 300, 1000)], 10, 290],
+    ["lateness 0: the watermark is the smallest max itself", [shard("a", 500, 1000)], 0, 500],
+    ["when every shard is idle it is the largest max minus the lateness", [shard("a", 500, 0), shard("b", 300, 0)], 10, 490],
+  ])("%s (at 1000)", (_, shards, allowedLatenessMs, watermark) => {
+    expect(deriveWatermark(shards, 1000, { ...settings, allowedLatenessMs })).toBe(watermark);
   });
 
   it("a trailing shard holds it back, an idle one does not", () => {
-    const shards = [
-      { shardId: "a", maxEventTime: 500, lastBatchAt: 1000 },
-      { shardId: "b", maxEventTime: 300, lastBatchAt: 980 },
-    ];
+    const shards = [shard("a", 500, 1000), shard("b", 300, 980)];
     expect(deriveWatermark(shards, 1000, settings)).toBe(290); // b trails: 20 ms quiet <= 30
     expect(deriveWatermark(shards, 1010, settings)).toBe(290); // exactly the timeout: not idle yet
     expect(isIdle(shards[1]!, 1011, 30)).toBe(true);
     expect(deriveWatermark(shards, 1011, settings)).toBe(490); // b idle: a alone decides
-  });
-
-  it("when every shard is idle it is the largest max minus the lateness", () => {
-    const shards = [
-      { shardId: "a", maxEventTime: 500, lastBatchAt: 0 },
-      { shardId: "b", maxEventTime: 300, lastBatchAt: 0 },
-    ];
-    expect(deriveWatermark(shards, 1000, settings)).toBe(490);
   });
 
   it("no shard, no watermark; a shard without an event time holds it at none until idle", () => {
@@ -56,10 +42,7 @@ describe("watermark with bounded out-of-orderness and idle shards", () => {
   });
 
   it("after the consumer resumes, every shard is active again for an idle timeout", () => {
-    const shards = [
-      { shardId: "a", maxEventTime: 500, lastBatchAt: 5000 },
-      { shardId: "b", maxEventTime: 300, lastBatchAt: 100 },
-    ];
+    const shards = [shard("a", 500, 5000), shard("b", 300, 100)];
     expect(deriveWatermark(shards, 5000, settings)).toBe(490); // b looks idle by its last batch
     expect(isIdle(shards[1]!, 5000, 30, 4990)).toBe(false);
     expect(deriveWatermark(shards, 5000, settings, 4990)).toBe(290); // resumed at 4990: b trails
