@@ -10,12 +10,18 @@ import { ReferenceWindows } from "./reference.js";
  * Runs a scenario through the engine (with the in-memory store, optional injected faults and
  * Kinesis' retry rule) and through the reference model, for the property tests.
  */
-export type Op =
-  | { kind: "batch"; shard: string; ticks: SequencedTick[] }
+/**
+ * One step of a scenario: a batch of ticks on a shard, a replay of the `index`-th batch, the
+ * clock moving on, a timer run or a restart.
+ */
+export type ScenarioOp<Shard, Ticks> =
+  | { kind: "batch"; shard: Shard; ticks: Ticks }
   | { kind: "replay"; index: number }
   | { kind: "clock"; ms: number }
   | { kind: "timer" }
   | { kind: "restart" };
+
+export type Op = ScenarioOp<string, SequencedTick[]>;
 
 export interface ScenarioOptions {
   /** Probability that a write (or put) fails, while faults are on. */

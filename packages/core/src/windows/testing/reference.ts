@@ -1,5 +1,6 @@
 import { defaultDowntimeThresholdMs, type WindowConfig } from "../../config.js";
 import type { SequencedTick } from "../engine.js";
+import type { PaneStats } from "../pane-stats.js";
 
 /**
  * A brute-force model of the window semantics in the design contract, written without the
@@ -48,15 +49,9 @@ function before(a: Merged, b: Merged): boolean {
   return a.sub < b.sub;
 }
 
-export interface ReferencePane {
+/** A pane's candle as the engine keeps it (PaneStats), computed from scratch. */
+export interface ReferencePane extends PaneStats {
   paneStart: number;
-  open: number;
-  openAt: number;
-  high: number;
-  low: number;
-  close: number;
-  closeAt: number;
-  count: number;
 }
 
 function candle(paneStart: number, ticks: readonly Merged[]): ReferencePane {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import type { WindowConfig } from "../../config.js";
 import type { Tick } from "../../tick.js";
 import type { SequencedTick } from "../engine.js";
-import type { Op } from "./harness.js";
+import type { Op, ScenarioOp } from "./harness.js";
 
 /** Generators of window scenarios for the property tests. */
 export const INSTRUMENTS = ["a", "b", "c"] as const;
@@ -44,12 +44,7 @@ export function records(ticks: readonly Tick[]): SequencedTick[] {
 
 /** Raw ops: event times as offsets from a moving cursor, turned absolute by `materialize`. */
 export type RawTick = { inst: number; dt: number; step: number; price: number; dup: boolean };
-export type RawOp =
-  | { kind: "batch"; shard: number; ticks: RawTick[] }
-  | { kind: "replay"; index: number }
-  | { kind: "clock"; ms: number }
-  | { kind: "timer" }
-  | { kind: "restart" };
+export type RawOp = ScenarioOp<number, RawTick[]>;
 
 export const rawTickArb = (maxBack: number): fc.Arbitrary<RawTick> =>
   fc.record({
