@@ -145,16 +145,19 @@ export function decodeBatch(input: readonly KinesisRecordLike[] | KinesisEventLi
   const buf = (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES));
   for (let r = 0; r < records.length; r++) {
     const record = records[r]!;
-    const position = recordPosition(record);
-    const data = record.kinesis.data;
+    const kinesis = record.kinesis;
+    // recordPosition's fields, without an object per record
+    const shardId = shardIdOf(record.eventID);
+    const arrivalTime = Math.round(kinesis.approximateArrivalTimestamp * 1000);
+    const data = kinesis.data;
     // base64 of n bytes is ceil(n / 3) * 4 characters
     if (data.length <= (SCRATCH_BYTES / 3) * 4) {
       let n = data.length <= JS_BASE64_MAX ? base64Into(data, buf) : -1;
       if (n < 0) n = buf.write(data, 0, "base64");
-      framer.frame(buf, n, position);
+      framer.frame(buf, n, shardId, kinesis.sequenceNumber, arrivalTime);
     } else {
       const bytes = Buffer.from(data, "base64");
-      framer.frame(bytes, bytes.length, position);
+      framer.frame(bytes, bytes.length, shardId, kinesis.sequenceNumber, arrivalTime);
     }
   }
   return { ticks, bad };

@@ -84,35 +84,38 @@ export class RecordFramer {
     private readonly maxClockSkewMs: number,
   ) {}
 
-  /** Frames the bytes [0, n) of one record. `bytes` may be reused by the caller afterwards. */
-  frame(bytes: Uint8Array, n: number, record: RecordPosition): void {
+  /**
+   * Frames the bytes [0, n) of one record, at its position (shard, sequence number, arrival
+   * time in epoch ms). `bytes` may be reused by the caller afterwards.
+   */
+  frame(bytes: Uint8Array, n: number, shardId: string, sequenceNumber: string, arrivalTime: number): void {
+    this.shardId = shardId;
+    this.sequenceNumber = sequenceNumber;
+    this.arrivalTime = arrivalTime;
+    this.parts = 0;
     // The common record, one tick on one line, takes one fast-path decode and one comparison.
     let severalLines = false;
     if (n > 0 && n <= MAX_RECORD_BYTES && bytes[0] !== 0xf3) {
       const tick = decodeTickRange(bytes, 0, n, true);
-      if (tick !== null && tick.eventTime - record.arrivalTime <= this.maxClockSkewMs) {
-        this.ticks.push({ tick, position: { shardId: record.shardId, sequenceNumber: record.sequenceNumber, arrivalTime: record.arrivalTime, subIndex: 0 } });
+      if (tick !== null && tick.eventTime - arrivalTime <= this.maxClockSkewMs) {
+        this.ticks.push({ tick, position: { shardId, sequenceNumber, arrivalTime, subIndex: 0 } });
         return;
       }
       if (tick === null) {
         severalLines = lastDecodeWasSeveralLines();
         if (!severalLines) {
-          this.badPart(bytes, 0, n, record, 0, lastDecodeFailure());
+          this.part(bytes, 0, n, lastDecodeFailure());
           return;
         }
       }
     }
-    this.shardId = record.shardId;
-    this.sequenceNumber = record.sequenceNumber;
-    this.arrivalTime = record.arrivalTime;
-    this.parts = 0;
     const tickMark = this.ticks.length;
     const badMark = this.bad.length;
     try {
       if (n > MAX_RECORD_BYTES) {
-        this.badWhole(bytes, n, record, `record too large: ${n} bytes (at most ${MAX_RECORD_BYTES})`);
+        this.badWhole(bytes, n, `record too large: ${n} bytes (at most ${MAX_RECORD_BYTES})`);
       } else if (startsLikeAggregate(bytes, 0, n)) {
-        this.aggregate(n === bytes.length ? bytes : bytes.subarray(0, n), record);
+        this.aggregate(n === bytes.length ? bytes : bytes.subarray(0, n));
       } else if (severalLines) {
         this.lines(bytes, 0, n);
       } else {
@@ -122,15 +125,15 @@ export class RecordFramer {
       if (!(error instanceof Overflow)) throw error;
       this.ticks.length = tickMark;
       this.bad.length = badMark;
-      this.badWhole(bytes, n, record, `too many ticks in one record (more than ${MAX_TICKS_PER_RECORD})`);
+      this.badWhole(bytes, n, `too many ticks in one record (more than ${MAX_TICKS_PER_RECORD})`);
     }
   }
 
-  private aggregate(bytes: Uint8Array, record: RecordPosition): void {
+  private aggregate(bytes: Uint8Array): void {
     const layout = this.layout;
     const problem = parseAggregate(bytes, layout);
     if (problem !== null) {
-      this.badWhole(bytes, bytes.length, record, problem);
+      this.badWhole(bytes, bytes.length, problem);
       return;
     }
     // Table entries are checked once per record, when a sub-record first uses them.
@@ -245,20 +248,11 @@ export class RecordFramer {
     });
   }
 
-  /** A bad part of a record that holds just one (subIndex 0), before framing state is set. */
-  private badPart(bytes: Uint8Array, start: number, end: number, record: RecordPosition, subIndex: number, reason: string): void {
-    this.bad.push({
-      raw: copy(bytes, start, end),
-      reason,
-      position: { shardId: record.shardId, sequenceNumber: record.sequenceNumber, arrivalTime: record.arrivalTime, subIndex },
-    });
-  }
-
-  private badWhole(bytes: Uint8Array, n: number, record: RecordPosition, reason: string): void {
+  private badWhole(bytes: Uint8Array, n: number, reason: string): void {
     this.bad.push({
       raw: copy(bytes, 0, n),
       reason,
-      position: { shardId: record.shardId, sequenceNumber: record.sequenceNumber, arrivalTime: record.arrivalTime, subIndex: null },
+      position: { shardId: this.shardId, sequenceNumber: this.sequenceNumber, arrivalTime: this.arrivalTime, subIndex: null },
     });
   }
 }
