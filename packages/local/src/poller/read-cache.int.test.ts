@@ -53,6 +53,12 @@ describe("readers of a shard sharing what they read, against kinesalite", () => 
     expect((await b.read(100)).map((r) => Buffer.from(r.Data!).toString())).toEqual(["late"]);
     expect((await a.read(100)).map((r) => Buffer.from(r.Data!).toString())).toEqual(["late"]);
     expect(cache.stats.fetched).toBe(fetched + 1);
+    // Both at the end at once: one fetches, the other waits for it and reads from memory.
+    await put(local.kinesis, stream, ["x", "y", "z"]);
+    const [fromA, fromB] = await Promise.all([a.read(100), b.read(100)]);
+    expect(fromA.map((r) => r.SequenceNumber)).toEqual(fromB.map((r) => r.SequenceNumber));
+    expect(fromB).toHaveLength(3);
+    expect(cache.stats.fetched).toBe(fetched + 4);
   });
 
   it("sizes a read from the server to the data asked for, by the records read before", async () => {

@@ -129,4 +129,23 @@ describe("records shared between the readers of a shard", () => {
     expect(cache.take(behind, S, SHARD, "99", 10)).toBeUndefined();
     expect(seqs(cache.take(behind, S, SHARD, "101", 10))).toEqual(["102", "103"]);
   });
+
+  it("tells a reader which reads from the server are in progress, until they settle", async () => {
+    const cache = new ShardReadCache();
+    let finish!: () => void;
+    const read = new Promise<void>((r) => (finish = r));
+    cache.fetching(S, SHARD, "99", read);
+    const pending = cache.pending(S, SHARD, "99");
+    expect(pending).toBeDefined();
+    expect(cache.pending(S, SHARD, "100")).toBeUndefined();
+    finish();
+    await pending;
+    await Promise.resolve();
+    expect(cache.pending(S, SHARD, "99")).toBeUndefined();
+    // A failed read settles the wait too.
+    const failed = Promise.reject(new Error("down"));
+    cache.fetching(S, SHARD, "100", failed);
+    await expect(cache.pending(S, SHARD, "100")).resolves.toBeUndefined();
+    await failed.catch(() => undefined);
+  });
 });

@@ -45,6 +45,8 @@ const dataBytes = (r: _Record) => r.Data?.byteLength ?? 0;
 
 export class ShardReadCache {
   private readonly shards = new Map<string, Shard>();
+  /** Reads from the server in progress, by shard and the position they read after. */
+  private readonly inflight = new Map<string, Promise<void>>();
   readonly stats: CacheStats = { hits: 0, fetched: 0 };
 
   /** @param maxBytesPerShard most record data held per shard. */
@@ -55,6 +57,24 @@ export class ShardReadCache {
     let shard = this.shards.get(key);
     if (!shard) this.shards.set(key, (shard = { run: undefined, positions: new Map() }));
     return shard;
+  }
+
+  /** A read from the server of the records after `after`, in progress (settles when done). */
+  pending(stream: string, shardId: string, after: string): Promise<void> | undefined {
+    return this.inflight.get(`${stream}\u0000${shardId}\u0000${after}`);
+  }
+
+  /** Marks a read from the server of the records after `after` as in progress until `read` settles. */
+  fetching(stream: string, shardId: string, after: string, read: Promise<unknown>): void {
+    const key = `${stream}\u0000${shardId}\u0000${after}`;
+    const done: Promise<void> = read.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inflight.set(key, done);
+    void done.then(() => {
+      if (this.inflight.get(key) === done) this.inflight.delete(key);
+    });
   }
 
   /** A reader of the shard, reading after `position` (undefined: from the oldest record). */

@@ -58,13 +58,34 @@ export class ShardReader {
    */
   async read(limit: number, maxBytes = GET_RECORDS_MAX_BYTES): Promise<_Record[]> {
     if (this.closed) return [];
-    const cached = this.cache?.take(this, this.streamName, this.shardId, this.lastRead, limit, maxBytes);
-    if (cached) {
-      this.lastRead = cached[cached.length - 1]!.SequenceNumber;
-      // The iterator is behind now: the next call to the server opens one from here.
-      this.iterator = undefined;
-      return cached;
+    const cached = this.fromCache(limit, maxBytes);
+    if (cached) return cached;
+    const after = this.lastRead;
+    if (this.cache && after !== undefined) {
+      // Another reader is fetching the same records: wait for them rather than fetch them too.
+      const pending = this.cache.pending(this.streamName, this.shardId, after);
+      if (pending) {
+        await pending;
+        const fetched = this.fromCache(limit, maxBytes);
+        if (fetched) return fetched;
+      }
+      const fetch = this.fetch(limit, maxBytes);
+      this.cache.fetching(this.streamName, this.shardId, after, fetch);
+      return fetch;
     }
+    return this.fetch(limit, maxBytes);
+  }
+
+  private fromCache(limit: number, maxBytes: number): _Record[] | undefined {
+    const cached = this.cache?.take(this, this.streamName, this.shardId, this.lastRead, limit, maxBytes);
+    if (!cached) return undefined;
+    this.lastRead = cached[cached.length - 1]!.SequenceNumber;
+    // The iterator is behind now: the next call to the server opens one from here.
+    this.iterator = undefined;
+    return cached;
+  }
+
+  private async fetch(limit: number, maxBytes: number): Promise<_Record[]> {
     const after = this.lastRead;
     try {
       this.iterator ??= await this.open();
