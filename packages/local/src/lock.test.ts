@@ -1,13 +1,13 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acquireLock, readLock, runningOwner, type LockInfo } from "./lock.js";
 import { readOutputs } from "./outputs.js";
 import { isProcessAlive, processStart } from "./servers/processes.js";
 import { startGuardedIdle } from "./testing/guarded.js";
+import { scratchAfterEach } from "./testing/scratch.js";
 
 /** A pid that no process has any more. */
 function deadPid(): number {
@@ -16,17 +16,8 @@ function deadPid(): number {
 }
 
 describe("runtime lock", () => {
-  const dirs: string[] = [];
-  const pids: number[] = [];
-  afterEach(async () => {
-    for (const pid of pids.splice(0)) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
-    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-  });
-  const dataDir = async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tickstream-lock-"));
-    dirs.push(dir);
-    return dir;
-  };
+  const scratch = scratchAfterEach("tickstream-lock-");
+  const dataDir = () => scratch.dir();
   const writeLock = (dir: string, lock: LockInfo) =>
     writeFile(join(dir, "runtime.lock"), JSON.stringify(lock));
 
@@ -102,7 +93,7 @@ describe("runtime lock", () => {
     await writeLock(dir, stale);
 
     // A guard and its command, as a runtime starts them, whose runtime is this test process.
-    const { pidFile, forkedPid, named } = await startGuardedIdle(dir, (pid) => pids.push(pid));
+    const { pidFile, forkedPid, named } = await startGuardedIdle(dir, scratch.track);
     expect(named.guard.pid).toBe(forkedPid);
     expect(isProcessAlive(named.command.pid)).toBe(true);
 

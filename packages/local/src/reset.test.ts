@@ -1,24 +1,18 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acquireLock } from "./lock.js";
 import { resetLocal } from "./reset.js";
 import { isProcessAlive } from "./servers/processes.js";
 import { startGuardedIdle } from "./testing/guarded.js";
+import { scratchAfterEach } from "./testing/scratch.js";
 
 describe("local:reset", () => {
-  const dirs: string[] = [];
-  const pids: number[] = [];
-  afterEach(async () => {
-    for (const pid of pids.splice(0)) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
-    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = scratchAfterEach("tickstream-reset-");
 
   it("refuses while a runtime holds the directory", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tickstream-reset-"));
-    dirs.push(dir);
+    const dir = await scratch.dir();
     const lock = await acquireLock(dir, "t");
     await expect(resetLocal(dir)).rejects.toThrow(/is using/);
     await lock.release();
@@ -26,10 +20,9 @@ describe("local:reset", () => {
   });
 
   it("stops what a killed run left running before removing its directory", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tickstream-reset-"));
-    dirs.push(dir);
+    const dir = await scratch.dir();
     await writeFile(join(dir, "state.json"), "{}");
-    const { forkedPid, named } = await startGuardedIdle(dir, (pid) => pids.push(pid));
+    const { forkedPid, named } = await startGuardedIdle(dir, scratch.track);
     const command = named.command;
 
     expect(await resetLocal(dir)).toBe("removed");
