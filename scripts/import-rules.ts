@@ -17,47 +17,43 @@ const TESTS = "\\.(test|int\\.test|e2e\\.test)\\.tsx?$|/testing/|/e2e/";
 /** `packages/<name>/` as a path pattern. */
 const pkg = (...names: string[]) => `^packages/(${names.join("|")})/`;
 
+/** Where no package may import from. */
+const OUTSIDE_PACKAGES = "^(stacks|scripts|bench|infra)/";
+
+/**
+ * `from` (a package: all of it, or its tests exempted) imports none of `packages`, nor stacks,
+ * scripts, bench or infra, nor `alsoNot`.
+ */
+function importsNone(
+  name: string,
+  from: { pkg: string; testsExempt?: boolean },
+  packages: string[],
+  more: { comment?: string; alsoNot?: string[] } = {},
+): IForbiddenRuleType {
+  return {
+    name,
+    severity: "error",
+    ...(more.comment === undefined ? {} : { comment: more.comment }),
+    from: { path: pkg(from.pkg), ...(from.testsExempt ? { pathNot: TESTS } : {}) },
+    to: { path: [pkg(...packages), OUTSIDE_PACKAGES, ...(more.alsoNot ?? [])] },
+  };
+}
+
 export const FORBIDDEN: IForbiddenRuleType[] = [
   { name: "no-circular", severity: "error", comment: "an import circle", from: {}, to: { circular: true } },
-  {
-    name: "core-is-the-bottom",
-    severity: "error",
+  importsNone("core-is-the-bottom", { pkg: "core", testsExempt: true }, ["functions", "local", "tools", "web", "testkit"], {
     comment: "core imports no other package (its tests may use the test kit)",
-    from: { path: pkg("core"), pathNot: TESTS },
-    to: { path: [pkg("functions", "local", "tools", "web", "testkit"), "^(stacks|scripts|bench|infra)/", "^sst\\.config\\.ts$"] },
-  },
-  {
-    name: "core-tests-use-only-the-test-kit",
-    severity: "error",
-    from: { path: pkg("core") },
-    to: { path: [pkg("functions", "local", "tools", "web"), "^(stacks|scripts|bench|infra)/"] },
-  },
-  {
-    name: "functions-are-thin",
-    severity: "error",
+    alsoNot: ["^sst\\.config\\.ts$"],
+  }),
+  importsNone("core-tests-use-only-the-test-kit", { pkg: "core" }, ["functions", "local", "tools", "web"]),
+  importsNone("functions-are-thin", { pkg: "functions", testsExempt: true }, ["local", "tools", "web", "testkit"], {
     comment: "handlers import core only (their tests may use the test kit)",
-    from: { path: pkg("functions"), pathNot: TESTS },
-    to: { path: [pkg("local", "tools", "web", "testkit"), "^(stacks|scripts|bench|infra)/"] },
-  },
-  {
-    name: "testkit-below-the-runtimes",
-    severity: "error",
-    from: { path: pkg("testkit") },
-    to: { path: [pkg("functions", "local", "tools", "web"), "^(stacks|scripts|bench|infra)/"] },
-  },
-  {
-    name: "emulator-without-tools",
-    severity: "error",
+  }),
+  importsNone("testkit-below-the-runtimes", { pkg: "testkit" }, ["functions", "local", "tools", "web"]),
+  importsNone("emulator-without-tools", { pkg: "local" }, ["tools", "web"], {
     comment: "the local emulator never imports the produce/consume/replay tools",
-    from: { path: pkg("local") },
-    to: { path: [pkg("tools", "web"), "^(stacks|scripts|bench|infra)/"] },
-  },
-  {
-    name: "tools-no-web-or-infra",
-    severity: "error",
-    from: { path: pkg("tools") },
-    to: { path: [pkg("web", "functions"), "^(stacks|scripts|bench|infra)/"] },
-  },
+  }),
+  importsNone("tools-no-web-or-infra", { pkg: "tools" }, ["web", "functions"]),
   {
     name: "web-types-only",
     severity: "error",
