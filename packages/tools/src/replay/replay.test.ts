@@ -58,6 +58,11 @@ function replayFrom(
   return replay({ s3: fakeS3(objects), bucket: "b", streamName: "prices", ...options });
 }
 
+/** Replays the dead letters that arrived in the hour from T; a random partition key is "rnd". */
+function replayDeadLetters(objects: Record<string, Uint8Array>, put: PutRecordsFn) {
+  return replayFrom(objects, { put, fromMs: T, toMs: T + H, source: "dead-letters", randomKey: () => "rnd" });
+}
+
 function recordingPut(
   fail?: (attempt: number, index: number) => string | undefined,
 ): PutRecordsFn & { calls: PutRecordsRequest[] } {
@@ -271,13 +276,7 @@ describe("dead letters", () => {
 
   it("puts back the raw bytes of the dead letters that arrived in the range, each once", async () => {
     const put = recordingPut();
-    const report = await replayFrom(objects, {
-      put,
-      fromMs: T,
-      toMs: T + H,
-      source: "dead-letters",
-      randomKey: () => "rnd",
-    });
+    const report = await replayDeadLetters(objects, put);
     expect(report).toMatchObject({
       source: "dead-letters",
       objects: 2,
@@ -327,13 +326,7 @@ describe("records that held many ticks", () => {
       "dead-letters/2026/11/22/shardId-000000000000-8.jsonl": Buffer.from([line("part-1", "8", 1), line("part-3", "8", 3), line("whole", "9", null)].join("\n") + "\n"),
       "dead-letters/2026/11/22/shardId-000000000000-8b.jsonl": Buffer.from(`${line("part-3", "8", 3)}\n${line("whole", "9", null)}\n`),
     };
-    const report = await replayFrom(objects, {
-      put,
-      fromMs: T,
-      toMs: T + H,
-      source: "dead-letters",
-      randomKey: () => "rnd",
-    });
+    const report = await replayDeadLetters(objects, put);
     expect(report).toMatchObject({ records: 3, duplicates: 2, delivered: 3 });
     expect(put.calls.flatMap((c) => c.Records).map((r) => text(r.Data))).toEqual(["part-1", "part-3", "whole"]);
   });
