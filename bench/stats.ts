@@ -46,35 +46,29 @@ export interface Summary {
   p75: number;
 }
 
-export function summarize(values: readonly number[]): Summary {
-  const s = sorted(values);
-  return {
-    n: s.length,
-    median: percentile(s, 50),
-    min: s.length ? (s[0] as number) : Number.NaN,
-    max: s.length ? (s[s.length - 1] as number) : Number.NaN,
-    p25: percentile(s, 25),
-    p75: percentile(s, 75),
-  };
+/** The smallest and largest value of a sorted sample (NaN when empty). */
+function extremes(s: readonly number[]): { min: number; max: number } {
+  return s.length ? { min: s[0]!, max: s[s.length - 1]! } : { min: Number.NaN, max: Number.NaN };
 }
 
-export interface LatencySummary {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
+/** The percentiles `ps` of a sorted sample, in that order. */
+function percentiles<const P extends readonly number[]>(s: readonly number[], ps: P): { [K in keyof P]: number } {
+  return ps.map((p) => percentile(s, p)) as { [K in keyof P]: number };
 }
+
+export function summarize(values: readonly number[]): Summary {
+  const s = sorted(values);
+  const [median, p25, p75] = percentiles(s, [50, 25, 75]);
+  return { n: s.length, median, ...extremes(s), p25, p75 };
+}
+
+/** Latency percentiles of a sample, and its largest value. */
+export type LatencySummary = Record<"n" | "p50" | "p95" | "p99" | "max", number>;
 
 export function latencySummary(values: readonly number[]): LatencySummary {
   const s = sorted(values);
-  return {
-    n: s.length,
-    p50: percentile(s, 50),
-    p95: percentile(s, 95),
-    p99: percentile(s, 99),
-    max: s.length ? (s[s.length - 1] as number) : Number.NaN,
-  };
+  const [p50, p95, p99] = percentiles(s, [50, 95, 99]);
+  return { n: s.length, p50, p95, p99, max: extremes(s).max };
 }
 
 /**
