@@ -74,10 +74,17 @@ describe("cost model", () => {
     expect(invocationRate(10, 10, { batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 2 })).toEqual({ recordsPerInvocation: 1, invocationsPerSecond: 10 });
   });
 
-  it("sizes a provisioned stream by records and bytes", () => {
-    expect(shardsNeeded(1000, 200)).toBe(1);
-    expect(shardsNeeded(1001, 200)).toBe(2);
-    expect(shardsNeeded(500, 4096)).toBe(2);
+  // Exactly what the records and bytes need, and that with the headroom a provisioned stream gets.
+  const sizing = { shardsNeeded, shardsWithHeadroom };
+  it.each([
+    ["shardsNeeded", 1000, 200, 1],
+    ["shardsNeeded", 1001, 200, 2],
+    ["shardsNeeded", 500, 4096, 2],
+    ["shardsWithHeadroom", 1000, 208, 2],
+    ["shardsWithHeadroom", 100, 21_574, 3],
+    ["shardsWithHeadroom", 10_000, 208, 13],
+  ] as const)("sizes a provisioned stream by records and bytes: %s(%d, %d) is %d", (size, records, bytes, shards) => {
+    expect(sizing[size](records, bytes)).toBe(shards);
   });
 
   it("draws one bar per design and tabulates every service", () => {
@@ -126,12 +133,6 @@ describe("cost model with packed records", () => {
     expect(ticksPerInvocation(packed, packed.consumers[0]!)).toBeCloseTo(250, 9);
     expect(ticksPerInvocation({ ...packed, packing: undefined }, packed.consumers[0]!)).toBeCloseTo(250, 9);
     expect(recordRate(packed)).toEqual({ recordsPerSecond: 100, recordBytes: 2100, ticksPerRecord: 10 });
-  });
-
-  it("provisions shards for records and bytes with headroom", () => {
-    expect(shardsWithHeadroom(1000, 208)).toBe(2);
-    expect(shardsWithHeadroom(100, 21_574)).toBe(3);
-    expect(shardsWithHeadroom(10_000, 208)).toBe(13);
   });
 
   it("draws a higher bound as an outline after the bar", () => {
