@@ -181,11 +181,7 @@ class ExpressionParser {
       this.pos += 2;
       return { name, args, offset: nameAt };
     }
-    if (this.pos >= this.src.length) this.unclosed();
-    return this.error(
-      `Expected "}}" after "${name}${args.length ? "(…)" : ""}" but found ${this.found()}`,
-      this.pos,
-    );
+    return this.expected(`"}}" after "${name}${args.length ? "(…)" : ""}"`);
   }
 
   private path(): string {
@@ -195,15 +191,13 @@ class ExpressionParser {
       ident.lastIndex = this.pos;
       const m = ident.exec(this.src);
       if (!m) {
-        if (this.pos >= this.src.length) this.unclosed();
         if (segments.length === 0 && this.src.startsWith("}}", this.pos)) {
           this.error('Empty expression "{{}}"', this.start);
         }
-        this.error(
-          segments.length === 0
-            ? `Expected a helper name such as random.number after "{{" but found ${this.found()} (write \\{{ for a literal "{{")`
-            : `Expected a name after "${segments.join(".")}." but found ${this.found()}`,
-          this.pos,
+        if (segments.length > 0) this.expected(`a name after "${segments.join(".")}."`);
+        this.expected(
+          'a helper name such as random.number after "{{"',
+          ' (write \\{{ for a literal "{{")',
         );
       }
       segments.push(m![0]);
@@ -234,11 +228,7 @@ class ExpressionParser {
         this.pos++;
         return args;
       }
-      if (c === undefined) this.unclosed();
-      this.error(
-        `Expected "," or ")" in the arguments of "${name}" but found ${this.found()}`,
-        this.pos,
-      );
+      this.expected(`"," or ")" in the arguments of "${name}"`);
     }
   }
 
@@ -260,11 +250,7 @@ class ExpressionParser {
         this.ws();
         if (this.src[this.pos] === ",") this.pos++;
         else if (this.src[this.pos] !== "]") {
-          if (this.pos >= this.src.length) this.unclosed();
-          this.error(
-            `Expected "," or "]" in an array argument of "${name}" but found ${this.found()}`,
-            this.pos,
-          );
+          this.expected(`"," or "]" in an array argument of "${name}"`);
         }
       }
     }
@@ -280,22 +266,14 @@ class ExpressionParser {
         const key = this.key(name);
         this.ws();
         if (this.src[this.pos] !== ":") {
-          if (this.pos >= this.src.length) this.unclosed();
-          this.error(
-            `Expected ":" after key "${key}" in an argument of "${name}" but found ${this.found()}`,
-            this.pos,
-          );
+          this.expected(`":" after key "${key}" in an argument of "${name}"`);
         }
         this.pos++;
         obj[key] = this.value(name);
         this.ws();
         if (this.src[this.pos] === ",") this.pos++;
         else if (this.src[this.pos] !== "}") {
-          if (this.pos >= this.src.length) this.unclosed();
-          this.error(
-            `Expected "," or "}" in an object argument of "${name}" but found ${this.found()}`,
-            this.pos,
-          );
+          this.expected(`"," or "}" in an object argument of "${name}"`);
         }
       }
     }
@@ -334,13 +312,7 @@ class ExpressionParser {
     const ident = /[A-Za-z_$][\w$]*/y;
     ident.lastIndex = this.pos;
     const m = ident.exec(this.src);
-    if (!m) {
-      if (this.pos >= this.src.length) this.unclosed();
-      this.error(
-        `Expected a key in an object argument of "${name}" but found ${this.found()}`,
-        this.pos,
-      );
-    }
+    if (!m) this.expected(`a key in an object argument of "${name}"`);
     this.pos += m![0].length;
     return m![0];
   }
@@ -385,6 +357,15 @@ class ExpressionParser {
   private found(): string {
     if (this.pos >= this.src.length) return "the end of the template";
     return JSON.stringify(this.src.slice(this.pos, this.pos + 12));
+  }
+
+  /**
+   * Fails at the current position: on "Unclosed" when the template ends there, else on
+   * "Expected <what> but found <what is there><hint>".
+   */
+  private expected(what: string, hint = ""): never {
+    if (this.pos >= this.src.length) this.unclosed();
+    return this.error(`Expected ${what} but found ${this.found()}${hint}`, this.pos);
   }
 
   private unclosed(): never {
