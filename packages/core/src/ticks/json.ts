@@ -313,29 +313,30 @@ export function fastJson(b: Uint8Array, start: number, end: number, lines: boole
   let i = start + 1;
   let c = 0;
   const chars = instrumentChars;
-  const kEventTime = K_EVENT_TIME;
-  const kTicker = K_TICKER;
-  const kPrice = K_PRICE;
   // In lines mode a line break is not a blank: it ends the object's line.
   const nl = lines ? 0x20 : 0x0a;
   while (true) {
     while (i < end && ((c = b[i]!) === 0x20 || c === nl || c === 0x0d || c === 0x09)) i++;
     if (i >= end || c !== 0x22) return null;
-    const ks = ++i;
-    while (i < end && (c = b[i]!) !== 0x22) {
-      if (c === 0x5c || c < 0x20 || c >= 0x80) return null;
-      i++;
-    }
-    if (i >= end) return null;
-    const kl = i - ks;
+    // The three keys, compared in place with their closing quote; any other key, or one with an
+    // escape, is for decodeJson.
+    const room = end - i;
+    const k0 = b[i + 1];
     let field: number;
-    if (kl === 10 && matches(b, ks, kEventTime)) field = 1;
-    else if (kl === 6 && matches(b, ks, kTicker)) field = 2;
-    else if (kl === 5 && matches(b, ks, kPrice)) field = 4;
-    else return null;
+    if (k0 === 0x45 && room > 11 && b[i + 11] === 0x22 && b[i + 2] === 0x56 && b[i + 3] === 0x45 && b[i + 4] === 0x4e && b[i + 5] === 0x54 && b[i + 6] === 0x5f && b[i + 7] === 0x54 && b[i + 8] === 0x49 && b[i + 9] === 0x4d && b[i + 10] === 0x45) {
+      field = 1;
+      i += 12;
+    } else if (k0 === 0x54 && room > 7 && b[i + 7] === 0x22 && b[i + 2] === 0x49 && b[i + 3] === 0x43 && b[i + 4] === 0x4b && b[i + 5] === 0x45 && b[i + 6] === 0x52) {
+      field = 2;
+      i += 8;
+    } else if (k0 === 0x50 && room > 6 && b[i + 6] === 0x22 && b[i + 2] === 0x52 && b[i + 3] === 0x49 && b[i + 4] === 0x43 && b[i + 5] === 0x45) {
+      field = 4;
+      i += 7;
+    } else {
+      return null;
+    }
     if ((seen & field) !== 0) return null;
     seen |= field;
-    i++;
     while (i < end && ((c = b[i]!) === 0x20 || c === nl || c === 0x0d || c === 0x09)) i++;
     if (i >= end || c !== 0x3a) return null;
     i++;

@@ -38,6 +38,9 @@ function digits(b: Uint8Array, i: number, n: number): number {
   return v;
 }
 
+let lastDateKey = -1;
+let lastDays = 0;
+
 /** Epoch milliseconds of the timestamp in bytes [start, end), or -1 when it is not one. */
 export function isoToEpochMs(b: Uint8Array, start: number, end: number): number {
   // Shortest form: YYYY-MM-DDTHH:MM:SS (19 bytes).
@@ -100,8 +103,13 @@ export function isoToEpochMs(b: Uint8Array, start: number, end: number): number 
     }
   }
   if (i !== end) return -1;
-  const t =
-    (daysFromCivil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second - offsetMinutes * 60) * 1000 + ms;
+  // Timestamps in a stream share their date: the day number of the last date is kept.
+  const dateKey = (year * 16 + month) * 32 + day;
+  if (dateKey !== lastDateKey) {
+    lastDays = daysFromCivil(year, month, day);
+    lastDateKey = dateKey;
+  }
+  const t = (lastDays * 86_400 + hour * 3_600 + minute * 60 + second - offsetMinutes * 60) * 1000 + ms;
   return t < 0 || t > MAX_EPOCH_MS ? -1 : t;
 }
 
