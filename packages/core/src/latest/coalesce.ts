@@ -11,11 +11,15 @@ import { compareSequenceNumbers } from "../kinesis/batch.js";
  * e.g. `coalesceLatest(decodeBatch(records).ticks)`.
  */
 export function coalesceLatest(ticks: Iterable<PositionedTick>): Map<string, PositionedTick> {
-  const newest = new Map<string, PositionedTick>();
+  // One lookup per tick: a newer tick replaces the slot's entry rather than the map's.
+  const slots = new Map<string, { entry: PositionedTick }>();
   for (const entry of ticks) {
-    const current = newest.get(entry.tick.instrument);
-    if (current === undefined || !isOlder(entry, current)) newest.set(entry.tick.instrument, entry);
+    const slot = slots.get(entry.tick.instrument);
+    if (slot === undefined) slots.set(entry.tick.instrument, { entry });
+    else if (!isOlder(entry, slot.entry)) slot.entry = entry;
   }
+  const newest = new Map<string, PositionedTick>();
+  for (const [instrument, slot] of slots) newest.set(instrument, slot.entry);
   return newest;
 }
 
