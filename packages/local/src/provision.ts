@@ -62,13 +62,19 @@ function isNotFound(err: unknown): boolean {
   );
 }
 
-export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+/** Whether `describe` finds what it asks for: false on a not-found answer, other errors thrown. */
+async function found(describe: () => Promise<unknown>): Promise<boolean> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    return;
+    await describe();
+    return true;
   } catch (err) {
     if (!isNotFound(err)) throw err;
+    return false;
   }
+}
+
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  if (await found(() => s3.send(new HeadBucketCommand({ Bucket: bucket })))) return;
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (err) {
@@ -86,14 +92,9 @@ async function ensureUserPool(
   cognito: CognitoIdentityProviderClient,
   state: LocalState,
 ): Promise<string> {
-  if (state.userPoolId) {
-    try {
-      await cognito.send(new DescribeUserPoolCommand({ UserPoolId: state.userPoolId }));
-      return state.userPoolId;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
+  const kept = state.userPoolId;
+  const describe = () => cognito.send(new DescribeUserPoolCommand({ UserPoolId: kept }));
+  if (kept && (await found(describe))) return kept;
   const { UserPool } = await cognito.send(
     new CreateUserPoolCommand({
       PoolName: POOL_NAME,
@@ -111,16 +112,10 @@ async function ensureClient(
   poolId: string,
   state: LocalState,
 ): Promise<string> {
-  if (state.userPoolClientId) {
-    try {
-      await cognito.send(
-        new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: state.userPoolClientId }),
-      );
-      return state.userPoolClientId;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
+  const kept = state.userPoolClientId;
+  const describe = () =>
+    cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: kept }));
+  if (kept && (await found(describe))) return kept;
   const { UserPoolClient } = await cognito.send(
     new CreateUserPoolClientCommand({
       UserPoolId: poolId,
@@ -139,13 +134,9 @@ async function ensureDemoUser(
   poolId: string,
   user: { username: string; password: string },
 ): Promise<void> {
-  let exists = true;
-  try {
-    await cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: user.username }));
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    exists = false;
-  }
+  const exists = await found(() =>
+    cognito.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: user.username })),
+  );
   if (!exists) {
     await cognito.send(
       new AdminCreateUserCommand({
