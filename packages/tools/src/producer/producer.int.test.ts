@@ -42,16 +42,13 @@ async function createStream(name: string, shards: number): Promise<string> {
     if (out.StreamDescriptionSummary?.StreamStatus === "ACTIVE") break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const outputs = join(dir, `${name}.json`);
-  writeFileSync(
-    outputs,
-    JSON.stringify({
-      region: "us-east-1",
-      kinesisEndpoint: server.endpoint,
-      pricesStream: name,
-      windowsStream: "unused",
-    }),
-  );
+  return outputsFile(`${name}.json`, server.endpoint, name, { windowsStream: "unused" });
+}
+
+/** An outputs file as the local runtime writes it, naming a Kinesis endpoint and prices stream. */
+function outputsFile(file: string, kinesisEndpoint: string, pricesStream: string, more = {}): string {
+  const outputs = join(dir, file);
+  writeFileSync(outputs, JSON.stringify({ region: "us-east-1", kinesisEndpoint, pricesStream, ...more }));
   return outputs;
 }
 
@@ -78,7 +75,12 @@ function produce(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => 
   });
 }
 
-/** The ticks of a record read back: KPL sub-records, lines, or the record itself. */
+/** Runs produce as fast as it goes: `count` records (or ticks) into a new stream, then `args`. */
+async function produceAll(stream: string, shards: number, count: number, args: string[]) {
+  const outputs = await createStream(stream, shards);
+  return produce(["--outputs", outputs, "--count", String(count), "--rate", "max", ...args]);
+}
+
 /** A record as it was put. */
 interface RawRecord {
   shardId: string;
@@ -143,19 +145,7 @@ async function readAll(stream: string, expected: number): Promise<RawRecord[]> {
 
 describe("produce into kinesalite", { timeout: 120_000 }, () => {
   it("--aggregate none: every record of the seed's template once, keyed by instrument", async () => {
-    const outputs = await createStream("produce-seed", 2);
-    const r = await produce([
-      "--outputs",
-      outputs,
-      "--count",
-      "3000",
-      "--rate",
-      "max",
-      "--seed",
-      "5",
-      "--aggregate",
-      "none",
-    ]);
+    const r = await produceAll("produce-seed", 2, 3000, ["--seed", "5", "--aggregate", "none"]);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(
       /^3000 records to stream produce-seed on the local runtime .*: 3000 delivered .* 0 failed$/m,
@@ -184,14 +174,7 @@ describe("produce into kinesalite", { timeout: 120_000 }, () => {
   for (const mode of ["kpl", "lines"] as const) {
     it(`--aggregate ${mode}: every tick once, packed per instrument within the size limit`, async () => {
       const stream = `produce-${mode}`;
-      const outputs = await createStream(stream, 2);
-      const r = await produce([
-        "--outputs",
-        outputs,
-        "--count",
-        "5000",
-        "--rate",
-        "max",
+      const r = await produceAll(stream, 2, 5000, [
         "--seed",
         "5",
         ...(mode === "kpl" ? [] : ["--aggregate", mode]),
@@ -228,16 +211,9 @@ describe("produce into kinesalite", { timeout: 120_000 }, () => {
   }
 
   it("stock-trade JSON with duplicates: originals once, duplicates twice", async () => {
-    const outputs = await createStream("produce-stock", 1);
-    const r = await produce([
-      "--outputs",
-      outputs,
+    const r = await produceAll("produce-stock", 1, 500, [
       "--format",
       "stock",
-      "--count",
-      "500",
-      "--rate",
-      "max",
       "--duplicates",
       "0.2",
       "--seed",
@@ -287,30 +263,14 @@ describe("produce into kinesalite", { timeout: 120_000 }, () => {
   });
 
   it("reports a missing stream clearly and sends nothing", async () => {
-    const outputs = join(dir, "missing.json");
-    writeFileSync(
-      outputs,
-      JSON.stringify({
-        region: "us-east-1",
-        kinesisEndpoint: server.endpoint,
-        pricesStream: "no-such-stream",
-      }),
-    );
+    const outputs = outputsFile("missing.json", server.endpoint, "no-such-stream");
     const r = await produce(["--outputs", outputs, "--count", "10"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/stream no-such-stream on the local runtime .*: stream not found/);
   });
 
   it("reports an unreachable runtime clearly", async () => {
-    const outputs = join(dir, "down.json");
-    writeFileSync(
-      outputs,
-      JSON.stringify({
-        region: "us-east-1",
-        kinesisEndpoint: "http://127.0.0.1:9",
-        pricesStream: "p",
-      }),
-    );
+    const outputs = outputsFile("down.json", "http://127.0.0.1:9", "p");
     const r = await produce(["--outputs", outputs, "--count", "10"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
