@@ -7,6 +7,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { decodeMaxima, decodePaneEntries, encodeMaxima, encodePaneEntries } from "./codec.js";
 import { GLOBAL_KEY, STATE_KINDS, claimSortKey, paneSortKey, paneSortKeyRange, parseClaimSortKey, parsePaneSortKey, padTime } from "./state-keys.js";
@@ -121,6 +122,11 @@ export class DynamoWindowStore implements WindowStore {
     }
   }
 
+  /** A conditional update of one State item: true, or the condition's failure. */
+  private updateState(input: Omit<UpdateCommandInput, "TableName">): Promise<true | ConditionalCheckFailedException> {
+    return this.conditional(new UpdateCommand({ TableName: this.tables.state, ...input }));
+  }
+
   /** Every page of a Query, or the first `limit` items. */
   private async queryAll(input: QueryCommandInput, limit?: number): Promise<Item[]> {
     const items: Item[] = [];
@@ -153,40 +159,31 @@ export class DynamoWindowStore implements WindowStore {
   }
 
   private async raise(attribute: "watermark" | "target" | "emittedThrough", value: number): Promise<void> {
-    await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: { pk: STATE_KINDS.watermark, sk: GLOBAL_KEY },
-        UpdateExpression: "SET #a = :v",
-        ConditionExpression: "attribute_not_exists(#a) OR #a < :v",
-        ExpressionAttributeNames: { "#a": attribute },
-        ExpressionAttributeValues: { ":v": value },
-      }),
-    );
+    await this.updateState({
+      Key: { pk: STATE_KINDS.watermark, sk: GLOBAL_KEY },
+      UpdateExpression: "SET #a = :v",
+      ConditionExpression: "attribute_not_exists(#a) OR #a < :v",
+      ExpressionAttributeNames: { "#a": attribute },
+      ExpressionAttributeValues: { ":v": value },
+    });
   }
 
   async recordActivity(activity: Activity): Promise<void> {
     const key = { pk: STATE_KINDS.watermark, sk: GLOBAL_KEY };
-    const passed = await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: key,
-        UpdateExpression: `SET epoch = if_not_exists(epoch, :e), lastActivityAt = :now${activity.resumed ? ", resumedAt = :now" : ""}`,
-        ConditionExpression: "attribute_not_exists(lastActivityAt) OR lastActivityAt < :now",
-        ExpressionAttributeValues: { ":e": activity.epoch, ":now": activity.now },
-      }),
-    );
+    const passed = await this.updateState({
+      Key: key,
+      UpdateExpression: `SET epoch = if_not_exists(epoch, :e), lastActivityAt = :now${activity.resumed ? ", resumedAt = :now" : ""}`,
+      ConditionExpression: "attribute_not_exists(lastActivityAt) OR lastActivityAt < :now",
+      ExpressionAttributeValues: { ":e": activity.epoch, ":now": activity.now },
+    });
     if (passed === true) return;
     // Another activity recorded a later time: only make sure the item has an epoch.
-    await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: key,
-        UpdateExpression: "SET epoch = :e",
-        ConditionExpression: "attribute_not_exists(epoch)",
-        ExpressionAttributeValues: { ":e": activity.epoch },
-      }),
-    );
+    await this.updateState({
+      Key: key,
+      UpdateExpression: "SET epoch = :e",
+      ConditionExpression: "attribute_not_exists(epoch)",
+      ExpressionAttributeValues: { ":e": activity.epoch },
+    });
   }
 
   raiseTarget(value: number): Promise<void> {
@@ -224,15 +221,12 @@ export class DynamoWindowStore implements WindowStore {
   }
 
   async noteShard(shardId: string, now: number): Promise<void> {
-    await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: { pk: STATE_KINDS.shard, sk: shardId },
-        UpdateExpression: "SET firstSeenAt = :now",
-        ConditionExpression: "attribute_not_exists(firstSeenAt)",
-        ExpressionAttributeValues: { ":now": now },
-      }),
-    );
+    await this.updateState({
+      Key: { pk: STATE_KINDS.shard, sk: shardId },
+      UpdateExpression: "SET firstSeenAt = :now",
+      ConditionExpression: "attribute_not_exists(firstSeenAt)",
+      ExpressionAttributeValues: { ":now": now },
+    });
   }
 
   async recordShard(shardId: string, update: ShardUpdate): Promise<void> {
@@ -257,51 +251,39 @@ export class DynamoWindowStore implements WindowStore {
       if (update.clearReservation) await this.clearReservation(shardId);
       return;
     }
-    const passed = await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: key,
-        UpdateExpression: `SET ${sets.join(", ")}${remove}`,
-        ...(conditions.length ? { ConditionExpression: conditions.join(" AND "), ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-      }),
-    );
+    const passed = await this.updateState({
+      Key: key,
+      UpdateExpression: `SET ${sets.join(", ")}${remove}`,
+      ...(conditions.length ? { ConditionExpression: conditions.join(" AND "), ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    });
     if (passed === true) return;
     // A stored value is already higher: raise each attribute on its own, keep the higher ones.
     if (update.lastBatchAt !== undefined || update.clearReservation) {
-      await this.conditional(
-        new UpdateCommand({
-          TableName: this.tables.state,
-          Key: key,
-          UpdateExpression: update.lastBatchAt !== undefined ? `SET lastBatchAt = :now${remove}` : remove.trim(),
-          ...(update.lastBatchAt !== undefined ? { ExpressionAttributeValues: { ":now": update.lastBatchAt } } : {}),
-        }),
-      );
+      await this.updateState({
+        Key: key,
+        UpdateExpression: update.lastBatchAt !== undefined ? `SET lastBatchAt = :now${remove}` : remove.trim(),
+        ...(update.lastBatchAt !== undefined ? { ExpressionAttributeValues: { ":now": update.lastBatchAt } } : {}),
+      });
     }
     for (const a of raised) {
-      await this.conditional(
-        new UpdateCommand({
-          TableName: this.tables.state,
-          Key: key,
-          UpdateExpression: "SET #a = :v",
-          ConditionExpression: "attribute_not_exists(#a) OR #a < :v",
-          ExpressionAttributeNames: { "#a": a },
-          ExpressionAttributeValues: { ":v": update[a] },
-        }),
-      );
+      await this.updateState({
+        Key: key,
+        UpdateExpression: "SET #a = :v",
+        ConditionExpression: "attribute_not_exists(#a) OR #a < :v",
+        ExpressionAttributeNames: { "#a": a },
+        ExpressionAttributeValues: { ":v": update[a] },
+      });
     }
   }
 
   async touchShard(shardId: string, now: number, activeSince: number): Promise<void> {
-    await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: { pk: STATE_KINDS.shard, sk: shardId },
-        UpdateExpression: "SET lastBatchAt = :now",
-        ConditionExpression: "lastBatchAt >= :since",
-        ExpressionAttributeValues: { ":now": now, ":since": activeSince },
-      }),
-    );
+    await this.updateState({
+      Key: { pk: STATE_KINDS.shard, sk: shardId },
+      UpdateExpression: "SET lastBatchAt = :now",
+      ConditionExpression: "lastBatchAt >= :since",
+      ExpressionAttributeValues: { ":now": now, ":since": activeSince },
+    });
   }
 
   async reserve(shardId: string, reservation: Reservation): Promise<void> {
@@ -317,16 +299,13 @@ export class DynamoWindowStore implements WindowStore {
   }
 
   async clearReservation(shardId: string, only?: Reservation): Promise<void> {
-    await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: { pk: STATE_KINDS.shard, sk: shardId },
-        UpdateExpression: "REMOVE reservation",
-        // Never creates the item: a shard item without progress would hold the watermark.
-        ConditionExpression: only ? "reservation.placedAt = :p AND reservation.#u = :u" : "attribute_exists(reservation)",
-        ...(only ? { ExpressionAttributeNames: { "#u": "until" }, ExpressionAttributeValues: { ":p": only.placedAt, ":u": only.until } } : {}),
-      }),
-    );
+    await this.updateState({
+      Key: { pk: STATE_KINDS.shard, sk: shardId },
+      UpdateExpression: "REMOVE reservation",
+      // Never creates the item: a shard item without progress would hold the watermark.
+      ConditionExpression: only ? "reservation.placedAt = :p AND reservation.#u = :u" : "attribute_exists(reservation)",
+      ...(only ? { ExpressionAttributeNames: { "#u": "until" }, ExpressionAttributeValues: { ":p": only.placedAt, ":u": only.until } } : {}),
+    });
   }
 
   // --- panes --------------------------------------------------------------------------------
@@ -502,16 +481,13 @@ export class DynamoWindowStore implements WindowStore {
   }
 
   async markEmitted(key: ClaimKey, owner: string, now: number): Promise<boolean> {
-    const passed = await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: this.claimKey(key),
-        UpdateExpression: "SET emittedAt = :now REMOVE #left",
-        ConditionExpression: "#o = :o",
-        ExpressionAttributeNames: { "#o": "owner", "#left": "left" },
-        ExpressionAttributeValues: { ":o": owner, ":now": now },
-      }),
-    );
+    const passed = await this.updateState({
+      Key: this.claimKey(key),
+      UpdateExpression: "SET emittedAt = :now REMOVE #left",
+      ConditionExpression: "#o = :o",
+      ExpressionAttributeNames: { "#o": "owner", "#left": "left" },
+      ExpressionAttributeValues: { ":o": owner, ":now": now },
+    });
     return passed === true;
   }
 
@@ -544,29 +520,23 @@ export class DynamoWindowStore implements WindowStore {
    * instruments still to put, when some of its records went out). False if it was emitted.
    */
   async settleClaim(key: ClaimKey, outcome: { emitted: true; now: number } | { emitted: false; left?: readonly string[] }): Promise<boolean> {
-    const passed = await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: this.claimKey(key),
-        UpdateExpression: outcome.emitted ? "SET emittedAt = :now REMOVE #left" : outcome.left ? "SET leaseUntil = :zero, #left = :left" : "SET leaseUntil = :zero",
-        ConditionExpression: "attribute_not_exists(emittedAt)",
-        ...(outcome.emitted || outcome.left ? { ExpressionAttributeNames: { "#left": "left" } } : {}),
-        ExpressionAttributeValues: outcome.emitted ? { ":now": outcome.now } : { ":zero": 0, ...(outcome.left ? { ":left": [...outcome.left] } : {}) },
-      }),
-    );
+    const passed = await this.updateState({
+      Key: this.claimKey(key),
+      UpdateExpression: outcome.emitted ? "SET emittedAt = :now REMOVE #left" : outcome.left ? "SET leaseUntil = :zero, #left = :left" : "SET leaseUntil = :zero",
+      ConditionExpression: "attribute_not_exists(emittedAt)",
+      ...(outcome.emitted || outcome.left ? { ExpressionAttributeNames: { "#left": "left" } } : {}),
+      ExpressionAttributeValues: outcome.emitted ? { ":now": outcome.now } : { ":zero": 0, ...(outcome.left ? { ":left": [...outcome.left] } : {}) },
+    });
     return passed === true;
   }
 
   async releaseClaim(key: ClaimKey, owner: string, left?: readonly string[]): Promise<void> {
-    await this.conditional(
-      new UpdateCommand({
-        TableName: this.tables.state,
-        Key: this.claimKey(key),
-        UpdateExpression: left ? "SET leaseUntil = :zero, #left = :left" : "SET leaseUntil = :zero",
-        ConditionExpression: "#o = :o AND attribute_not_exists(emittedAt)",
-        ExpressionAttributeNames: { "#o": "owner", ...(left ? { "#left": "left" } : {}) },
-        ExpressionAttributeValues: { ":o": owner, ":zero": 0, ...(left ? { ":left": [...left] } : {}) },
-      }),
-    );
+    await this.updateState({
+      Key: this.claimKey(key),
+      UpdateExpression: left ? "SET leaseUntil = :zero, #left = :left" : "SET leaseUntil = :zero",
+      ConditionExpression: "#o = :o AND attribute_not_exists(emittedAt)",
+      ExpressionAttributeNames: { "#o": "owner", ...(left ? { "#left": "left" } : {}) },
+      ExpressionAttributeValues: { ":o": owner, ":zero": 0, ...(left ? { ":left": [...left] } : {}) },
+    });
   }
 }
