@@ -18,25 +18,25 @@ export function isProcessAlive(pid: number): boolean {
   return processState(pid) !== "Z";
 }
 
-/** The process's state letter (Linux: R, S, D, Z, …), or null where unknown. */
-function processState(pid: number): string | null {
+/** Field `index` of /proc/<pid>/stat counted after the command name (Linux), or null where unknown. */
+function statField(pid: number, index: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? null;
+    // The command name may itself hold spaces and parentheses: count from its closing one.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[index] ?? null;
   } catch {
     return null;
   }
 }
 
+/** The process's state letter (Linux: R, S, D, Z, …), or null where unknown. */
+function processState(pid: number): string | null {
+  return statField(pid, 0);
+}
+
 /** The process's start time in clock ticks since boot (Linux), or null where unknown. */
 export function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which may itself hold spaces and parentheses.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
+  return statField(pid, 19);
 }
 
 /** The process's command line, or null if it is gone. */
