@@ -5,12 +5,14 @@ import { LOCAL_ORIGINS, stageConfig, stageKind, windowEnvironment } from "./stag
 import { staticCorsOrigins } from "./ApiStack";
 
 describe("stage config", () => {
-  it("classifies stages", () => {
-    expect(stageKind("prod")).toBe("prod");
-    expect(stageKind("staging")).toBe("staging");
-    expect(stageKind("pr-123")).toBe("preview");
-    expect(stageKind("production")).toBe("dev");
-    expect(stageKind("alice")).toBe("dev");
+  it.each([
+    ["prod", "prod"],
+    ["staging", "staging"],
+    ["pr-123", "preview"],
+    ["production", "dev"],
+    ["alice", "dev"],
+  ])("classifies stage %s as %s", (stage, kind) => {
+    expect(stageKind(stage)).toBe(kind);
   });
 
   it("retains data only in prod", () => {
@@ -32,11 +34,13 @@ describe("stage config", () => {
     });
   });
 
-  it("turns self sign-up off in prod and staging only", () => {
-    expect(stageConfig("prod", {}).auth.selfSignUp).toBe(false);
-    expect(stageConfig("staging", {}).auth.selfSignUp).toBe(false);
-    expect(stageConfig("pr-9", {}).auth.selfSignUp).toBe(true);
-    expect(stageConfig("bob", {}).auth.selfSignUp).toBe(true);
+  it.each([
+    ["prod", false],
+    ["staging", false],
+    ["pr-9", true],
+    ["bob", true],
+  ])("turns self sign-up off in prod and staging only: %s %s", (stage, selfSignUp) => {
+    expect(stageConfig(stage, {}).auth.selfSignUp).toBe(selfSignUp);
   });
 
   it("hands the window settings to the handlers under their TICKSTREAM_* names", () => {
