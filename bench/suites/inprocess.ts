@@ -1,4 +1,5 @@
 import type { KinesisStreamRecord } from "aws-lambda";
+import type { PositionedTick } from "@tickstream/core/kinesis/batch";
 
 /**
  * Adapters from the project's in-process consumer code to what the throughput benchmark runs:
@@ -19,14 +20,34 @@ export interface Loaded {
   notes: string[];
 }
 
+type Candidate = Loaded["consumers"][number];
+
+/** A candidate that counts what `count` makes of each batch's decoded ticks. */
+async function onDecodedTicks(
+  name: string,
+  kind: CandidateKind,
+  count: (ticks: PositionedTick[]) => number,
+): Promise<Candidate> {
+  const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
+  return { name, kind, make: () => ({ consume: (records) => count(decodeBatch(records).ticks) }) };
+}
+
 export async function loadInProcess(): Promise<Loaded> {
   const consumers: Loaded["consumers"] = [];
   const missing: string[] = [];
   const notes: string[] = [];
+  /** Adds the candidate `load` builds, or notes `what` as missing with the reason. */
+  const add = async (what: string, load: () => Promise<Candidate>) => {
+    try {
+      consumers.push(await load());
+    } catch (err) {
+      missing.push(`${what} (${(err as Error).message})`);
+    }
+  };
 
-  try {
+  await add("decoder", async () => {
     const { decodeTick } = await import("@tickstream/core/ticks/decode");
-    consumers.push({
+    return {
       name: "decodeTick only",
       kind: "decodeTick",
       make: () => ({
@@ -36,66 +57,41 @@ export async function loadInProcess(): Promise<Loaded> {
           return n;
         },
       }),
-    });
-  } catch (err) {
-    missing.push(`decoder (${(err as Error).message})`);
-  }
-  try {
-    const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
-    consumers.push({
-      name: "decodeBatch only",
-      kind: "decodeBatch",
-      make: () => ({ consume: (records) => decodeBatch(records).ticks.length }),
-    });
-  } catch (err) {
-    missing.push(`batch decoder (${(err as Error).message})`);
-  }
-  try {
-    const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
+    };
+  });
+  await add("batch decoder", () =>
+    onDecodedTicks("decodeBatch only", "decodeBatch", (ticks) => ticks.length),
+  );
+  await add("latest consumer", async () => {
     const { coalesceLatest } = await import("@tickstream/core/latest/coalesce");
     const { latestItemOf } = await import("@tickstream/core/latest/store");
     const { encodeLatestValues } = await import("@tickstream/core/latest/packed");
-    consumers.push({
-      name: "latest: decodeBatch + coalesceLatest + packed log entry",
-      kind: "latest",
-      make: () => ({
-        consume(records) {
-          const { ticks } = decodeBatch(records);
-          // What the consumer writes per batch: one packed entry of each instrument's newest tick.
-          return encodeLatestValues([...coalesceLatest(ticks).values()].map(latestItemOf)).length;
-        },
-      }),
-    });
-  } catch (err) {
-    missing.push(`latest consumer (${(err as Error).message})`);
-  }
-
-  try {
-    const { decodeBatch } = await import("@tickstream/core/kinesis/batch");
+    // What the consumer writes per batch: one packed entry of each instrument's newest tick.
+    return onDecodedTicks(
+      "latest: decodeBatch + coalesceLatest + packed log entry",
+      "latest",
+      (ticks) => encodeLatestValues([...coalesceLatest(ticks).values()].map(latestItemOf)).length,
+    );
+  });
+  await add("windows aggregation", async () => {
     const { aggregateBatch } = await import("@tickstream/core/windows/aggregate");
     const { windowShape } = await import("@tickstream/core/windows/assigner");
     const { WINDOW_DEFAULTS } = await import("@tickstream/core/config");
     const shape = windowShape(WINDOW_DEFAULTS);
-    consumers.push({
-      name: "windows: decodeBatch + aggregateBatch (pane maxima)",
-      kind: "windows",
-      make: () => ({
-        consume(records) {
-          const { ticks } = decodeBatch(records);
-          const first = ticks[0]?.tick.eventTime ?? 0;
-          // Placed against a watermark one lateness behind the batch, as in steady state.
-          const agg = aggregateBatch(
-            ticks.map((t) => t.tick),
-            first - WINDOW_DEFAULTS.allowedLatenessMs,
-            shape,
-          );
-          return agg.groups.length;
-        },
-      }),
-    });
-  } catch (err) {
-    missing.push(`windows aggregation (${(err as Error).message})`);
-  }
+    return onDecodedTicks(
+      "windows: decodeBatch + aggregateBatch (pane maxima)",
+      "windows",
+      (ticks) => {
+        const first = ticks[0]?.tick.eventTime ?? 0;
+        // Placed against a watermark one lateness behind the batch, as in steady state.
+        return aggregateBatch(
+          ticks.map((t) => t.tick),
+          first - WINDOW_DEFAULTS.allowedLatenessMs,
+          shape,
+        ).groups.length;
+      },
+    );
+  });
 
   return { consumers, missing, notes };
 }
