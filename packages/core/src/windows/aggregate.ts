@@ -57,6 +57,13 @@ export interface BatchAggregate {
   maxEventTime: number | undefined;
 }
 
+/** One instrument's pane groups of a batch: pane start -> group index, and the last one used. */
+interface InstrumentPanes {
+  lastPane: number;
+  lastGroup: number;
+  groups: Map<number, number>;
+}
+
 /** Largest event time the windows accept (year 9999, as the decoder's bound). */
 export const MAX_EVENT_TIME = 253_402_300_799_999;
 
@@ -76,13 +83,17 @@ export function aggregateBatch(
   const { slideMs } = shape;
   const groups: PaneGroup[] = [];
   const groupOf = new Int32Array(ticks.length);
-  const byInstrument = new Map<string, Map<number, number>>();
+  const byInstrument = new Map<string, InstrumentPanes>();
   let lateCount = 0;
   let unusableCount = 0;
   let appliedCount = 0;
   let maxEventTime = Number.NEGATIVE_INFINITY;
   // The trigger's bound once per batch rather than a call per tick: this is the hot loop.
   const sealedThrough = lastSealedPaneStart(watermark, shape);
+  // The pane of the last tick, [paneFrom, paneTo): ticks come mostly in time order, and a
+  // floating-point remainder per tick costs more than the comparison.
+  let paneFrom = 1;
+  let paneTo = 0;
   for (let i = 0; i < ticks.length; i++) {
     const tick = ticks[i]!;
     const t = tick.eventTime;
@@ -93,7 +104,11 @@ export function aggregateBatch(
       continue;
     }
     if (t > maxEventTime) maxEventTime = t;
-    const pane = paneStartOf(t, slideMs);
+    if (!(t >= paneFrom && t < paneTo)) {
+      paneFrom = paneStartOf(t, slideMs);
+      paneTo = paneFrom + slideMs;
+    }
+    const pane = paneFrom;
     if (pane <= sealedThrough) {
       groupOf[i] = LATE;
       lateCount++;
@@ -106,12 +121,23 @@ export function aggregateBatch(
     }
     let panes = byInstrument.get(tick.instrument);
     if (panes === undefined) {
-      panes = new Map();
+      panes = { lastPane: Number.NaN, lastGroup: -1, groups: new Map() };
       byInstrument.set(tick.instrument, panes);
     }
-    const g = panes.get(pane);
+    let g: number | undefined;
+    if (panes.lastPane === pane) {
+      g = panes.lastGroup;
+    } else {
+      g = panes.groups.get(pane);
+      if (g !== undefined) {
+        panes.lastPane = pane;
+        panes.lastGroup = g;
+      }
+    }
     if (g === undefined) {
-      panes.set(pane, groups.length);
+      panes.groups.set(pane, groups.length);
+      panes.lastPane = pane;
+      panes.lastGroup = groups.length;
       groupOf[i] = groups.length;
       groups.push({ instrument: tick.instrument, paneStart: pane, maxCents: price, stats: statsOfTick(price, t), firstIndex: i, count: 1 });
     } else {
