@@ -12,7 +12,7 @@
  * Production has self sign-up turned off (stacks/stage-config.ts): this is how its users are added.
  */
 import { randomInt } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -22,6 +22,7 @@ import {
   CognitoIdentityProviderClient,
   type CognitoIdentityProviderClientConfig,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { readJsonFile } from "@tickstream/tools/json-file";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -124,11 +125,7 @@ export interface PoolTarget {
 
 function readJson<T>(file: string, hint: string): T {
   if (!existsSync(file)) throw new Error(`${file} not found: ${hint}`);
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
-  }
+  return readJsonFile<T>(file);
 }
 
 /** Finds the user pool of a stage in SST's outputs: stacks "<stage>-<app>-*", key UserPoolId. */

@@ -18,6 +18,7 @@ import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kin
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { STREAMS } from "@tickstream/core/resources";
 import { TARGET_FLAGS } from "./cli/args.js";
+import { readJsonFile } from "./json-file.js";
 import { REPO_ROOT } from "@tickstream/local/paths";
 
 // The tools' stderr is for their own messages; the SDK's Node-version notice is not one.
@@ -104,12 +105,7 @@ function localTarget(
         `or use --stage NAME / --stream NAME for AWS`,
     );
   }
-  let outputs: LocalOutputsFile;
-  try {
-    outputs = JSON.parse(readFileSync(path, "utf8")) as LocalOutputsFile;
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
+  const outputs = readJsonFile<LocalOutputsFile>(path);
   const key = `${role}Stream` as const;
   const streamName = flags.stream ?? outputs[key];
   const endpoint = flags.endpoint ?? outputs.kinesisEndpoint;
@@ -151,13 +147,11 @@ function stageTarget(
     flags.outputs !== undefined ? resolve(cwd, flags.outputs) : resolve(root, DEFAULT_SST_OUTPUTS);
   let found: { name: string; region?: string } | undefined;
   if (existsSync(path)) {
-    let outputs: Record<string, Record<string, string>>;
-    try {
-      outputs = JSON.parse(readFileSync(path, "utf8")) as Record<string, Record<string, string>>;
-    } catch (err) {
-      throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-    }
-    found = findStreamOutput(outputs, stage, role);
+    found = findStreamOutput(
+      readJsonFile<Record<string, Record<string, string>>>(path),
+      stage,
+      role,
+    );
   }
   if (found)
     return awsTarget(

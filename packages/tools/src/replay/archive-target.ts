@@ -7,7 +7,7 @@
  * - explicit (`--stream NAME` without outputs): `--bucket` is required.
  * `--bucket` and `--s3-endpoint` override what was found.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import {
@@ -16,6 +16,7 @@ import {
   type Target,
   type TargetFlags,
 } from "../target.js";
+import { readJsonFile } from "../json-file.js";
 
 export interface ArchiveFlags extends TargetFlags {
   bucket?: string;
@@ -36,14 +37,6 @@ interface LocalOutputsFile {
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
-
-function readJsonFile<T>(path: string): T {
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
-}
 
 /**
  * Looks through the stage's stacks ("<stage>-<app>-<Stack>") for an output naming the archive
