@@ -181,12 +181,10 @@ async function main(): Promise<void> {
 /**
  * The API's reader as a warm container keeps it (tail-reader.ts), asking for every instrument
  * once a second of the handlers' clock, during the run. Its reads are counted apart: the
- * consumer's counts are put back after each request.
+ * consumer's counts are put back after each request (one counter per client).
  */
 function warmPoller(counter: RequestCounter) {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-  const own = new RequestCounter();
-  own.attach(doc);
   const reader = createTailLatestReader({ doc, tableName: process.env.SST_Table_tableName_Latest! });
   const units: { rcu: number; requests: number }[] = [];
   let last = Number.NEGATIVE_INFINITY;
@@ -197,11 +195,10 @@ function warmPoller(counter: RequestCounter) {
       if (Date.now() - last < 1000) return;
       last = Date.now();
       const consumer = counter.snapshot();
-      own.reset();
       await reader.listLatest();
+      const c = counter.snapshot();
       counter.counts = consumer;
-      const c = own.snapshot();
-      units.push({ rcu: c.rcuReported, requests: c.readRequests });
+      units.push({ rcu: c.rcuReported - consumer.rcuReported, requests: c.readRequests - consumer.readRequests });
     },
   };
 }
