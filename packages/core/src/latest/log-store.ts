@@ -17,7 +17,8 @@ import { latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult
  * with the log position (per shard) it is complete up to: its cut.
  *
  * Reads: the snapshot buckets, then the log entries beyond the smallest cut of each shard (a
- * Query per shard, and one per gap between known shard ids for shards no cut names yet). The
+ * Query per shard, and one per gap between known shard ids for shards no cut names yet); the
+ * API keeps what it read and then reads only the log after it (tail-reader.ts). The
  * newest tick of an instrument is the maximum in the order of order.ts over everything read, so
  * it does not matter in which order, or how often, entries and snapshots were written: a retried
  * or replayed batch adds an entry whose ticks are older than or equal to what is stored, and
