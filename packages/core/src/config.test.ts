@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_CLOCK_SKEW_MS, readMaxClockSkewMs, readWindowConfig } from "./config.js";
+import { DEFAULT_MAX_CLOCK_SKEW_MS, readLatestViewRefreshMs, readMaxClockSkewMs, readWindowConfig } from "./config.js";
 
 describe("maximum clock skew setting", () => {
   it("defaults to five minutes, read from TICKSTREAM_MAX_CLOCK_SKEW_MS otherwise", () => {
@@ -16,5 +16,15 @@ describe("maximum clock skew setting", () => {
       expect(() => readMaxClockSkewMs({ TICKSTREAM_MAX_CLOCK_SKEW_MS: bad })).toThrow(/TICKSTREAM_MAX_CLOCK_SKEW_MS/);
       expect(() => readWindowConfig({ TICKSTREAM_MAX_CLOCK_SKEW_MS: bad })).toThrow(/maxClockSkewMs/);
     }
+  });
+});
+
+describe("latest view refresh setting", () => {
+  it("is absent unless TICKSTREAM_LATEST_VIEW_REFRESH_MS is set, and refuses what is not a positive whole number", () => {
+    expect(readLatestViewRefreshMs({})).toBeUndefined();
+    expect(readLatestViewRefreshMs({ TICKSTREAM_LATEST_VIEW_REFRESH_MS: "" })).toBeUndefined();
+    expect(readLatestViewRefreshMs({ TICKSTREAM_LATEST_VIEW_REFRESH_MS: "1000" })).toBe(1_000);
+    for (const bad of ["0", "-5", "1.5", "soon"])
+      expect(() => readLatestViewRefreshMs({ TICKSTREAM_LATEST_VIEW_REFRESH_MS: bad })).toThrow(/TICKSTREAM_LATEST_VIEW_REFRESH_MS/);
   });
 });

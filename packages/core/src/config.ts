@@ -87,3 +87,20 @@ export function readMaxClockSkewMs(env: Record<string, string | undefined> = pro
   if (!parsed.success) throw new Error(`Invalid ${ENV.maxClockSkewMs}: ${JSON.stringify(raw)} (a whole number of milliseconds, 0 or more)`);
   return parsed.data;
 }
+
+/**
+ * Optional: how long (ms) the API's view of the latest prices goes without reading the Latest
+ * snapshot again (latest/tail-reader.ts; absent: its default, a minute). It bounds how long
+ * anything the log tail could miss, or a table emptied for a replay, stays visible. The local
+ * runtime sets it shorter for tests that empty tables under a warm API.
+ */
+export const LATEST_VIEW_REFRESH_ENV = "TICKSTREAM_LATEST_VIEW_REFRESH_MS";
+
+/** The view's refresh interval from the environment, or undefined for the reader's default. */
+export function readLatestViewRefreshMs(env: Record<string, string | undefined> = process.env): number | undefined {
+  const raw = env[LATEST_VIEW_REFRESH_ENV];
+  if (raw === undefined || raw === "") return undefined;
+  const parsed = positiveInt.safeParse(raw);
+  if (!parsed.success) throw new Error(`Invalid ${LATEST_VIEW_REFRESH_ENV}: ${JSON.stringify(raw)} (a whole number of milliseconds above 0)`);
+  return parsed.data;
+}

@@ -4,7 +4,7 @@ import { Table } from "sst/node/table";
 import { documentClient } from "@tickstream/core/aws";
 import { createApiRouter, matchRoute } from "@tickstream/core/api/router";
 import { routeNamed } from "@tickstream/core/api/routes";
-import { readWindowConfig } from "@tickstream/core/config";
+import { readLatestViewRefreshMs, readWindowConfig } from "@tickstream/core/config";
 import { createTailLatestReader } from "@tickstream/core/latest/tail-reader";
 import { dynamoWindowQueries } from "@tickstream/core/windows/query";
 
@@ -21,7 +21,11 @@ export const clients = { doc: documentClient() };
 
 const router = createApiRouter({
   // Kept for the life of the container: a warm request reads only the log written since the last.
-  latest: createTailLatestReader({ doc: clients.doc, tableName: Table.Latest.tableName }),
+  latest: createTailLatestReader({
+    doc: clients.doc,
+    tableName: Table.Latest.tableName,
+    snapshotEveryMs: readLatestViewRefreshMs(),
+  }),
   windows: dynamoWindowQueries({
     doc: clients.doc,
     tables: { panes: Table.Panes.tableName, windows: Table.Windows.tableName, state: Table.State.tableName },

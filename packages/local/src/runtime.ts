@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_CLOCK_SKEW_MS,
   DOWNTIME_THRESHOLD_ENV,
   ENV as WINDOW_ENV,
+  LATEST_VIEW_REFRESH_ENV,
   readWindowConfig,
   type WindowConfig,
 } from "@tickstream/core/config";
@@ -113,6 +114,8 @@ export interface StartLocalOptions {
   handlers?: Partial<Record<FunctionKey, string | LambdaHandler>>;
   /** POWERTOOLS_LOG_LEVEL for the functions. Default "WARN" ("ERROR" when quiet). */
   functionLogLevel?: string;
+  /** How often the API's view of the latest prices reads the snapshot again, ms (default: the reader's, a minute). */
+  latestViewRefreshMs?: number;
   /** Let Powertools Metrics print its EMF lines. Default false. */
   metrics?: boolean;
   /** Shards of the prices stream when it is first created. */
@@ -330,6 +333,9 @@ async function start(
       window.downtimeThresholdMs ??
         localDowntimeThresholdMs(options.timerIntervalMs ?? WINDOWS_TIMER.localIntervalMs),
     ),
+    ...(options.latestViewRefreshMs !== undefined && {
+      [LATEST_VIEW_REFRESH_ENV]: String(options.latestViewRefreshMs),
+    }),
     POWERTOOLS_SERVICE_NAME: "tickstream",
     POWERTOOLS_METRICS_NAMESPACE: "Tickstream",
     POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? (quiet ? "ERROR" : "WARN"),

@@ -66,6 +66,24 @@ describe("tailing Latest reader", () => {
     expect(cursor < `${cursor} `).toBe(true);
   });
 
+  it("a snapshot read starts the view over: what the table no longer holds (emptied for a replay) is gone after one interval", async () => {
+    let now = 0;
+    const state = {
+      snap: [{ pk: "snap", sk: "b00", d: encodeLatestValues([value("a", 1, "90")]), cut: { [S0]: "100" } }] as Record<string, unknown>[],
+      log: [logItem(logKey(S0, "150", "120"), [value("b", 2, "150")])],
+    };
+    const { doc } = stubClient(state);
+    const reader = createTailLatestReader({ doc, tableName: "t", clock: () => now, snapshotEveryMs: 1_000 });
+    expect((await reader.listLatest()).map((v) => v.instrument).sort()).toEqual(["a", "b"]);
+    state.snap = [];
+    state.log = [];
+    now = 500;
+    expect(await reader.listLatest()).toHaveLength(2); // within the interval: the warm view
+    now = 1_000;
+    expect(await reader.listLatest()).toEqual([]);
+    expect(await reader.has("a")).toBe(false);
+  });
+
   it("reads the snapshot (eventually consistent) and the log beyond its cuts on the first request, then only the log after its cursors (strongly consistent) until the interval has passed", async () => {
     let now = 0;
     const state = {

@@ -92,14 +92,16 @@ export function createTailLatestReader(options: TailLatestReaderOptions): TailLa
 
   const fresh = (v: View | undefined): v is View => v !== undefined && clock() - v.snapshotAt < snapshotEveryMs;
 
-  async function fromSnapshot(previous: View | undefined): Promise<View> {
+  async function fromSnapshot(): Promise<View> {
     const snapshotAt = clock();
     // Any version of a bucket is complete up to its own cut; the log beyond it is read strongly consistent.
     const buckets = await readSnapshot(doc, tableName, false);
     const cuts = lowestCuts(buckets);
     const log = await readLogRanges(doc, tableName, rangesBeyondCuts(cuts), true);
-    // Every value kept is a tick that was written, so keeping the old ones cannot change a maximum.
-    const items = new Map(previous?.items);
+    // Built afresh, not folded into the previous view: the snapshot and the log beyond its cuts
+    // hold every tick written, and a table emptied to be replayed (npm run replay) must empty
+    // the view too, within one refresh.
+    const items = new Map<string, LatestItem>();
     for (const b of buckets) fold(items, b.values);
     for (const e of log) fold(items, e.values);
     // Above every key with the cut's sequence number, below every larger one.
@@ -118,7 +120,7 @@ export function createTailLatestReader(options: TailLatestReaderOptions): TailLa
 
   /** The view with every entry written before the call; one refresh at a time. */
   function refresh(): Promise<View> {
-    const run = queue.then(async () => (view = fresh(view) ? await tail(view) : await fromSnapshot(view)));
+    const run = queue.then(async () => (view = fresh(view) ? await tail(view) : await fromSnapshot()));
     queue = run.catch(() => undefined);
     return run;
   }

@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { seededRandom } from "@tickstream/core/random";
 import { encodeJson, encodePipe } from "@tickstream/core/ticks/encode";
 import { REPO_ROOT } from "@tickstream/local/paths";
@@ -161,6 +161,7 @@ beforeAll(async () => {
     archive: { bufferIntervalMs: 500 },
     poller: { batchingWindowMs: 50, idlePollMs: 50, retryBaseDelayMs: 20 },
     timerIntervalMs: 200,
+    latestViewRefreshMs: 1_000,
     // The bad record is reported at WARN, twice: keep the test output to errors.
     functionLogLevel: "ERROR",
   });
@@ -258,12 +259,18 @@ describe("npm run replay against the local runtime", () => {
     }
     expect(before.windows["1"]!.some((w) => w.final === true)).toBe(true);
 
-    // ---- wipe the tables (the functions keep running, with their warm caches): the API has
+    // ---- wipe the tables (the functions keep running, with their warm caches): once the API's
+    //      view of the latest prices reads the snapshot again (every second here), it has
     //      nothing left
     expect(await wipeTables()).toBeGreaterThan(0);
-    const empty = await api("/instruments");
-    expect(empty.status).toBe(200);
-    expect(empty.body).toEqual([]);
+    await vi.waitFor(
+      async () => {
+        const empty = await api("/instruments");
+        expect(empty.status).toBe(200);
+        expect(empty.body).toEqual([]);
+      },
+      { timeout: 15_000, interval: 250 },
+    );
 
     // ---- replay the arrival hours of the run
     const range = [
