@@ -1,4 +1,4 @@
-import { QueryCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { listShards } from "@tickstream/core/kinesis/shards";
+import { queryAll } from "@tickstream/core/query-all";
 import { DynamoWindowStore } from "@tickstream/core/windows/dynamo-store";
 import { parseWindowRecord } from "@tickstream/core/windows/result";
 import { settleOpenClaims } from "@tickstream/core/windows/settle";
@@ -36,30 +37,25 @@ export interface SettleOutcome {
 }
 
 /** Open claims of any layout. */
-async function openClaimCount(dynamodb: DynamoDBClient, table: string): Promise<number> {
-  let count = 0;
-  let startKey: Record<string, never> | undefined;
-  do {
-    const out = await dynamodb.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: "pk = :pk",
-        FilterExpression: "attribute_not_exists(emittedAt)",
-        ExpressionAttributeValues: { ":pk": { S: STATE_KINDS.emit } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    count += out.Items?.length ?? 0;
-    startKey = out.LastEvaluatedKey as typeof startKey;
-  } while (startKey);
-  return count;
+async function openClaimCount(doc: DynamoDBDocumentClient, table: string): Promise<number> {
+  const open = await queryAll(doc, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk",
+    FilterExpression: "attribute_not_exists(emittedAt)",
+    ExpressionAttributeValues: { ":pk": STATE_KINDS.emit },
+    ConsistentRead: true,
+  });
+  return open.length;
 }
 
 const recordKey = (instrument: string, windowEnd: number) => `${instrument}@${windowEnd}`;
 
 /** Keys (instrument, windowEnd) of every window record on the stream that arrived at or after `since`. */
-async function emittedKeys(kinesis: KinesisClient, stream: string, since: number): Promise<Set<string>> {
+async function emittedKeys(
+  kinesis: KinesisClient,
+  stream: string,
+  since: number,
+): Promise<Set<string>> {
   const keys = new Set<string>();
   for (const shard of await listShards(kinesis, stream)) {
     let iterator = (
@@ -99,10 +95,11 @@ export async function settleEmitClaims(options: {
   windowsStream: string;
   now?: number;
 }): Promise<SettleOutcome> {
-  const all = await openClaimCount(options.dynamodb, options.stateTable);
+  const doc = DynamoDBDocumentClient.from(options.dynamodb);
+  const all = await openClaimCount(doc, options.stateTable);
   if (all === 0) return { marked: 0, released: 0, unknown: 0 };
   const store = new DynamoWindowStore({
-    doc: DynamoDBDocumentClient.from(options.dynamodb),
+    doc,
     tables: { panes: "", windows: options.windowsTable, state: options.stateTable },
     retentionHours: 1,
   });
@@ -112,6 +109,10 @@ export async function settleEmitClaims(options: {
   const oldestLease = Math.min(...claims.map((c) => c.leaseUntil || now));
   const since = Math.max(0, Math.min(now, oldestLease) - LOOKBACK_MS);
   const onStream = await emittedKeys(options.kinesis, options.windowsStream, since);
-  const settled = await settleOpenClaims(store, (instrument, windowEnd) => onStream.has(recordKey(instrument, windowEnd)), now);
+  const settled = await settleOpenClaims(
+    store,
+    (instrument, windowEnd) => onStream.has(recordKey(instrument, windowEnd)),
+    now,
+  );
   return { ...settled, unknown: all - claims.length };
 }

@@ -1,5 +1,6 @@
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { compareSequenceNumbers, sequenceKey } from "../kinesis/batch.js";
+import { queryAll } from "../query-all.js";
 import { compareLatestOrder } from "./order.js";
 import { decodeLatestValues } from "./packed.js";
 import type { LatestItem } from "./store.js";
@@ -44,17 +45,6 @@ export function fold(into: Map<string, LatestItem>, values: Iterable<LatestItem>
 
 export function maxSeq(a: string | undefined, b: string): string {
   return a === undefined || compareSequenceNumbers(b, a) > 0 ? b : a;
-}
-
-export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...((out.Items ?? []) as Item[]));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 export async function readSnapshot(doc: DynamoDBDocumentClient, tableName: string, consistentRead: boolean): Promise<Bucket[]> {

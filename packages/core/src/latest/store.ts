@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { PositionedTick } from "../kinesis/batch.js";
 import { sequenceKey } from "../kinesis/batch.js";
+import { queryAll } from "../query-all.js";
 import { LATEST_PARTITIONS } from "../resources.js";
 import { instrumentHash } from "../ticks/instrument.js";
 
@@ -196,22 +197,13 @@ export function createDynamoLatestStore(options: DynamoLatestStoreOptions): Late
       const partitions = Array.from({ length: LATEST_PARTITIONS }, (_, n) => n);
       const pages = await Promise.all(
         partitions.map(async (n) => {
-          const items: LatestItem[] = [];
-          let startKey: Record<string, unknown> | undefined;
-          do {
-            const out = await doc.send(
-              new QueryCommand({
-                TableName: tableName,
-                KeyConditionExpression: "#pk = :pk",
-                ExpressionAttributeNames: { "#pk": "pk" },
-                ExpressionAttributeValues: { ":pk": latestPk(n) },
-                ExclusiveStartKey: startKey,
-              }),
-            );
-            for (const raw of out.Items ?? []) items.push(toLatestItem(raw));
-            startKey = out.LastEvaluatedKey;
-          } while (startKey);
-          return items;
+          const items = await queryAll(doc, {
+            TableName: tableName,
+            KeyConditionExpression: "#pk = :pk",
+            ExpressionAttributeNames: { "#pk": "pk" },
+            ExpressionAttributeValues: { ":pk": latestPk(n) },
+          });
+          return items.map(toLatestItem);
         }),
       );
       return pages.flat();

@@ -26,6 +26,7 @@ import type {
   WindowStore,
 } from "./store.js";
 import { NO_WATERMARK } from "./trigger.js";
+import { queryAll } from "../query-all.js";
 
 /**
  * The window store on DynamoDB.
@@ -128,16 +129,8 @@ export class DynamoWindowStore implements WindowStore {
   }
 
   /** Every page of a Query, or the first `limit` items. */
-  private async queryAll(input: QueryCommandInput, limit?: number): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const remaining = limit === undefined ? undefined : limit - items.length;
-      const out = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start, ...(remaining === undefined ? {} : { Limit: remaining }) }));
-      items.push(...((out.Items ?? []) as Item[]));
-      start = out.LastEvaluatedKey;
-    } while (start && (limit === undefined || items.length < limit));
-    return items;
+  private queryAll(input: QueryCommandInput, limit?: number): Promise<Item[]> {
+    return queryAll(this.doc, input, limit);
   }
 
   // --- the global watermark ---------------------------------------------------------------
