@@ -32,23 +32,16 @@ const UNDECODABLE = Object.freeze(fail("undecodable record"));
 
 let lastFailure: DecodeResult = UNDECODABLE;
 
-/**
- * {@link decodeTick} without the result wrapper, for batch loops: the tick, or null, and then
- * {@link lastDecodeFailure} gives the reason until the next call. `length` reads only the
- * first bytes of `data` (a reused buffer). Never throws.
- */
-export function decodeTickOrNull(data: Uint8Array, length = data.length): Tick | null {
-  return decodeTickRange(data, 0, length, false);
-}
-
 /** Why {@link decodeTickRange} with `lines` set gave up: the range holds more than one line. */
 const SEVERAL_LINES = Object.freeze(fail("several lines"));
 
 /**
- * {@link decodeTickOrNull} of the bytes [from, to) of `data`. With `lines` set, a range whose
- * common-case fast path fails and that holds a line break inside its blanks is not decoded
- * whole: it returns null and {@link lastDecodeWasSeveralLines} is true, for the record framing
- * (kinesis/framing.ts) to decode it line by line. A single-line record costs nothing extra.
+ * {@link decodeTick} of the bytes [from, to) of `data` without the result wrapper, for batch
+ * loops: the tick, or null, and then {@link lastDecodeFailure} gives the reason until the next
+ * call. Never throws. With `lines` set, a range whose common-case fast path fails and that
+ * holds a line break inside its blanks is not decoded whole: it returns null and
+ * {@link lastDecodeWasSeveralLines} is true, for the record framing (kinesis/framing.ts) to
+ * decode it line by line. A single-line record costs nothing extra.
  */
 export function decodeTickRange(data: Uint8Array, from: number, to: number, lines: boolean): Tick | null {
   const n = to - from;
@@ -106,7 +99,7 @@ export function lastDecodeWasSeveralLines(): boolean {
   return lastFailure === SEVERAL_LINES;
 }
 
-/** The reason of the last {@link decodeTickOrNull} that returned null. */
+/** The reason of the last {@link decodeTickRange} that returned null. */
 export function lastDecodeFailure(): string {
   return (lastFailure as { ok: false; reason: string }).reason;
 }
@@ -125,7 +118,7 @@ function decodeFull(data: Uint8Array, start: number, end: number): DecodeResult 
 
 /** Decodes one record (both formats, detected per record). Never throws. */
 export function decodeTick(data: Uint8Array): DecodeResult {
-  const tick = decodeTickOrNull(data);
+  const tick = decodeTickRange(data, 0, data.length, false);
   return tick !== null ? { ok: true, tick } : lastFailure;
 }
 
