@@ -1,5 +1,6 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { waitUntil } from "../timing.js";
 import { groupAlive, isProcessAlive, isSameProcess, signalGroup } from "./processes.js";
 
 /**
@@ -41,13 +42,12 @@ function kill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
+/** Whether `check` comes to hold within `ms`. */
+function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  return waitUntil(check, "leftover processes to exit", ms).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
