@@ -16,8 +16,6 @@ import { AggregateBuilder } from "@tickstream/core/ticks/kpl";
 /** How ticks are put: many per record (KPL aggregate or lines) or one per record. */
 export type AggregateMode = "kpl" | "lines" | "none";
 
-export const AGGREGATE_MODES: readonly AggregateMode[] = ["kpl", "lines", "none"];
-
 /** The KPL's default `AggregationMaxSize`. */
 export const KPL_DEFAULT_MAX_BYTES = 51_200;
 
