@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Shard } from "@aws-sdk/client-kinesis";
 
 /**
  * Where Kinesis puts a partition key: the MD5 of its UTF-8 bytes, read as a 128-bit unsigned
@@ -22,4 +23,15 @@ export function shardOfKey(partitionKey: string, shards: readonly ShardRange[]):
   const hash = hashKeyOf(partitionKey);
   for (const s of shards) if (hash >= s.start && hash <= s.end) return s.shardId;
   return "";
+}
+
+/** The hash key ranges of a listing's open shards (a closed shard takes no new records). */
+export function openShardRanges(shards: readonly Shard[]): ShardRange[] {
+  return shards
+    .filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber && s.HashKeyRange)
+    .map((s) => ({
+      shardId: s.ShardId!,
+      start: BigInt(s.HashKeyRange!.StartingHashKey!),
+      end: BigInt(s.HashKeyRange!.EndingHashKey!),
+    }));
 }

@@ -4,7 +4,7 @@ import { seededRandom } from "@tickstream/core/random";
 import { encodePipe } from "@tickstream/core/ticks/encode";
 import { Waker, errorMessage, type Log } from "../timing.js";
 import { KPL_DEFAULT_MAX_BYTES, packAll, type AggregateMode, type PackItem } from "./pack.js";
-import { shardOfKey, type ShardRange } from "./shard-map.js";
+import { openShardRanges, shardOfKey, type ShardRange } from "./shard-map.js";
 
 /**
  * A tick generator for the local runtime: a handful of instruments whose prices take a random
@@ -164,13 +164,7 @@ export class TickGenerator {
 
   private async listOpenShards(): Promise<ShardRange[] | null> {
     try {
-      return (await listShards(this.kinesis, this.streamName))
-        .filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber && s.HashKeyRange)
-        .map((s) => ({
-          shardId: s.ShardId!,
-          start: BigInt(s.HashKeyRange!.StartingHashKey!),
-          end: BigInt(s.HashKeyRange!.EndingHashKey!),
-        }));
+      return openShardRanges(await listShards(this.kinesis, this.streamName));
     } catch (err) {
       this.log.warn(`generator: cannot list shards, packing per instrument: ${errorMessage(err)}`);
       return [];

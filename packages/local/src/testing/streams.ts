@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -7,21 +6,17 @@ import {
   type _Record,
 } from "@aws-sdk/client-kinesis";
 import { listShards } from "@tickstream/core/kinesis/shards";
+import { openShardRanges, shardOfKey as shardOf } from "../generator/shard-map.js";
 
 /** Test helpers for reading and writing the local streams. */
 
 /** The shard a partition key lands on (Kinesis: MD5 of the key as a 128-bit number). */
 export async function shardOfKey(kinesis: KinesisClient, stream: string) {
-  const ranges = (await listShards(kinesis, stream))
-    .filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber)
-    .map((s) => ({
-      id: s.ShardId!,
-      lo: BigInt(s.HashKeyRange!.StartingHashKey!),
-      hi: BigInt(s.HashKeyRange!.EndingHashKey!),
-    }));
+  const ranges = openShardRanges(await listShards(kinesis, stream));
   return (key: string) => {
-    const h = BigInt(`0x${createHash("md5").update(key).digest("hex")}`);
-    return ranges.find((r) => h >= r.lo && h <= r.hi)!.id;
+    const id = shardOf(key, ranges);
+    if (!id) throw new Error(`no open shard of ${stream} takes the key ${key}`);
+    return id;
   };
 }
 
