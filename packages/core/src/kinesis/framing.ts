@@ -1,7 +1,7 @@
 import type { RecordPosition, StreamPosition, Tick } from "../tick.js";
 import { decodeTickRange, fastLine, lastDecodeFailure, lastDecodeWasSeveralLines, lineEnd } from "../ticks/decode.js";
 import { MAX_RECORD_BYTES } from "../ticks/result.js";
-import { createAggregateLayout, parseAggregate, tableEntryProblem, MAX_SUB_RECORDS } from "../ticks/kpl.js";
+import { createAggregateLayout, looksAggregated, parseAggregate, tableEntryProblem, MAX_SUB_RECORDS } from "../ticks/kpl.js";
 
 /**
  * Record framing: the ticks one Kinesis record carries (docs/records.md). Detected per record:
@@ -59,11 +59,6 @@ function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
   return Buffer.from(bytes.subarray(start, end));
 }
 
-/** looksAggregated (ticks/kpl.ts) of [start, end) without a view per call. */
-function startsLikeAggregate(bytes: Uint8Array, start: number, end: number): boolean {
-  return end - start >= 3 && bytes[start] === 0xf3 && bytes[start + 1] === 0x89 && bytes[start + 2] === 0x9a;
-}
-
 class Overflow {}
 const OVERFLOW = new Overflow();
 
@@ -114,7 +109,7 @@ export class RecordFramer {
     try {
       if (n > MAX_RECORD_BYTES) {
         this.badWhole(bytes, n, `record too large: ${n} bytes (at most ${MAX_RECORD_BYTES})`);
-      } else if (startsLikeAggregate(bytes, 0, n)) {
+      } else if (looksAggregated(bytes, 0, n)) {
         this.aggregate(n === bytes.length ? bytes : bytes.subarray(0, n));
       } else if (severalLines) {
         this.lines(bytes, 0, n);
@@ -155,7 +150,7 @@ export class RecordFramer {
           reason = h;
         }
       }
-      if (reason === null && startsLikeAggregate(bytes, start, end)) reason = "nested KPL aggregate";
+      if (reason === null && looksAggregated(bytes, start, end)) reason = "nested KPL aggregate";
       if (reason !== null) this.part(bytes, start, end, `bad KPL sub-record: ${reason}`);
       else this.unit(bytes, start, end);
     }

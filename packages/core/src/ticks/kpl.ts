@@ -66,12 +66,13 @@ export function isAggregated(bytes: Uint8Array): boolean {
 }
 
 /**
- * True when the record starts like an aggregate: the first three magic bytes. F3 89 9A opens a
- * four-byte UTF-8 sequence of an unassigned plane, so no tick text starts so; such a record with
- * a wrong fourth byte is a damaged aggregate, not text.
+ * True when the record (or its bytes [start, end), without a view per call) starts like an
+ * aggregate: the first three magic bytes. F3 89 9A opens a four-byte UTF-8 sequence of an
+ * unassigned plane, so no tick text starts so; such a record with a wrong fourth byte is a
+ * damaged aggregate, not text.
  */
-export function looksAggregated(bytes: Uint8Array): boolean {
-  return bytes.length >= 3 && bytes[0] === 0xf3 && bytes[1] === 0x89 && bytes[2] === 0x9a;
+export function looksAggregated(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
+  return end - start >= 3 && bytes[start] === 0xf3 && bytes[start + 1] === 0x89 && bytes[start + 2] === 0x9a;
 }
 
 // ---------------------------------------------------------------------------------------------
