@@ -7,7 +7,6 @@ import { useInstruments } from "../hooks/useInstruments";
 import { useNow } from "../hooks/useNow";
 import { useWatchlist } from "../hooks/useWatchlist";
 import { useAuth } from "../lib/auth";
-import { useDataSettings } from "../lib/data";
 import { formatAge } from "../lib/format";
 import { STALE_AFTER_MS } from "../lib/polling";
 import type { RangeKey } from "../lib/ranges";
@@ -20,7 +19,6 @@ export function Dashboard({ username, region }: { username: string; region: stri
   const queryClient = useQueryClient();
   const now = useNow(1000);
   const instruments = useInstruments();
-  const { windowMs } = useDataSettings();
   const [{ instrument: selected, range }, updateQuery] = useDashboardQuery();
   const watchlist = useWatchlist(username);
   const select = useCallback((instrument: string) => updateQuery({ instrument }), [updateQuery]);
@@ -102,7 +100,6 @@ export function Dashboard({ username, region }: { username: string; region: stri
             now={now}
             loadFailed={failing && !state}
             watchlist={watchlist}
-            selectedHistoryMs={windowMs}
           />
         </section>
 

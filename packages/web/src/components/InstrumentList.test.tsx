@@ -40,7 +40,6 @@ function Harness({ list }: { list: InstrumentView[] }) {
       now={NOW}
       loadFailed={false}
       watchlist={watchlist}
-      selectedHistoryMs={3_660_000}
     />
   );
 }

@@ -35,7 +35,6 @@ export function InstrumentList({
   now,
   loadFailed,
   watchlist,
-  selectedHistoryMs,
 }: {
   /** undefined while the first answer is awaited */
   list: InstrumentView[] | undefined;
@@ -44,8 +43,6 @@ export function InstrumentList({
   now: number;
   loadFailed: boolean;
   watchlist: Watchlist;
-  /** The chart's pane history: the selected row shares the chart's series instead of a second poll. */
-  selectedHistoryMs: number;
 }) {
   const [query, setQuery] = useState("");
   const [filter, setFilter] = useState<ListFilter>("all");
@@ -144,7 +141,6 @@ export function InstrumentList({
           now={now}
           watched={watched}
           onToggleWatch={watchlist.toggle}
-          selectedHistoryMs={selectedHistoryMs}
         />
       )}
     </div>
@@ -159,7 +155,6 @@ function VirtualRows({
   now,
   watched,
   onToggleWatch,
-  selectedHistoryMs,
 }: {
   views: InstrumentView[];
   selected: string | undefined;
@@ -167,7 +162,6 @@ function VirtualRows({
   now: number;
   watched: ReadonlySet<string>;
   onToggleWatch: (instrument: string) => void;
-  selectedHistoryMs: number;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
@@ -238,7 +232,6 @@ function VirtualRows({
       >
         {virtualizer.getVirtualItems().map((item) => {
           const view = views[item.index]!;
-          const isSelected = view.instrument === selected;
           return (
             <li
               key={item.key}
@@ -249,12 +242,11 @@ function VirtualRows({
               <InstrumentRow
                 view={view}
                 index={item.index}
-                selected={isSelected}
+                selected={view.instrument === selected}
                 onSelect={onSelect}
                 now={now}
                 watched={watched.has(view.instrument)}
                 onToggleWatch={onToggleWatch}
-                historyMs={isSelected ? selectedHistoryMs : undefined}
               />
             </li>
           );
@@ -272,7 +264,6 @@ const InstrumentRow = memo(function InstrumentRow({
   now,
   watched,
   onToggleWatch,
-  historyMs,
 }: {
   view: InstrumentView;
   index: number;
@@ -281,11 +272,10 @@ const InstrumentRow = memo(function InstrumentRow({
   now: number;
   watched: boolean;
   onToggleWatch: (instrument: string) => void;
-  /** Pane history to share with the chart; other rows need only the current window. */
-  historyMs: number | undefined;
 }) {
   const { windowMs, paneMs } = useDataSettings();
-  const series = useSeries(view.instrument, selected, historyMs ?? windowMs);
+  // The current window's panes: for the selected row the same query as the chart's 1-min high.
+  const series = useSeries(view.instrument, selected, windowMs);
   const age = now - view.current.eventTime;
   const stale = age > STALE_AFTER_MS;
   const change = describeChange(view.currentCents, view.previous?.cents);
