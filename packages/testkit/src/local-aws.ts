@@ -35,23 +35,30 @@ function listen(server: Server, port = 0): Promise<LocalServer> {
   });
 }
 
+/** dynalite's options, for the tests' servers and the local runtime's: no simulated delays. */
+export function dynaliteOptions(path?: string) {
+  return { path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
+}
+
+/** kinesalite's options, for the tests' servers and the local runtime's: no simulated delays. */
+export function kinesaliteOptions(options: { path?: string; shardLimit?: number } = {}) {
+  return {
+    path: options.path,
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: options.shardLimit ?? 100,
+  };
+}
+
 export function startDynalite(options: { path?: string; port?: number } = {}): Promise<LocalServer> {
   const dynalite = require("dynalite") as (o: object) => Server;
-  return listen(dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }), options.port);
+  return listen(dynalite(dynaliteOptions(options.path)), options.port);
 }
 
 export function startKinesalite(options: { path?: string; port?: number; shardLimit?: number } = {}): Promise<LocalServer> {
   const kinesalite = require("kinesalite") as (o: object) => Server;
-  return listen(
-    kinesalite({
-      path: options.path,
-      createStreamMs: 0,
-      deleteStreamMs: 0,
-      updateStreamMs: 0,
-      shardLimit: options.shardLimit ?? 100,
-    }),
-    options.port,
-  );
+  return listen(kinesalite(kinesaliteOptions(options)), options.port);
 }
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };

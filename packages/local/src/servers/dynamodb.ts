@@ -1,10 +1,11 @@
 import { mkdir } from "node:fs/promises";
+import { dynaliteOptions } from "@tickstream/testkit/local-aws";
 import { PortInUseError } from "../ports.js";
 import { ServerThreadError, startServerThread, type ThreadServer } from "./thread.js";
 
 /**
  * dynalite on a thread of its own, its tables kept in LevelDB under `path` (they survive
- * restarts). Options as the test servers' (testkit's startDynalite).
+ * restarts). Options as the test servers' (testkit's dynaliteOptions).
  */
 export async function startDynamoServer(options: {
   path: string;
@@ -14,7 +15,7 @@ export async function startDynamoServer(options: {
   try {
     return await startServerThread({
       module: "dynalite",
-      serverOptions: { path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 },
+      serverOptions: dynaliteOptions(options.path),
       port: options.port,
     });
   } catch (err) {

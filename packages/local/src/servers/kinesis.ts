@@ -1,10 +1,11 @@
 import { mkdir } from "node:fs/promises";
+import { kinesaliteOptions } from "@tickstream/testkit/local-aws";
 import { PortInUseError } from "../ports.js";
 import { ServerThreadError, startServerThread, type ThreadServer } from "./thread.js";
 
 /**
  * kinesalite on a thread of its own, its streams kept in LevelDB under `path` (they survive
- * restarts). Options as the test servers' (testkit's startKinesalite).
+ * restarts). Options as the test servers' (testkit's kinesaliteOptions).
  */
 export async function startKinesisServer(options: {
   path: string;
@@ -14,13 +15,7 @@ export async function startKinesisServer(options: {
   try {
     return await startServerThread({
       module: "kinesalite",
-      serverOptions: {
-        path: options.path,
-        createStreamMs: 0,
-        deleteStreamMs: 0,
-        updateStreamMs: 0,
-        shardLimit: 100,
-      },
+      serverOptions: kinesaliteOptions({ path: options.path }),
       port: options.port,
     });
   } catch (err) {
