@@ -5,43 +5,24 @@
  * ticks are read back from the prices stream (the records as put, unpacked) to know exactly
  * what was sent.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
 import { outputsPath } from "@tickstream/local/outputs";
-import { startLocal, type LocalRuntime } from "@tickstream/local/runtime";
+import type { LocalRuntime } from "@tickstream/local/runtime";
 import { listKeys } from "@tickstream/local/testing/archive";
 import { getJson, idToken, outsideClients } from "@tickstream/local/testing/scenario";
 import { getLatest } from "@tickstream/local/testing/served";
+import { startTestRuntime, tempDataDir } from "@tickstream/local/testing/test-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runTool } from "../cli/run-tool.js";
 import type { ReadRecord } from "../consumer/reader.js";
 import { readBackPrices } from "../testing/read-back.js";
 
-const root = resolve(__dirname, "../../../..");
-const tsx = resolve(root, "node_modules/.bin/tsx");
 // Every tick opens panes and windows of its own instrument: few enough for a loaded machine.
 const TICKS = 300;
 const MODES = ["kpl", "lines", "none"] as const;
 type Mode = (typeof MODES)[number];
 
-function produce(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(tsx, [resolve(root, "packages/tools/src/cli/produce.ts"), ...args], {
-      cwd: root,
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.on("error", fail);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      done({ status, stderr });
-    });
-  });
-}
+const produce = (args: string[]) => runTool("produce", args, { timeoutMs: 120_000 });
 
 /** A pipe tick of the template below: instrument `<mode>-<uuid>`, one price. */
 interface Sent {
@@ -73,15 +54,8 @@ describe("produce --aggregate into the local runtime", () => {
   const aggregated = new Map<Mode, number>();
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "tickstream-aggregate-"));
-    rt = await startLocal({
-      dataDir,
-      ports: "auto",
-      web: false,
-      generator: false,
-      quiet: true,
-      poller: { batchingWindowMs: 100, idlePollMs: 100 },
-    });
+    dataDir = await tempDataDir("aggregate");
+    rt = await startTestRuntime(dataDir, { poller: { batchingWindowMs: 100, idlePollMs: 100 } });
     const outputs = outputsPath(dataDir);
     for (const mode of MODES) {
       const template =
