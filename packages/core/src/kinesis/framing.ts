@@ -1,7 +1,7 @@
 import type { RecordPosition, StreamPosition, Tick } from "../tick.js";
 import { decodeTickRange, fastLine, lastDecodeFailure, lastDecodeWasSeveralLines, lineEnd } from "../ticks/decode.js";
 import { MAX_RECORD_BYTES } from "../ticks/result.js";
-import { createAggregateLayout, looksAggregated, parseAggregate, tableEntryProblem, MAX_SUB_RECORDS } from "../ticks/kpl.js";
+import { createAggregateLayout, looksAggregated, parseAggregate, subRecordProblem, MAX_SUB_RECORDS } from "../ticks/kpl.js";
 
 /**
  * Record framing: the ticks one Kinesis record carries (docs/records.md). Detected per record:
@@ -131,25 +131,10 @@ export class RecordFramer {
       this.badWhole(bytes, bytes.length, problem);
       return;
     }
-    // Table entries are checked once per record, when a sub-record first uses them.
-    const pkProblems: (string | null | undefined)[] = [];
-    const ehkProblems: (string | null | undefined)[] = [];
     for (let i = 0; i < layout.count; i++) {
       const start = layout.starts[i]!;
       const end = layout.ends[i]!;
-      let reason: string | null = layout.reasons[i] ?? null;
-      if (reason === null) {
-        const pk = layout.pkIndex[i]!;
-        let p = pkProblems[pk];
-        if (p === undefined) p = pkProblems[pk] = tableEntryProblem(bytes, layout.pkStarts[pk]!, layout.pkEnds[pk]!, "partition");
-        reason = p;
-        const ehk = layout.ehkIndex[i]!;
-        if (reason === null && ehk >= 0) {
-          let h = ehkProblems[ehk];
-          if (h === undefined) h = ehkProblems[ehk] = tableEntryProblem(bytes, layout.ehkStarts[ehk]!, layout.ehkEnds[ehk]!, "hash");
-          reason = h;
-        }
-      }
+      let reason = subRecordProblem(bytes, layout, i);
       if (reason === null && looksAggregated(bytes, start, end)) reason = "nested KPL aggregate";
       if (reason !== null) this.part(bytes, start, end, `bad KPL sub-record: ${reason}`);
       else this.unit(bytes, start, end);

@@ -80,14 +80,15 @@ export function looksAggregated(bytes: Uint8Array, start = 0, end = bytes.length
 
 /**
  * The sub-records of an aggregate as offsets into the record, for loops that want no object per
- * sub-record: sub-record i spans [starts[i], ends[i]) and is good when reasons[i] is null.
- * Reused between calls of {@link parseAggregate}; copy what must outlive the next call.
+ * sub-record: sub-record i spans [starts[i], ends[i]) and is good when
+ * {@link subRecordProblem} is null. Reused between calls of {@link parseAggregate}; copy what
+ * must outlive the next call.
  */
 export interface AggregateLayout {
   count: number;
   starts: number[];
   ends: number[];
-  /** null for a good sub-record. */
+  /** What is wrong with the sub-record itself (fields, indexes), or null. */
   reasons: (string | null)[];
   pkIndex: number[];
   /** -1 when absent. */
@@ -96,11 +97,27 @@ export interface AggregateLayout {
   pkEnds: number[];
   ehkStarts: number[];
   ehkEnds: number[];
+  /** Table entries' problems (tableEntryProblem), each filled when a sub-record first uses it. */
+  pkProblems: (string | null | undefined)[];
+  ehkProblems: (string | null | undefined)[];
 }
 
 /** An empty layout for {@link parseAggregate} to fill (and refill: keep one per loop). */
 export function createAggregateLayout(): AggregateLayout {
-  return { count: 0, starts: [], ends: [], reasons: [], pkIndex: [], ehkIndex: [], pkStarts: [], pkEnds: [], ehkStarts: [], ehkEnds: [] };
+  return {
+    count: 0,
+    starts: [],
+    ends: [],
+    reasons: [],
+    pkIndex: [],
+    ehkIndex: [],
+    pkStarts: [],
+    pkEnds: [],
+    ehkStarts: [],
+    ehkEnds: [],
+    pkProblems: [],
+    ehkProblems: [],
+  };
 }
 
 const layout = createAggregateLayout();
@@ -233,11 +250,12 @@ function readTag(buf: Uint8Array, end: number): boolean {
  * Reads an aggregate into the shared {@link AggregateLayout}: null when it is good (its
  * sub-records may still be bad one by one), else the reason the whole record is bad. Checks
  * sub-record semantics (indexes, tables) but leaves table strings undecoded: see
- * {@link tableEntryProblem}. Never throws.
+ * {@link subRecordProblem}. Never throws.
  */
 export function parseAggregate(bytes: Uint8Array, out: AggregateLayout = layout): string | null {
   out.count = 0;
   out.pkStarts.length = out.pkEnds.length = out.ehkStarts.length = out.ehkEnds.length = 0;
+  out.pkProblems.length = out.ehkProblems.length = 0;
   if (!isAggregated(bytes)) {
     if (looksAggregated(bytes)) {
       if (bytes.length < 4) return `bad KPL aggregate: truncated (${bytes.length} bytes, shorter than magic and digest)`;
@@ -297,8 +315,26 @@ export function parseAggregate(bytes: Uint8Array, out: AggregateLayout = layout)
   return null;
 }
 
+/**
+ * Why sub-record i of the aggregate last parsed into `out` is bad, or null: its own reason (see
+ * {@link AggregateLayout}), else its partition key's, else its explicit hash key's. A table
+ * entry is checked once per aggregate, when a sub-record first uses it.
+ */
+export function subRecordProblem(bytes: Uint8Array, out: AggregateLayout, i: number): string | null {
+  const own = out.reasons[i]!;
+  if (own !== null) return own;
+  const pk = out.pkIndex[i]!;
+  let p = out.pkProblems[pk];
+  if (p === undefined) p = out.pkProblems[pk] = tableEntryProblem(bytes, out.pkStarts[pk]!, out.pkEnds[pk]!, "partition");
+  const ehk = out.ehkIndex[i]!;
+  if (p !== null || ehk < 0) return p;
+  let h = out.ehkProblems[ehk];
+  if (h === undefined) h = out.ehkProblems[ehk] = tableEntryProblem(bytes, out.ehkStarts[ehk]!, out.ehkEnds[ehk]!, "hash");
+  return h;
+}
+
 /** Why a table string (a partition key or explicit hash key) is unusable, or null. */
-export function tableEntryProblem(bytes: Uint8Array, start: number, end: number, kind: "partition" | "hash"): string | null {
+function tableEntryProblem(bytes: Uint8Array, start: number, end: number, kind: "partition" | "hash"): string | null {
   const view = bytes.subarray(start, end);
   if (!isUtf8(view)) return `${kind === "partition" ? "partition key" : "explicit hash key"} not valid UTF-8`;
   if (kind === "partition") {
@@ -325,14 +361,12 @@ export function decodeAggregated(bytes: Uint8Array): AggregateResult {
   const out = layout;
   const problem = parseAggregate(bytes, out);
   if (problem !== null) return { ok: false, reason: problem };
-  const pkProblems = out.pkStarts.map((s, i) => tableEntryProblem(bytes, s, out.pkEnds[i]!, "partition"));
-  const ehkProblems = out.ehkStarts.map((s, i) => tableEntryProblem(bytes, s, out.ehkEnds[i]!, "hash"));
   const records: SubRecord[] = new Array(out.count);
   for (let i = 0; i < out.count; i++) {
     const data = bytes.subarray(out.starts[i]!, out.ends[i]!);
     const pk = out.pkIndex[i]!;
     const ehk = out.ehkIndex[i]!;
-    const reason = out.reasons[i] ?? pkProblems[pk] ?? (ehk >= 0 ? ehkProblems[ehk]! : null);
+    const reason = subRecordProblem(bytes, out, i);
     records[i] =
       reason !== null
         ? { ok: false, reason, data }
