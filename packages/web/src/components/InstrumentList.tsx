@@ -47,7 +47,7 @@ export function InstrumentList({
   const [query, setQuery] = useState("");
   const [filter, setFilter] = useState<ListFilter>("all");
   const searchId = useId();
-  const watched = useMemo(() => new Set(watchlist.list), [watchlist.list]);
+  const { watched } = watchlist;
   const shown = useMemo(
     () => (list ? filterInstruments(list, { query, filter, watchlist: watched }) : undefined),
     [list, query, filter, watched],

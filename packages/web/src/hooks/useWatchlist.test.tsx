@@ -18,7 +18,7 @@ describe("watchlist", () => {
     act(() => first.result.current.toggle("AAPL"));
     act(() => first.result.current.toggle("101"));
     expect(first.result.current.list).toEqual(["AAPL", "101"]);
-    expect(first.result.current.has("101")).toBe(true);
+    expect(first.result.current.watched.has("101")).toBe(true);
     first.unmount();
 
     // a new page: only storage remains

@@ -19,7 +19,8 @@ const storage = (): Storage | undefined =>
 export interface Watchlist {
   /** Instrument ids, in the order they were starred. */
   list: string[];
-  has(instrument: string): boolean;
+  /** The same ids, to look up. */
+  watched: ReadonlySet<string>;
   toggle(instrument: string): void;
 }
 
@@ -34,7 +35,7 @@ export function useWatchlist(username: string): Watchlist {
   // Where storage refuses writes the list still works, for as long as the page is open.
   const [unstored, setUnstored] = useState<string[] | null>(null);
   const list = useMemo(() => unstored ?? parseWatchlist(stored), [unstored, stored]);
-  const set = useMemo(() => new Set(list), [list]);
+  const watched = useMemo(() => new Set(list), [list]);
 
   const toggle = useCallback(
     (instrument: string) => {
@@ -48,5 +49,5 @@ export function useWatchlist(username: string): Watchlist {
     },
     [key, list],
   );
-  return { list, has: (instrument) => set.has(instrument), toggle };
+  return { list, watched, toggle };
 }
