@@ -12,7 +12,7 @@ const shape = { sizeMs: 60, slideMs: 10 };
 function reference(ticks: Tick[], watermark: number) {
   const sealed = lastSealedPaneStart(watermark, shape);
   const index = new Map<string, number>();
-  const groups: { instrument: string; paneStart: number; maxCents: number; stats: PaneStats; firstIndex: number; count: number }[] = [];
+  const groups: { instrument: string; paneStart: number; stats: PaneStats; firstIndex: number }[] = [];
   const groupOf = ticks.map((t, i) => {
     const pane = paneStartOf(t.eventTime, shape.slideMs);
     if (pane <= sealed) return LATE;
@@ -21,13 +21,10 @@ function reference(ticks: Tick[], watermark: number) {
     const price = t.pricesCents[0]!;
     if (g === undefined) {
       index.set(key, groups.length);
-      groups.push({ instrument: t.instrument, paneStart: pane, maxCents: price, stats: statsOfTick(price, t.eventTime), firstIndex: i, count: 1 });
+      groups.push({ instrument: t.instrument, paneStart: pane, stats: statsOfTick(price, t.eventTime), firstIndex: i });
       return groups.length - 1;
     }
-    const group = groups[g]!;
-    group.count++;
-    group.maxCents = Math.max(group.maxCents, price);
-    addTick(group.stats, price, t.eventTime);
+    addTick(groups[g]!.stats, price, t.eventTime);
     return g;
   });
   return { groups, groupOf };

@@ -25,7 +25,7 @@ describe("max aggregate", () => {
       NO_WATERMARK,
       shape,
     );
-    expect(agg.groups.map(({ instrument, paneStart, maxCents, count }) => ({ instrument, paneStart, maxCents, count }))).toEqual([
+    expect(agg.groups.map(({ instrument, paneStart, stats }) => ({ instrument, paneStart, maxCents: stats.high, count: stats.count }))).toEqual([
       { instrument: "a", paneStart: 0, maxCents: 300, count: 3 },
       { instrument: "b", paneStart: 0, maxCents: 50, count: 1 },
       { instrument: "a", paneStart: 10, maxCents: 200, count: 1 },

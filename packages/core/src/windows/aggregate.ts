@@ -29,14 +29,10 @@ export interface PaneMax {
 export interface PaneGroup {
   instrument: string;
   paneStart: number;
-  /** Max price (cents) of the batch's ticks in this pane (= stats.high). */
-  maxCents: number;
-  /** The batch's candle of this pane, its ticks in batch order. */
+  /** The batch's candle of this pane, its ticks in batch order (high: their max, count: how many). */
   stats: PaneStats;
   /** Index (in the batch) of the group's first tick. */
   firstIndex: number;
-  /** Ticks folded into the group. */
-  count: number;
 }
 
 /** Group index of a tick that was late (all its windows closed before the batch). */
@@ -139,13 +135,10 @@ export function aggregateBatch(
       panes.lastPane = pane;
       panes.lastGroup = groups.length;
       groupOf[i] = groups.length;
-      groups.push({ instrument: tick.instrument, paneStart: pane, maxCents: price, stats: statsOfTick(price, t), firstIndex: i, count: 1 });
+      groups.push({ instrument: tick.instrument, paneStart: pane, stats: statsOfTick(price, t), firstIndex: i });
     } else {
       groupOf[i] = g;
-      const group = groups[g]!;
-      group.count++;
-      addTick(group.stats, price, t);
-      if (price > group.maxCents) group.maxCents = price;
+      addTick(groups[g]!.stats, price, t);
     }
   }
   return {
