@@ -47,6 +47,16 @@ export function maxSeq(a: string | undefined, b: string): string {
   return a === undefined || compareSequenceNumbers(b, a) > 0 ? b : a;
 }
 
+/** A snapshot bucket item ("b00" … "b15") as read. */
+export function bucketOf(item: Item): Bucket | undefined {
+  if (!(item.d instanceof Uint8Array)) return undefined;
+  return {
+    bucket: Number(String(item.sk).slice(1)),
+    cut: new Map(Object.entries((item.cut ?? {}) as Record<string, string>)),
+    values: decodeLatestValues(item.d),
+  };
+}
+
 export async function readSnapshot(doc: DynamoDBDocumentClient, tableName: string, consistentRead: boolean): Promise<Bucket[]> {
   const items = await queryAll(doc, {
     TableName: tableName,
@@ -54,13 +64,7 @@ export async function readSnapshot(doc: DynamoDBDocumentClient, tableName: strin
     ExpressionAttributeValues: { ":pk": SNAP_PK },
     ConsistentRead: consistentRead,
   });
-  return items
-    .filter((i) => i.d instanceof Uint8Array)
-    .map((i) => ({
-      bucket: Number(String(i.sk).slice(1)),
-      cut: new Map(Object.entries((i.cut ?? {}) as Record<string, string>)),
-      values: decodeLatestValues(i.d as Uint8Array),
-    }));
+  return items.flatMap((item) => bucketOf(item) ?? []);
 }
 
 function logEntryOf(item: Item): LogEntry | undefined {

@@ -3,8 +3,8 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { compareSequenceNumbers, sequenceKey, type PositionedTick } from "../kinesis/batch.js";
 import { LATEST_COMPACTION, LATEST_SNAPSHOT_BUCKETS } from "../resources.js";
 import { instrumentHash } from "../ticks/instrument.js";
-import { completeEntries, fold, LOG_PK, lowestCuts, maxSeq, rangesBeyondCuts, readLogRanges, readSnapshot, SNAP_PK, type Bucket, type LogEntry } from "./log-reads.js";
-import { decodeLatestValues, encodeLatestValues } from "./packed.js";
+import { bucketOf, completeEntries, fold, LOG_PK, lowestCuts, maxSeq, rangesBeyondCuts, readLogRanges, readSnapshot, SNAP_PK, type Bucket, type LogEntry } from "./log-reads.js";
+import { encodeLatestValues } from "./packed.js";
 import { latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult } from "./store.js";
 
 /**
@@ -93,8 +93,7 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
 
   async function readBucket(bucket: number): Promise<Bucket | undefined> {
     const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: { pk: SNAP_PK, sk: bucketKey(bucket) }, ConsistentRead: consistent }));
-    if (!(Item?.d instanceof Uint8Array)) return undefined;
-    return { bucket, cut: new Map(Object.entries((Item.cut ?? {}) as Record<string, string>)), values: decodeLatestValues(Item.d) };
+    return Item && bucketOf(Item);
   }
 
   /** Every instrument's newest tick: the snapshot buckets with the log entries beyond their cuts. */
