@@ -72,13 +72,12 @@ export class ByteWriter {
   decimal(value: string): this {
     if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new RangeError(`not a decimal integer: ${JSON.stringify(value)}`);
     let v = BigInt(value);
+    // n digits take at most n * log2(10) / 7 < n / 2 + 1 bytes
     this.room(Math.ceil(value.length / 2) + 1);
     while (v >= 128n) {
-      this.room(1);
       this.buf[this.n++] = Number(v & 127n) + TWO_7;
       v >>= 7n;
     }
-    this.room(1);
     this.buf[this.n++] = Number(v);
     return this;
   }
