@@ -63,6 +63,11 @@ interface InstrumentPanes {
 /** Largest event time the windows accept (year 9999, as the decoder's bound). */
 export const MAX_EVENT_TIME = 253_402_300_799_999;
 
+/** A tick the windows can place: it has a price and a whole event time in [0, MAX_EVENT_TIME]. */
+export function isPlaceable(price: number | undefined, eventTime: number): price is number {
+  return price !== undefined && eventTime >= 0 && eventTime <= MAX_EVENT_TIME && Number.isInteger(eventTime);
+}
+
 /**
  * Folds a batch against the watermark as it stood before the batch: a tick whose pane is sealed
  * (its latest window has closed) is late and left out; a tick for which `applied(i, instrument,
@@ -94,7 +99,7 @@ export function aggregateBatch(
     const tick = ticks[i]!;
     const t = tick.eventTime;
     const price = tick.pricesCents[0];
-    if (price === undefined || !(t >= 0 && t <= MAX_EVENT_TIME) || !Number.isInteger(t)) {
+    if (!isPlaceable(price, t)) {
       groupOf[i] = UNUSABLE;
       unusableCount++;
       continue;

@@ -2,7 +2,7 @@ import { defaultDowntimeThresholdMs, type WindowConfig } from "../config.js";
 import { compareSequenceNumbers } from "../kinesis/batch.js";
 import { WINDOW_BUCKETS } from "../resources.js";
 import type { Tick } from "../tick.js";
-import { aggregateBatch, LATE, UNUSABLE, type BatchAggregate, type PaneGroup } from "./aggregate.js";
+import { aggregateBatch, isPlaceable, LATE, UNUSABLE, type BatchAggregate, type PaneGroup } from "./aggregate.js";
 import { paneStartOf, windowShape, type WindowShape } from "./assigner.js";
 import { mapBounded } from "./bounded.js";
 import { bucketOf } from "./buckets.js";
@@ -358,7 +358,7 @@ export class WindowEngine {
     const keys = new Map<string, PaneItemKey>();
     for (const { tick } of records) {
       const t = tick.eventTime;
-      if (tick.pricesCents[0] === undefined || !Number.isInteger(t) || t < 0) continue;
+      if (!isPlaceable(tick.pricesCents[0], t)) continue;
       const paneStart = paneStartOf(t, this.shape.slideMs);
       if (paneStart <= sealedThrough) continue;
       const bucket = bucketOf(tick.instrument, this.buckets);
