@@ -17,6 +17,7 @@ import {
   makeTicks,
   outsideClients,
   portsOf,
+  putData,
   type SentTick,
 } from "./testing/scenario.js";
 import {
@@ -26,7 +27,7 @@ import {
   userEnv,
   type RuntimeProcess,
 } from "./testing/runtime-process.js";
-import { StreamTail, putInOrder, shardOfKey } from "./testing/streams.js";
+import { StreamTail, shardOfKey } from "./testing/streams.js";
 import { waitUntil } from "./timing.js";
 
 // Small windows; shards never go idle within the test, so the watermark moves with the data
@@ -115,7 +116,7 @@ describe("local runtime after kill -9", () => {
     const shardOf = await shardOfKey(outside.kinesis, o.pricesStream);
     const shards = [...new Set(INSTRUMENTS.map(shardOf))].sort();
     expect(shards).toHaveLength(2);
-    const lastA = await putInOrder(outside.kinesis, o.pricesStream, items(partA));
+    const lastA = await putData(outside.kinesis, o.pricesStream, items(partA));
     const checkpoint = (consumer: string, shard: string) => {
       const file = join(dataDir, "checkpoints", consumer, o.pricesStream, `${shard}.json`);
       try {
@@ -162,7 +163,7 @@ describe("local runtime after kill -9", () => {
     const tB = partA[partA.length - 1]!.eventTime + 10;
     const partB1 = makeTicks({ count: 400, instruments: ahead, startTime: tB, stepMs: 100 });
     const partB2 = makeTicks({ count: 80, instruments: behind, startTime: tB, stepMs: 500 });
-    const lastB1 = await putInOrder(outside.kinesis, o.pricesStream, items(partB1));
+    const lastB1 = await putData(outside.kinesis, o.pricesStream, items(partB1));
     await waitUntil(
       () => reached(CONSUMERS.windows.id, lastA) && reached(CONSUMERS.windows.id, lastB1),
       "the windows consumer to take the first shard's ticks",
@@ -171,7 +172,7 @@ describe("local runtime after kill -9", () => {
     const windowsTail = new StreamTail(o.windowsStream);
     await windowsTail.poll(outside.kinesis);
     const before = windowsTail.records.length;
-    await putInOrder(outside.kinesis, o.pricesStream, items(partB2));
+    await putData(outside.kinesis, o.pricesStream, items(partB2));
     await waitUntil(
       async () => (await windowsTail.poll(outside.kinesis)).length > 0,
       "windows to be emitted",
@@ -192,7 +193,7 @@ describe("local runtime after kill -9", () => {
     const end = ticks[ticks.length - 1]!.eventTime + WINDOW.sizeMs + 2 * WINDOW.slideMs;
     const sentinels = [...Array(64).keys()].map((i) => `s${i}`);
     const perShard = shards.map((s) => sentinels.find((k) => shardOf(k) === s)!);
-    await putInOrder(
+    await putData(
       outside.kinesis,
       o.pricesStream,
       perShard.map((key) => ({

@@ -87,11 +87,13 @@ export function portsOf(o: LocalOutputs): Partial<PortMap> {
   };
 }
 
+/** Puts records in order, 500 at a time; returns the last sequence number put to each shard. */
 export async function putData(
   kinesis: KinesisClient,
   stream: string,
   items: { data: string | Buffer; key: string }[],
-): Promise<void> {
+): Promise<Map<string, string>> {
+  const last = new Map<string, string>();
   for (let i = 0; i < items.length; i += 500) {
     const chunk = items.slice(i, i + 500);
     const res = await kinesis.send(
@@ -105,7 +107,9 @@ export async function putData(
     );
     if ((res.FailedRecordCount ?? 0) > 0)
       throw new Error(`${res.FailedRecordCount} records failed to put`);
+    for (const r of res.Records ?? []) last.set(r.ShardId!, r.SequenceNumber!);
   }
+  return last;
 }
 
 export async function idToken(

@@ -1,7 +1,6 @@
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
-  PutRecordsCommand,
   type KinesisClient,
   type _Record,
 } from "@aws-sdk/client-kinesis";
@@ -18,28 +17,6 @@ export async function shardOfKey(kinesis: KinesisClient, stream: string) {
     if (!id) throw new Error(`no open shard of ${stream} takes the key ${key}`);
     return id;
   };
-}
-
-/** Puts records in order, 500 at a time; returns the last sequence number put to each shard. */
-export async function putInOrder(
-  kinesis: KinesisClient,
-  stream: string,
-  items: { data: string; key: string }[],
-): Promise<Map<string, string>> {
-  const last = new Map<string, string>();
-  for (let i = 0; i < items.length; i += 500) {
-    const chunk = items.slice(i, i + 500);
-    const res = await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: stream,
-        Records: chunk.map((r) => ({ Data: Buffer.from(r.data), PartitionKey: r.key })),
-      }),
-    );
-    if ((res.FailedRecordCount ?? 0) > 0)
-      throw new Error(`${res.FailedRecordCount} records failed to put`);
-    for (const r of res.Records ?? []) last.set(r.ShardId!, r.SequenceNumber!);
-  }
-  return last;
 }
 
 /**
