@@ -47,16 +47,17 @@ export function defaultDowntimeThresholdMs(idleTimeoutMs: number, timerIntervalM
 }
 
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
 
 export const windowConfigSchema = z
   .object({
     windowSizeMs: positiveInt,
     windowSlideMs: positiveInt,
-    allowedLatenessMs: z.coerce.number().int().nonnegative(),
+    allowedLatenessMs: nonNegativeInt,
     idleTimeoutMs: positiveInt,
     paneRetentionHours: positiveInt,
     /** See DEFAULT_MAX_CLOCK_SKEW_MS; absent: that default. */
-    maxClockSkewMs: z.coerce.number().int().nonnegative().optional(),
+    maxClockSkewMs: nonNegativeInt.optional(),
     /** See DOWNTIME_THRESHOLD_ENV; absent: defaultDowntimeThresholdMs(idleTimeoutMs). */
     downtimeThresholdMs: positiveInt.optional(),
   })
@@ -83,7 +84,7 @@ export function readWindowConfig(env: Record<string, string | undefined> = proce
 export function readMaxClockSkewMs(env: Record<string, string | undefined> = process.env): number {
   const raw = env[ENV.maxClockSkewMs];
   if (raw === undefined || raw === "") return DEFAULT_MAX_CLOCK_SKEW_MS;
-  const parsed = z.coerce.number().int().nonnegative().safeParse(raw);
+  const parsed = nonNegativeInt.safeParse(raw);
   if (!parsed.success) throw new Error(`Invalid ${ENV.maxClockSkewMs}: ${JSON.stringify(raw)} (a whole number of milliseconds, 0 or more)`);
   return parsed.data;
 }
