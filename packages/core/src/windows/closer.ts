@@ -99,6 +99,14 @@ export interface Advance {
   blocked: boolean;
 }
 
+/**
+ * The instruments whose records a claim on `item` still has to put, sorted: all of them, or what
+ * an earlier owner's partial put left (`left`). Emission and settling go by the same list.
+ */
+export function instrumentsToPut(item: ResultItem, left: readonly string[] | undefined): string[] {
+  return (left ?? [...item.maxima.keys()]).filter((i) => item.maxima.has(i)).sort();
+}
+
 /** Result items read per bucket at a time when emitting. */
 const RESULTS_PER_READ = 100;
 
@@ -354,7 +362,7 @@ export class WindowCloser {
       const claim = await this.store.claimEmission(key, owner, now, this.leaseMs);
       if (claim.kind === "emitted") return;
       if (claim.kind === "busy") return void pending(item);
-      const instruments = (claim.left ?? [...item.maxima.keys()]).filter((i) => item.maxima.has(i)).sort();
+      const instruments = instrumentsToPut(item, claim.left);
       claimed.push({ item, key, instruments });
     }).catch((error: unknown) => {
       failure = { error };

@@ -1,3 +1,4 @@
+import { instrumentsToPut } from "./closer.js";
 import type { DynamoWindowStore } from "./dynamo-store.js";
 
 /**
@@ -23,7 +24,7 @@ export async function settleOpenClaims(
   const outcome: SettleOutcome = { marked: 0, released: 0 };
   for (const claim of await store.listOpenClaims()) {
     const [item] = await store.readBucketResults(claim.bucket, claim.windowStart, claim.windowStart);
-    const instruments = item ? (claim.left ?? [...item.maxima.keys()]).filter((i) => item.maxima.has(i)).sort() : [];
+    const instruments = item ? instrumentsToPut(item, claim.left) : [];
     const missing = instruments.filter((i) => !onStream(i, claim.windowEnd));
     if (missing.length === 0) {
       if (await store.settleClaim(claim, { emitted: true, now })) outcome.marked += 1;
