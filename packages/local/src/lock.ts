@@ -6,8 +6,6 @@ import { dataLayout } from "./paths.js";
 import { isSameProcess, processStart } from "./servers/processes.js";
 import { reapLeftovers, type Reaped } from "./servers/reap.js";
 
-export { isProcessAlive } from "./servers/processes.js";
-
 /**
  * One runtime per data directory: `<dataDir>/runtime.lock` names the owner. The file outlives
  * an owner that was killed (SIGKILL, the OOM killer, a power cut); such a lock is stale, and

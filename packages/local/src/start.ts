@@ -13,8 +13,8 @@ import {
   type PortMap,
   type PortName,
 } from "./ports.js";
-import { isProcessAlive } from "./lock.js";
 import { DEFAULT_DATA_DIR, dataLayout } from "./paths.js";
+import { isProcessAlive } from "./servers/processes.js";
 import type { LocalRuntime, StartLocalOptions } from "./runtime.js";
 import type { WebMode } from "./web.js";
 
