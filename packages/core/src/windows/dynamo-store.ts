@@ -151,9 +151,10 @@ export class DynamoWindowStore implements WindowStore {
     };
   }
 
-  private async raise(attribute: "watermark" | "target" | "emittedThrough", value: number): Promise<void> {
+  /** attribute = max(attribute, value) on one State item (the global one unless `key`). */
+  private async raise(attribute: string, value: number, key: { pk: string; sk: string } = { pk: STATE_KINDS.watermark, sk: GLOBAL_KEY }): Promise<void> {
     await this.updateState({
-      Key: { pk: STATE_KINDS.watermark, sk: GLOBAL_KEY },
+      Key: key,
       UpdateExpression: "SET #a = :v",
       ConditionExpression: "attribute_not_exists(#a) OR #a < :v",
       ExpressionAttributeNames: { "#a": attribute },
@@ -259,15 +260,7 @@ export class DynamoWindowStore implements WindowStore {
         ...(update.lastBatchAt !== undefined ? { ExpressionAttributeValues: { ":now": update.lastBatchAt } } : {}),
       });
     }
-    for (const a of raised) {
-      await this.updateState({
-        Key: key,
-        UpdateExpression: "SET #a = :v",
-        ConditionExpression: "attribute_not_exists(#a) OR #a < :v",
-        ExpressionAttributeNames: { "#a": a },
-        ExpressionAttributeValues: { ":v": update[a] },
-      });
-    }
+    for (const a of raised) await this.raise(a, update[a]!, key);
   }
 
   async touchShard(shardId: string, now: number, activeSince: number): Promise<void> {
