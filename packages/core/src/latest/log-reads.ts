@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { compareSequenceNumbers, sequenceKey } from "../kinesis/batch.js";
+import { compareSequenceNumbers, lowestSequenceNumber, sequenceKey } from "../kinesis/batch.js";
 import { queryAll } from "../query-all.js";
 import { compareLatestOrder } from "./order.js";
 import { decodeLatestValues } from "./packed.js";
@@ -120,14 +120,8 @@ export function lowestCuts(buckets: readonly Bucket[]): Map<string, string> {
   const out = new Map<string, string>();
   const shards = new Set(buckets.flatMap((b) => [...b.cut.keys()]));
   for (const shard of shards) {
-    let lowest: string | undefined;
-    let everywhere = true;
-    for (const b of buckets) {
-      const c = b.cut.get(shard);
-      if (c === undefined) everywhere = false;
-      else if (lowest === undefined || compareSequenceNumbers(c, lowest) < 0) lowest = c;
-    }
-    if (everywhere && lowest !== undefined) out.set(shard, lowest);
+    const cuts = buckets.map((b) => b.cut.get(shard));
+    if (cuts.every((c): c is string => c !== undefined)) out.set(shard, lowestSequenceNumber(cuts)!);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { compareSequenceNumbers, sequenceKey, type PositionedTick } from "../kinesis/batch.js";
+import { compareSequenceNumbers, lowestSequenceNumber, sequenceKey, type PositionedTick } from "../kinesis/batch.js";
 import { LATEST_COMPACTION, LATEST_SNAPSHOT_BUCKETS } from "../resources.js";
 import { instrumentHash } from "../ticks/instrument.js";
 import { bucketOf, completeEntries, fold, LOG_PK, lowestCuts, maxSeq, rangesBeyondCuts, readLogRanges, readSnapshot, SNAP_PK, type Bucket, type LogEntry } from "./log-reads.js";
@@ -187,11 +187,8 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
         [...byShard].map(async ([shardId, group]) => {
           const values = group.map(latestItemOf).sort((a, b) => (a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0));
           let hi: string | undefined;
-          let lo: string | undefined;
-          for (const v of values) {
-            hi = maxSeq(hi, v.sequenceNumber);
-            if (lo === undefined || compareSequenceNumbers(v.sequenceNumber, lo) < 0) lo = v.sequenceNumber;
-          }
+          for (const v of values) hi = maxSeq(hi, v.sequenceNumber);
+          const lo = lowestSequenceNumber(values.map((v) => v.sequenceNumber));
           try {
             const parts = Math.ceil(values.length / valuesPerPart);
             for (let part = 0; part < parts; part++) {
