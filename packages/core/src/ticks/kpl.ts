@@ -457,10 +457,12 @@ export class AggregateBuilder {
 
   /** Adds `sub`; throws when the aggregate would break the Kinesis or sub-record limits. */
   add(sub: AggregateInput): void {
-    const size = this.sizeWith(sub);
+    checkInput(sub);
+    const growth = this.growth(sub);
+    const size = this.byteLength + growth;
     if (size > MAX_RECORD_BYTES) throw new RangeError(`aggregate would be ${size} bytes (at most ${MAX_RECORD_BYTES})`);
     if (this.subs.length === MAX_SUB_RECORDS) throw new RangeError(`at most ${MAX_SUB_RECORDS} sub-records`);
-    this.bodyBytes += this.growth(sub);
+    this.bodyBytes += growth;
     if (!this.pks.has(sub.partitionKey)) this.pks.set(sub.partitionKey, this.pks.size);
     if (sub.explicitHashKey !== undefined && !this.ehks.has(sub.explicitHashKey)) {
       this.ehks.set(sub.explicitHashKey, this.ehks.size);
