@@ -1,11 +1,10 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { compareSequenceNumbers, lowestSequenceNumber, sequenceKey, type PositionedTick } from "../kinesis/batch.js";
 import { LATEST_COMPACTION, LATEST_SNAPSHOT_BUCKETS } from "../resources.js";
 import { instrumentHash } from "../ticks/instrument.js";
 import { bucketOf, completeEntries, fold, LOG_PK, lowestCuts, maxSeq, rangesBeyondCuts, readLogRanges, readSnapshot, SNAP_PK, type Bucket, type LogEntry } from "./log-reads.js";
 import { encodeLatestValues } from "./packed.js";
-import { latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult } from "./store.js";
+import { isConditionalCheckFailed, latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult } from "./store.js";
 
 /**
  * The Latest table as a log and a snapshot (docs/dynamodb.md, "Latest table").
@@ -73,10 +72,6 @@ function bucketKey(bucket: number): string {
   return `b${String(bucket).padStart(2, "0")}`;
 }
 
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
-}
-
 export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestStore {
   const { doc, tableName } = options;
   // Looked up at each call, so that a clock swapped in later (benchmarks, fake timers) counts.
@@ -122,7 +117,7 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
       lastCompactionSeen = now;
       return true;
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
       const at = (err as { Item?: { at?: { N?: string } } }).Item?.at?.N;
       lastCompactionSeen = at === undefined ? now : Number(at);
       return false;
@@ -166,7 +161,7 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
             }),
           );
         } catch (err) {
-          if (!isConditionFailure(err)) throw err;
+          if (!isConditionalCheckFailed(err)) throw err;
         }
       }),
     );
