@@ -356,14 +356,17 @@ export class WindowEngine {
   private async fold(shardId: string, records: readonly SequencedTick[], wm: number): Promise<{ agg: BatchAggregate; plans: ItemPlan[] }> {
     const sealedThrough = lastSealedPaneStart(wm, this.shape);
     const keys = new Map<string, PaneItemKey>();
-    for (const { tick } of records) {
+    // Per record, its item's key (the fold asks about exactly these records: placeable, not late).
+    const itemOf: string[] = new Array(records.length);
+    records.forEach(({ tick }, i) => {
       const t = tick.eventTime;
-      if (!isPlaceable(tick.pricesCents[0], t)) continue;
+      if (!isPlaceable(tick.pricesCents[0], t)) return;
       const paneStart = paneStartOf(t, this.shape.slideMs);
-      if (paneStart <= sealedThrough) continue;
+      if (paneStart <= sealedThrough) return;
       const bucket = bucketOf(tick.instrument, this.buckets);
-      keys.set(itemKey(paneStart, bucket), { paneStart, bucket });
-    }
+      const k = (itemOf[i] = itemKey(paneStart, bucket));
+      keys.set(k, { paneStart, bucket });
+    });
     const stored = new Map<string, ShardPaneItem>();
     if (keys.size > 0) {
       for (const item of await this.store.readShardPanes(shardId, [...keys.values()])) stored.set(itemKey(item.paneStart, item.bucket), item);
@@ -372,8 +375,8 @@ export class WindowEngine {
       records.map((r) => r.tick),
       wm,
       this.shape,
-      (i, instrument, paneStart) => {
-        const hw = stored.get(itemKey(paneStart, bucketOf(instrument, this.buckets)))?.hw;
+      (i) => {
+        const hw = stored.get(itemOf[i]!)?.hw;
         return hw !== undefined && compareSequenceNumbers(records[i]!.position.sequenceNumber, hw) <= 0;
       },
     );
