@@ -11,6 +11,15 @@ describe("maximum clock skew setting", () => {
     expect(readWindowConfig({ TICKSTREAM_MAX_CLOCK_SKEW_MS: "1000" }).maxClockSkewMs).toBe(1000);
   });
 
+  it("reads an empty variable as unset, in both readers", () => {
+    expect(readMaxClockSkewMs({ TICKSTREAM_MAX_CLOCK_SKEW_MS: "" })).toBe(300_000);
+    const empty = Object.fromEntries(
+      ["TICKSTREAM_WINDOW_SIZE_MS", "TICKSTREAM_WINDOW_SLIDE_MS", "TICKSTREAM_ALLOWED_LATENESS_MS", "TICKSTREAM_MAX_CLOCK_SKEW_MS"].map((k) => [k, ""]),
+    );
+    expect(readWindowConfig(empty)).toEqual(readWindowConfig({}));
+    expect(readWindowConfig(empty).maxClockSkewMs).toBe(300_000);
+  });
+
   it("refuses what is not a whole number of milliseconds", () => {
     for (const bad of ["-1", "1.5", "five minutes"]) {
       expect(() => readMaxClockSkewMs({ TICKSTREAM_MAX_CLOCK_SKEW_MS: bad })).toThrow(/TICKSTREAM_MAX_CLOCK_SKEW_MS/);

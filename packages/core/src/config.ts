@@ -69,8 +69,9 @@ export type WindowConfig = z.infer<typeof windowConfigSchema>;
 
 /** Reads the window settings, falling back to the defaults; throws a clear error if invalid. */
 export function readWindowConfig(env: Record<string, string | undefined> = process.env): WindowConfig {
+  // An empty variable counts as unset, as in readMaxClockSkewMs: zod would coerce "" to 0.
   const raw: Record<string, unknown> = Object.fromEntries(
-    (Object.keys(ENV) as (keyof typeof ENV)[]).map((k) => [k, env[ENV[k]] ?? WINDOW_DEFAULTS[k]]),
+    (Object.keys(ENV) as (keyof typeof ENV)[]).map((k) => [k, env[ENV[k]] || WINDOW_DEFAULTS[k]]),
   );
   if (env[DOWNTIME_THRESHOLD_ENV]) raw.downtimeThresholdMs = env[DOWNTIME_THRESHOLD_ENV];
   const parsed = windowConfigSchema.safeParse(raw);
