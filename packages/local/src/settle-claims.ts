@@ -6,11 +6,9 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { listShards } from "@tickstream/core/kinesis/shards";
-import { queryAll } from "@tickstream/core/query-all";
 import { DynamoWindowStore } from "@tickstream/core/windows/dynamo-store";
 import { parseWindowRecord } from "@tickstream/core/windows/result";
 import { settleOpenClaims } from "@tickstream/core/windows/settle";
-import { STATE_KINDS } from "@tickstream/core/windows/state-keys";
 
 /**
  * After a crash: settles the emit claims the dead runtime held. The window engine claims a
@@ -34,18 +32,6 @@ export interface SettleOutcome {
   released: number;
   /** Open claims of a layout this does not know (an older one): left to expire. */
   unknown: number;
-}
-
-/** Open claims of any layout. */
-async function openClaimCount(doc: DynamoDBDocumentClient, table: string): Promise<number> {
-  const open = await queryAll(doc, {
-    TableName: table,
-    KeyConditionExpression: "pk = :pk",
-    FilterExpression: "attribute_not_exists(emittedAt)",
-    ExpressionAttributeValues: { ":pk": STATE_KINDS.emit },
-    ConsistentRead: true,
-  });
-  return open.length;
 }
 
 const recordKey = (instrument: string, windowEnd: number) => `${instrument}@${windowEnd}`;
@@ -96,23 +82,22 @@ export async function settleEmitClaims(options: {
   now?: number;
 }): Promise<SettleOutcome> {
   const doc = DynamoDBDocumentClient.from(options.dynamodb);
-  const all = await openClaimCount(doc, options.stateTable);
-  if (all === 0) return { marked: 0, released: 0, unknown: 0 };
   const store = new DynamoWindowStore({
     doc,
     tables: { panes: "", windows: options.windowsTable, state: options.stateTable },
     retentionHours: 1,
   });
-  const claims = await store.listOpenClaims();
+  const { claims, otherLayout } = await store.listOpenClaims();
   const now = options.now ?? Date.now();
-  if (claims.length === 0) return { marked: 0, released: 0, unknown: all };
+  if (claims.length === 0) return { marked: 0, released: 0, unknown: otherLayout };
   const oldestLease = Math.min(...claims.map((c) => c.leaseUntil || now));
   const since = Math.max(0, Math.min(now, oldestLease) - LOOKBACK_MS);
   const onStream = await emittedKeys(options.kinesis, options.windowsStream, since);
   const settled = await settleOpenClaims(
     store,
+    claims,
     (instrument, windowEnd) => onStream.has(recordKey(instrument, windowEnd)),
     now,
   );
-  return { ...settled, unknown: all - claims.length };
+  return { ...settled, unknown: otherLayout };
 }

@@ -1,3 +1,4 @@
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentClient } from "../aws.js";
@@ -7,6 +8,7 @@ import { MemoryWindowSink } from "./emitter.js";
 import { WindowEngine } from "./engine.js";
 import { MemoryWindowStore } from "./memory-store.js";
 import { settleOpenClaims } from "./settle.js";
+import { STATE_KINDS } from "./state-keys.js";
 import type { WindowStore } from "./store.js";
 import { configArb, materialize, rawOpsArb } from "./testing/scenarios.js";
 
@@ -23,12 +25,16 @@ beforeAll(async () => {
 });
 afterAll(async () => aws?.close());
 
+/** The state table of the last store freshStore made. */
+let lastStateTable = "";
+
 /** A fresh set of tables per store, so scenarios do not see each other. */
 async function freshStore(clock: () => number): Promise<DynamoWindowStore> {
   const { ensureTables } = await import("@tickstream/testkit/provision");
   const n = ++tableSet;
   const tables = { latest: `${aws.tables.latest}-${n}`, panes: `${aws.tables.panes}-${n}`, windows: `${aws.tables.windows}-${n}`, state: `${aws.tables.state}-${n}` };
   await ensureTables(localDynamo(aws.dynamo.endpoint), tables);
+  lastStateTable = tables.state;
   return new DynamoWindowStore({ doc: documentClient(localDynamo(aws.dynamo.endpoint)), tables, retentionHours: 1, clock });
 }
 
@@ -116,7 +122,14 @@ describe("DynamoWindowStore", () => {
     await store.markEmitted({ windowEnd: 60, bucket: 4, windowStart: 0 }, "dead", 1001);
     // On the stream: all of bucket 1's records, none of bucket 2's, one of bucket 3's.
     const onStream = new Set(["a1@60", "b1@60", "c1@60", "b3@60"]);
-    const outcome = await settleOpenClaims(store, (instrument, end) => onStream.has(`${instrument}@${end}`), 2000);
+    // An open claim of an older layout (no windowStart): counted, not settled.
+    await documentClient(localDynamo(aws.dynamo.endpoint)).send(
+      new PutCommand({ TableName: lastStateTable, Item: { pk: STATE_KINDS.emit, sk: "older-layout", leaseUntil: 1 } }),
+    );
+    const { claims, otherLayout } = await store.listOpenClaims();
+    expect(claims.map((c) => c.bucket).sort()).toEqual([1, 2, 3]);
+    expect(otherLayout).toBe(1);
+    const outcome = await settleOpenClaims(store, claims, (instrument, end) => onStream.has(`${instrument}@${end}`), 2000);
     expect(outcome).toEqual({ marked: 1, released: 2 });
     expect(await store.claimEmission({ windowEnd: 60, bucket: 1, windowStart: 0 }, "next", 3000, 60_000)).toEqual({ kind: "emitted" });
     expect(await store.claimEmission({ windowEnd: 60, bucket: 2, windowStart: 0 }, "next", 3000, 60_000)).toEqual({ kind: "claimed" });

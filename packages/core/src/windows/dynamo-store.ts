@@ -477,8 +477,11 @@ export class DynamoWindowStore implements WindowStore {
     return passed === true;
   }
 
-  /** Emit claims not marked emitted, oldest first (settling the claims of a run that died). */
-  async listOpenClaims(): Promise<OpenClaim[]> {
+  /**
+   * Emit claims not marked emitted, oldest first (settling the claims of a run that died), and
+   * how many open claims are of a layout this does not read (left to expire).
+   */
+  async listOpenClaims(): Promise<{ claims: OpenClaim[]; otherLayout: number }> {
     const items = await this.queryAll({
       TableName: this.tables.state,
       KeyConditionExpression: "pk = :pk",
@@ -487,8 +490,12 @@ export class DynamoWindowStore implements WindowStore {
       ConsistentRead: true,
     });
     const out: OpenClaim[] = [];
+    let otherLayout = 0;
     for (const i of items) {
-      if (typeof i.windowStart !== "number") continue; // not a claim of this layout
+      if (typeof i.windowStart !== "number") {
+        otherLayout += 1;
+        continue;
+      }
       const { windowEnd, bucket } = parseClaimSortKey(String(i.sk));
       out.push({
         windowEnd,
@@ -498,7 +505,7 @@ export class DynamoWindowStore implements WindowStore {
         ...(Array.isArray(i.left) ? { left: i.left.map(String) } : {}),
       });
     }
-    return out;
+    return { claims: out, otherLayout };
   }
 
   /**

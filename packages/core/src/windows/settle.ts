@@ -1,5 +1,5 @@
 import { instrumentsToPut } from "./closer.js";
-import type { DynamoWindowStore } from "./dynamo-store.js";
+import type { DynamoWindowStore, OpenClaim } from "./dynamo-store.js";
 
 /**
  * Settling the emit claims of a run that died (the local runtime does this at its next start,
@@ -16,13 +16,15 @@ export interface SettleOutcome {
   released: number;
 }
 
+/** Settles `claims` (from store.listOpenClaims, read once by the caller). */
 export async function settleOpenClaims(
   store: DynamoWindowStore,
+  claims: readonly OpenClaim[],
   onStream: (instrument: string, windowEnd: number) => boolean,
   now: number,
 ): Promise<SettleOutcome> {
   const outcome: SettleOutcome = { marked: 0, released: 0 };
-  for (const claim of await store.listOpenClaims()) {
+  for (const claim of claims) {
     const [item] = await store.readBucketResults(claim.bucket, claim.windowStart, claim.windowStart);
     const instruments = item ? instrumentsToPut(item, claim.left) : [];
     const missing = instruments.filter((i) => !onStream(i, claim.windowEnd));
