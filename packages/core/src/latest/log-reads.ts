@@ -99,20 +99,37 @@ export async function readLogRanges(doc: DynamoDBDocumentClient, tableName: stri
 }
 
 /**
+ * A cursor just past every log key of `shard` with sequence number `cut` or lower: keys are
+ * "<shard>#<128-digit sequence number>#<digits>...", and "~" sorts above every digit.
+ */
+export function cursorAtCut(shard: string, cut: string): string {
+  return `${shard}#${sequenceKey(cut)}#~`;
+}
+
+/**
+ * Key ranges of the log entries after each cursor, and of every entry of the shards no cursor
+ * names: one Query per cursor plus one. A key is a shard id, "#" and digits, so `cursor + " "`
+ * is the smallest string above the cursor and below every larger key; "<next shard>#" is below
+ * every key of the next shard and above every key of a shard id sorting between the two.
+ */
+export function rangesAfter(cursors: ReadonlyMap<string, string>): [string, string][] {
+  const shards = [...cursors.keys()].sort();
+  const ranges: [string, string][] = [["!", shards.length > 0 ? `${shards[0]}#` : "~"]];
+  shards.forEach((shard, i) => ranges.push([`${cursors.get(shard)} `, i + 1 < shards.length ? `${shards[i + 1]}#` : "~"]));
+  return ranges;
+}
+
+/** Each shard's cursor at its cut (see cursorAtCut). */
+export function cursorsAtCuts(cuts: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...cuts].map(([shard, cut]) => [shard, cursorAtCut(shard, cut)]));
+}
+
+/**
  * Ranges of log entries beyond `cuts` (per shard: the entries with a larger sequence number),
- * and of every entry of the shards `cuts` does not name: one per named shard, one per gap
- * between them.
+ * and of every entry of the shards `cuts` does not name.
  */
 export function rangesBeyondCuts(cuts: ReadonlyMap<string, string>): [string, string][] {
-  const ranges: [string, string][] = [];
-  let lower = "!";
-  for (const shard of [...cuts.keys()].sort()) {
-    ranges.push([lower, `${shard}#`]);
-    ranges.push([`${shard}#${sequenceKey((BigInt(cuts.get(shard)!) + 1n).toString())}`, `${shard}#~`]);
-    lower = `${shard}$`;
-  }
-  ranges.push([lower, "~"]);
-  return ranges;
+  return rangesAfter(cursorsAtCuts(cuts));
 }
 
 /** The smallest cut of each shard over the buckets (a shard missing from one bucket: none). */

@@ -3,7 +3,8 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { sequenceKey } from "../kinesis/batch.js";
 import { encodeLatestValues } from "./packed.js";
 import type { LatestItem } from "./store.js";
-import { createTailLatestReader, tailRanges } from "./tail-reader.js";
+import { rangesAfter } from "./log-reads.js";
+import { createTailLatestReader } from "./tail-reader.js";
 
 /** The tailing reader's requests, against a stub client that records them. */
 
@@ -54,8 +55,8 @@ describe("tailing Latest reader", () => {
   });
 
   it("key ranges: before the first shard, then from each cursor up to the next shard's keys, the last one open", () => {
-    expect(tailRanges(new Map())).toEqual([["!", "~"]]);
-    expect(tailRanges(new Map([[S1, "c1"], [S0, "c0"]]))).toEqual([
+    expect(rangesAfter(new Map())).toEqual([["!", "~"]]);
+    expect(rangesAfter(new Map([[S1, "c1"], [S0, "c0"]]))).toEqual([
       ["!", `${S0}#`],
       ["c0 ", `${S1}#`],
       ["c1 ", "~"],

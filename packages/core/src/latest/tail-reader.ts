@@ -1,6 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { sequenceKey } from "../kinesis/batch.js";
-import { completeEntries, fold, lowestCuts, rangesBeyondCuts, readLogRanges, readSnapshot, type LogEntry } from "./log-reads.js";
+import { completeEntries, cursorsAtCuts, fold, lowestCuts, rangesAfter, readLogRanges, readSnapshot, type LogEntry } from "./log-reads.js";
 import { createLogLatestStore, LOG_TTL_SECONDS } from "./log-store.js";
 import type { LatestItem, LatestReader } from "./store.js";
 
@@ -66,18 +65,6 @@ function advance(cursors: Map<string, string>, log: readonly LogEntry[]): void {
   }
 }
 
-/**
- * Key ranges after each cursor. A key is a shard id, "#" and digits, so `cursor + " "` is the
- * smallest string above the cursor and below every larger key; "<next shard>#" is below every
- * key of the next shard and above every key of a shard id sorting between the two.
- */
-export function tailRanges(cursors: ReadonlyMap<string, string>): [string, string][] {
-  const shards = [...cursors.keys()].sort();
-  const ranges: [string, string][] = [["!", shards.length > 0 ? `${shards[0]}#` : "~"]];
-  shards.forEach((shard, i) => ranges.push([`${cursors.get(shard)} `, i + 1 < shards.length ? `${shards[i + 1]}#` : "~"]));
-  return ranges;
-}
-
 export function createTailLatestReader(options: TailLatestReaderOptions): TailLatestReader {
   const { doc, tableName } = options;
   const clock = options.clock ?? (() => Date.now());
@@ -96,22 +83,20 @@ export function createTailLatestReader(options: TailLatestReaderOptions): TailLa
     const snapshotAt = clock();
     // Any version of a bucket is complete up to its own cut; the log beyond it is read strongly consistent.
     const buckets = await readSnapshot(doc, tableName, false);
-    const cuts = lowestCuts(buckets);
-    const log = await readLogRanges(doc, tableName, rangesBeyondCuts(cuts), true);
+    const cursors = cursorsAtCuts(lowestCuts(buckets));
+    const log = await readLogRanges(doc, tableName, rangesAfter(cursors), true);
     // Built afresh, not folded into the previous view: the snapshot and the log beyond its cuts
     // hold every tick written, and a table emptied to be replayed (npm run replay) must empty
     // the view too, within one refresh.
     const items = new Map<string, LatestItem>();
     for (const b of buckets) fold(items, b.values);
     for (const e of log) fold(items, e.values);
-    // Above every key with the cut's sequence number, below every larger one.
-    const cursors = new Map([...cuts].map(([shard, cut]) => [shard, `${shard}#${sequenceKey(cut)}#~`]));
     advance(cursors, log);
     return { items, cursors, snapshotAt };
   }
 
   async function tail(v: View): Promise<View> {
-    const log = await readLogRanges(doc, tableName, tailRanges(v.cursors), true);
+    const log = await readLogRanges(doc, tableName, rangesAfter(v.cursors), true);
     // Applied only once every read succeeded: a failed request leaves the view as it was.
     for (const e of log) fold(v.items, e.values);
     advance(v.cursors, log);
