@@ -7,6 +7,7 @@ import { listShards } from "@tickstream/core/kinesis/shards";
 import { decodeAggregated, isAggregated } from "@tickstream/core/ticks/kpl";
 import { CheckpointStore } from "../poller/checkpoint.js";
 import type { ShardReadCache } from "../poller/read-cache.js";
+import { shardsToStart } from "../poller/lineage.js";
 import { ShardReader } from "../poller/shard-reader.js";
 import { Mutex, Waker, errorMessage, waitUntil, type Log } from "../timing.js";
 import { ARCHIVE_PREFIXES, archiveObjectKey, hourPrefix } from "@tickstream/core/archive/keys";
@@ -17,7 +18,8 @@ import { ARCHIVE_PREFIXES, archiveObjectKey, hourPrefix } from "@tickstream/core
  * line (a newline appended where missing), GZIP, objects under `raw/YYYY/MM/DD/HH/` by arrival
  * time (UTC). KPL aggregates are de-aggregated, as Firehose does with a Kinesis stream source:
  * one line per sub-record (see deliveredLines). Checkpoints move only after the object is
- * stored, so a crash re-delivers rather than loses.
+ * stored, so a crash re-delivers rather than loses. Resharding is followed as Firehose's
+ * Kinesis source follows it: a closed shard is delivered to its end, then its children are read.
  */
 
 export interface ArchiveOptions {
@@ -31,6 +33,8 @@ export interface ArchiveOptions {
   bufferSizeBytes: number;
   bufferIntervalMs: number;
   idlePollMs?: number;
+  /** How often the stream's shards are listed, to find the children of a reshard (default 1 s). */
+  shardSyncMs?: number;
   log: Log;
   /** Records the runtime's other readers of the stream have read already. */
   cache?: ShardReadCache;
@@ -83,6 +87,9 @@ export function deliveredLines(data: Uint8Array): Buffer {
 
 export class ArchiveDelivery {
   private readers: ReaderState[] = [];
+  /** Shards closed by a reshard and delivered to their end (in this run or an earlier one). */
+  private readonly finished = new Set<string>();
+  private syncedAt = 0;
   private buffer: Buffered[] = [];
   private bufferBytes = 0;
   private firstBufferedAt: number | undefined;
@@ -96,19 +103,41 @@ export class ArchiveDelivery {
   constructor(private readonly options: ArchiveOptions) {}
 
   async start(): Promise<void> {
-    const { kinesis, streamName, checkpoints } = this.options;
-    const shardIds = (await listShards(kinesis, streamName)).flatMap((s) =>
-      s.ShardId ? [s.ShardId] : [],
-    );
-    this.readers = await Promise.all(
-      shardIds.map(async (id) => ({
-        reader: new ShardReader(kinesis, streamName, id, await checkpoints.get(id), this.options.cache),
-        lastEmptyReadAt: 0,
-      })),
-    );
+    await this.sync();
     this.running = this.loop().catch((err) =>
       this.options.log.error(`archive: stopped: ${errorMessage(err)}`),
     );
+  }
+
+  /** Lists the shards; starts reading those a reshard has made ready. True if any started. */
+  private async sync(): Promise<boolean> {
+    const { kinesis, streamName, checkpoints, cache } = this.options;
+    const syncedAt = Date.now();
+    const ready = await shardsToStart(await listShards(kinesis, streamName), {
+      reading: (id) => this.readers.some((s) => s.reader.shardId === id),
+      finished: this.finished,
+      checkpoints,
+    });
+    for (const id of ready) {
+      this.readers.push({
+        reader: new ShardReader(kinesis, streamName, id, await checkpoints.get(id), cache),
+        lastEmptyReadAt: 0,
+      });
+    }
+    this.syncedAt = syncedAt;
+    return ready.length > 0;
+  }
+
+  /** Closed shards read to their end with nothing of them left in the buffer: their children may start. */
+  private async finishClosed(): Promise<void> {
+    for (const state of this.readers.filter((s) => s.reader.closed)) {
+      const id = state.reader.shardId;
+      if (this.buffer.some((b) => b.shardId === id)) continue;
+      await this.options.checkpoints.finish(id, await this.options.checkpoints.get(id));
+      this.finished.add(id);
+      this.readers = this.readers.filter((s) => s !== state);
+      this.syncedAt = 0;
+    }
   }
 
   private append(shardId: string, records: _Record[]): void {
@@ -139,7 +168,16 @@ export class ArchiveDelivery {
     while (!this.stopping) {
       let gotAny = false;
       await this.mutex.run(async () => {
-        for (const state of this.readers) {
+        if (Date.now() - this.syncedAt >= (this.options.shardSyncMs ?? 1000)) {
+          try {
+            await this.sync();
+          } catch (err) {
+            // The readers already running go on; the listing is tried again next pass.
+            log.warn(`archive: cannot list the shards: ${errorMessage(err)}`);
+            this.syncedAt = Date.now();
+          }
+        }
+        for (const state of [...this.readers]) {
           if (this.stopping) return;
           const readAt = Date.now();
           try {
@@ -165,6 +203,9 @@ export class ArchiveDelivery {
             }
           }
         }
+        await this.finishClosed().catch((err) =>
+          log.warn(`archive: cannot record the end of a shard, retrying: ${errorMessage(err)}`),
+        );
       });
       if (!gotAny) await this.waker.sleep(this.options.idlePollMs ?? 200);
     }
@@ -240,16 +281,28 @@ export class ArchiveDelivery {
     return this.mutex.run(() => this.deliver());
   }
 
-  /** Reads everything put before this call, then writes it out. */
+  /**
+   * Reads everything put before this call, then writes it out: on a resharded stream, through
+   * the children of every shard closed by then.
+   */
   async drain(timeoutMs = 60_000): Promise<void> {
     const since = Date.now();
-    this.waker.wake();
-    await waitUntil(
-      () => this.readers.every((s) => s.reader.closed || s.lastEmptyReadAt >= since),
-      "the archive to catch up",
-      timeoutMs,
-    );
-    await this.flush();
+    const deadline = since + timeoutMs;
+    for (;;) {
+      await this.mutex.run(() => this.sync());
+      this.waker.wake();
+      await waitUntil(
+        () => this.readers.every((s) => s.reader.closed || s.lastEmptyReadAt >= since),
+        "the archive to catch up",
+        Math.max(1, deadline - Date.now()),
+      );
+      await this.mutex.run(async () => {
+        await this.deliver();
+        await this.finishClosed();
+      });
+      // Children of a shard finished just now hold records put before `since`, too.
+      if (!(await this.mutex.run(() => this.sync()))) return;
+    }
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type OnFailureRecord,
   type StreamSource,
 } from "./events.js";
+import { shardsToStart } from "./lineage.js";
 import type { ShardReadCache } from "./read-cache.js";
 import { GET_RECORDS_MAX_BYTES, ShardReader } from "./shard-reader.js";
 
@@ -350,18 +351,13 @@ export class EventSourceMapping {
       const at = Date.now();
       const shards = await listShards(this.options.kinesis, this.options.streamName);
       const ids = new Set(shards.flatMap((s) => (s.ShardId ? [s.ShardId] : [])));
-      for (const shard of shards) {
-        const id = shard.ShardId;
-        if (!id || this.stopping || this.pollers.has(id) || this.finished.has(id)) continue;
-        if (await this.options.checkpoints.isFinished(id)) {
-          this.finished.add(id);
-          continue;
-        }
-        // A parent no longer listed has aged out of the stream: nothing of it is left to read.
-        const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
-          (p): p is string => !!p && ids.has(p),
-        );
-        if (!parents.every((p) => this.finished.has(p))) continue;
+      const ready = await shardsToStart(shards, {
+        reading: (id) => this.pollers.has(id),
+        finished: this.finished,
+        checkpoints: this.options.checkpoints,
+      });
+      for (const id of ready) {
+        if (this.stopping) break;
         const poller = new ShardPoller(this.options, id, () => {
           this.finished.add(id);
           // Its children may start now rather than at the next listing.
