@@ -25,6 +25,21 @@ describe("packed bytes", () => {
     );
   });
 
+  it("writes a decimal as the LEB128 varint of its value", () => {
+    // The reference: 7 bits at a time off the BigInt, the continuation bit on all but the last.
+    const leb128 = (v: bigint) => {
+      const out: number[] = [];
+      for (; v >= 128n; v >>= 7n) out.push(Number(v & 127n) | 128);
+      return [...out, Number(v)];
+    };
+    fc.assert(
+      fc.property(fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 130n }), fc.bigInt({ min: 0n, max: 1n << 20n })), (v) => {
+        expect([...new ByteWriter(1).decimal(v.toString()).bytes()]).toEqual(leb128(v));
+      }),
+    );
+    for (const v of [0n, 127n, 128n, 16_383n, 16_384n, (1n << 186n) - 1n, 1n << 186n]) expect([...new ByteWriter().decimal(v.toString()).bytes()]).toEqual(leb128(v));
+  });
+
   it("small numbers take one byte, epoch milliseconds six", () => {
     expect(new ByteWriter().uint(127).length).toBe(1);
     expect(new ByteWriter().uint(128).length).toBe(2);
