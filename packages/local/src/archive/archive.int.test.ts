@@ -1,21 +1,15 @@
 import { rm } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  DescribeStreamSummaryCommand,
-  MergeShardsCommand,
-  PutRecordsCommand,
-  SplitShardCommand,
-  type KinesisClient,
-} from "@aws-sdk/client-kinesis";
+import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { listShards } from "@tickstream/core/kinesis/shards";
+import { mergeShards, splitShard, upperChild } from "@tickstream/testkit/reshard";
 import type { StartLocalOptions } from "../runtime.js";
 import { hourPrefix } from "@tickstream/core/archive/keys";
 import { encodeAggregated } from "@tickstream/core/ticks/kpl";
 import { archivedLines, getObject, listKeys, multiset } from "../testing/archive.js";
 import { outsideClients, portsOf } from "../testing/scenario.js";
 import { startTestRuntime, tempDataDir } from "../testing/test-runtime.js";
-import { waitUntil } from "../timing.js";
 
 describe("local archive delivery", () => {
   let dir: string;
@@ -129,24 +123,13 @@ describe("local archive delivery", () => {
     const ports = portsOf(rt.outputs);
     let c = outsideClients(rt.outputs);
     const stream = rt.outputs.pricesStream;
-    const active = (kinesis: KinesisClient) =>
-      waitUntil(
-        async () =>
-          (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream })))
-            .StreamDescriptionSummary?.StreamStatus === "ACTIVE",
-        "the stream to be active",
-        10_000,
-      );
     const batch = (name: string) => Array.from({ length: 300 }, (_, i) => `${name}-${i}`);
     const sent = [...batch("before")];
     await put(c.kinesis, stream, sent);
     await rt.flushArchive();
 
-    const [first, second] = (await listShards(c.kinesis, stream)).map((s) => s.ShardId!);
-    const range = (await listShards(c.kinesis, stream))[0]!.HashKeyRange!;
-    const mid = (BigInt(range.StartingHashKey!) + BigInt(range.EndingHashKey!)) / 2n;
-    await c.kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: first, NewStartingHashKey: mid.toString() }));
-    await active(c.kinesis);
+    const second = (await listShards(c.kinesis, stream))[1]!.ShardId!;
+    const split = await splitShard(c.kinesis, stream);
     sent.push(...batch("split"));
     await put(c.kinesis, stream, batch("split"));
     await rt.flushArchive();
@@ -157,11 +140,7 @@ describe("local archive delivery", () => {
     await rt.stop();
     rt = await startTestRuntime(own, { ...base, ports });
     c = outsideClients(rt.outputs);
-    const upper = (await listShards(c.kinesis, stream)).find(
-      (s) => s.ParentShardId === first && BigInt(s.HashKeyRange!.StartingHashKey!) === mid,
-    )!;
-    await c.kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: upper.ShardId!, AdjacentShardToMerge: second }));
-    await active(c.kinesis);
+    await mergeShards(c.kinesis, stream, await upperChild(c.kinesis, stream, split), second);
     sent.push(...batch("merged"));
     await put(c.kinesis, stream, batch("merged"));
     await rt.flushArchive();

@@ -1,17 +1,11 @@
 import { join } from "node:path";
-import {
-  DescribeStreamSummaryCommand,
-  MergeShardsCommand,
-  PutRecordsCommand,
-  SplitShardCommand,
-  type KinesisClient,
-} from "@aws-sdk/client-kinesis";
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { listShards } from "@tickstream/core/kinesis/shards";
 import { ensureStream } from "@tickstream/testkit/provision";
+import { mergeShards, splitShard, upperChild } from "@tickstream/testkit/reshard";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { LambdaHandler } from "../lambda.js";
-import { waitUntil } from "../timing.js";
 import { CheckpointStore } from "./checkpoint.js";
 import type { OnFailureRecord } from "./events.js";
 import { kinesaliteForTests } from "../testing/kinesalite.js";
@@ -19,16 +13,6 @@ import { testMapping } from "../testing/mapping.js";
 
 const STREAM = "reshard-test";
 const KEYS = Array.from({ length: 24 }, (_, i) => `key-${i}`);
-
-async function waitActive(kinesis: KinesisClient): Promise<void> {
-  await waitUntil(
-    async () =>
-      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: STREAM })))
-        .StreamDescriptionSummary?.StreamStatus === "ACTIVE",
-    "the stream to be active",
-    10_000,
-  );
-}
 
 /**
  * Resharding in the middle of a stream, with the function slower than the producer so that
@@ -93,17 +77,8 @@ describe("event source mapping across resharding", () => {
     await m1.start();
     await put(20);
     // Split shard 0 in two while its backlog is being read.
-    const [first, second] = (await listShards(local.kinesis, STREAM)).map((s) => s.ShardId!);
-    const range = (await listShards(local.kinesis, STREAM))[0]!.HashKeyRange!;
-    const mid = (BigInt(range.StartingHashKey!) + BigInt(range.EndingHashKey!)) / 2n;
-    await local.kinesis.send(
-      new SplitShardCommand({
-        StreamName: STREAM,
-        ShardToSplit: first,
-        NewStartingHashKey: mid.toString(),
-      }),
-    );
-    await waitActive(local.kinesis);
+    const second = (await listShards(local.kinesis, STREAM))[1]!.ShardId!;
+    const split = await splitShard(local.kinesis, STREAM);
     await put(20);
 
     // Stop in the middle and start again on the same checkpoints.
@@ -112,20 +87,8 @@ describe("event source mapping across resharding", () => {
     await m2.start();
 
     // Merge the split's upper child with shard 1 (adjacent hash ranges).
-    const open = (await listShards(local.kinesis, STREAM)).filter(
-      (s) => !s.SequenceNumberRange?.EndingSequenceNumber,
-    );
-    const upper = open.find(
-      (s) => s.ParentShardId === first && BigInt(s.HashKeyRange!.StartingHashKey!) === mid,
-    )!;
-    await local.kinesis.send(
-      new MergeShardsCommand({
-        StreamName: STREAM,
-        ShardToMerge: upper.ShardId!,
-        AdjacentShardToMerge: second,
-      }),
-    );
-    await waitActive(local.kinesis);
+    const upper = await upperChild(local.kinesis, STREAM, split);
+    await mergeShards(local.kinesis, STREAM, upper, second);
     await put(20);
     await m2.waitCaughtUp(Date.now(), 60_000);
     await m2.stop();
@@ -135,7 +98,7 @@ describe("event source mapping across resharding", () => {
     // Records reached the function from the children of the split and of the merge.
     const merged = shards.find((s) => s.AdjacentParentShardId)!.ShardId!;
     expect(shardsSeen).toContain(merged);
-    expect(shardsSeen).toContain(upper.ShardId!);
+    expect(shardsSeen).toContain(upper);
     for (const key of KEYS) {
       expect(seen.get(key), key).toEqual(Array.from({ length: next.get(key)! }, (_, i) => i));
     }

@@ -1,16 +1,10 @@
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  MergeShardsCommand,
-  PutRecordsCommand,
-  SplitShardCommand,
-  type KinesisClient,
-} from "@aws-sdk/client-kinesis";
+import { CreateStreamCommand, PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import {
   localKinesis,
   startKinesalite,
   type LocalServer,
 } from "@tickstream/testkit/local-aws";
+import { mergeShards, splitShard, waitStreamActive } from "@tickstream/testkit/reshard";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream, type ReadRecord, type StartPosition } from "./reader.js";
 
@@ -26,18 +20,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function waitActive(stream: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-    if (out.StreamDescriptionSummary?.StreamStatus === "ACTIVE") return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${stream} did not become ACTIVE`);
-}
-
 async function createStream(name: string, shards = 1): Promise<void> {
   await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  await waitActive(name);
+  await waitStreamActive(client, name);
 }
 
 let counter = 0;
@@ -93,23 +78,10 @@ describe("readStream against kinesalite", () => {
     const reader = startReading(stream, { type: "TRIM_HORIZON" }, 600);
 
     await new Promise((r) => setTimeout(r, 300));
-    await client.send(
-      new SplitShardCommand({
-        StreamName: stream,
-        ShardToSplit: "shardId-000000000000",
-        NewStartingHashKey: (2n ** 127n).toString(),
-      }),
-    );
-    await waitActive(stream);
+    // Split the one shard in two halves, then merge them back into one.
+    await splitShard(client, stream, "shardId-000000000000");
     await put(stream, 200, perKey);
-    await client.send(
-      new MergeShardsCommand({
-        StreamName: stream,
-        ShardToMerge: "shardId-000000000001",
-        AdjacentShardToMerge: "shardId-000000000002",
-      }),
-    );
-    await waitActive(stream);
+    await mergeShards(client, stream, "shardId-000000000001", "shardId-000000000002");
     await put(stream, 200, perKey);
 
     await reader.done;
