@@ -44,18 +44,19 @@ export function startServerThread(options: {
       reject(err);
     };
     worker.once("error", fail);
-    worker.once("exit", (code) =>
+    const exitWhileStarting = (code: number) =>
       fail(
         new ServerThreadError(
           `${options.module} thread exited (${code}) while starting`,
           undefined,
         ),
-      ),
-    );
+      );
+    worker.once("exit", exitWhileStarting);
     worker.once(
       "message",
       (message: { port?: number; error?: { code?: string; message: string } }) => {
-        worker.removeAllListeners("exit");
+        // Only this listener: `exited` below keeps its own, for close() of a thread that died.
+        worker.off("exit", exitWhileStarting);
         if (message.error) {
           fail(
             new ServerThreadError(
