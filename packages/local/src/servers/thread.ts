@@ -1,11 +1,13 @@
+import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { LocalServer } from "@tickstream/testkit/local-aws";
+import { PortInUseError, type PortName } from "../ports.js";
 
 const SCRIPT = fileURLToPath(new URL("./thread-server.mjs", import.meta.url));
 
 /** Why a server thread did not start (`code` as Node gives it, e.g. EADDRINUSE). */
-export class ServerThreadError extends Error {
+class ServerThreadError extends Error {
   constructor(
     message: string,
     readonly code: string | undefined,
@@ -20,18 +22,35 @@ export interface ThreadServer extends LocalServer {
   threadId: number;
 }
 
-/**
- * Starts a local AWS server package (kinesalite, dynalite: `require(module)(options)` gives an
- * HTTP server) on a worker thread of this process, listening on 127.0.0.1:`port` (0 = any free
- * port). On the main thread they would share one core with the consumers, the poller and the
- * archive, and at a few thousand ticks/s that core is full; on threads of their own they run
- * on the others. The thread ends with the process, so nothing is left running after a crash.
- */
-export function startServerThread(options: {
+interface ThreadOptions {
   module: "kinesalite" | "dynalite";
   serverOptions: Record<string, unknown>;
   port: number;
-}): Promise<ThreadServer> {
+}
+
+/**
+ * Starts a local AWS server package (kinesalite, dynalite: `require(module)(options)` gives an
+ * HTTP server) on a worker thread of this process, listening on 127.0.0.1:`port` (0 = any free
+ * port), its data kept under `path` (created if missing). On the main thread they would share
+ * one core with the consumers, the poller and the archive, and at a few thousand ticks/s that
+ * core is full; on threads of their own they run on the others. The thread ends with the
+ * process, so nothing is left running after a crash. A port in use is a PortInUseError naming
+ * `portName`.
+ */
+export async function startServerThread(
+  options: ThreadOptions & { path: string; portName: PortName },
+): Promise<ThreadServer> {
+  await mkdir(options.path, { recursive: true });
+  try {
+    return await spawnServerThread(options);
+  } catch (err) {
+    if (err instanceof ServerThreadError && err.code === "EADDRINUSE")
+      throw new PortInUseError(options.portName, options.port);
+    throw err;
+  }
+}
+
+function spawnServerThread(options: ThreadOptions): Promise<ThreadServer> {
   const worker = new Worker(SCRIPT, {
     workerData: { module: options.module, options: options.serverOptions, port: options.port },
     // The script is plain JavaScript: no loader (tsx, vitest) is needed on the thread.
