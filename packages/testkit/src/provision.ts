@@ -82,12 +82,21 @@ export async function ensureStream(kinesis: KinesisClient, streamName: string, s
   } catch (err) {
     if (!(err instanceof StreamInUseException)) throw err;
   }
-  await waitFor(async () => {
-    const { StreamDescriptionSummary } = await kinesis.send(
-      new DescribeStreamSummaryCommand({ StreamName: streamName }),
-    );
-    return StreamDescriptionSummary?.StreamStatus === "ACTIVE";
-  }, `stream ${streamName}`);
+  await waitStreamActive(kinesis, streamName);
+}
+
+/** Waits until the stream is ACTIVE (after a create, a split or a merge). */
+export async function waitStreamActive(kinesis: KinesisClient, streamName: string, timeoutMs?: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const { StreamDescriptionSummary } = await kinesis.send(
+        new DescribeStreamSummaryCommand({ StreamName: streamName }),
+      );
+      return StreamDescriptionSummary?.StreamStatus === "ACTIVE";
+    },
+    `stream ${streamName}`,
+    timeoutMs,
+  );
 }
 
 /** Environment variable through which `sst/node` hands a bound table's name to a handler. */

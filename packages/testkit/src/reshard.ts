@@ -1,25 +1,11 @@
-import {
-  DescribeStreamSummaryCommand,
-  MergeShardsCommand,
-  SplitShardCommand,
-  type KinesisClient,
-} from "@aws-sdk/client-kinesis";
+import { MergeShardsCommand, SplitShardCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { listShards } from "@tickstream/core/kinesis/shards";
+import { waitStreamActive } from "./provision.js";
 
 /**
  * Resharding for tests of the stream's readers (the event source mapping, the archive, the
  * consume tool): each call returns once the stream is ACTIVE again, as a reader would find it.
  */
-
-export async function waitStreamActive(kinesis: KinesisClient, stream: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-    if (out.StreamDescriptionSummary?.StreamStatus === "ACTIVE") return;
-    if (Date.now() > deadline) throw new Error(`stream ${stream} did not become ACTIVE within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Splits `shardId` (default: the first listed) at the middle of its hash range; returns where. */
 export async function splitShard(kinesis: KinesisClient, stream: string, shardId?: string): Promise<{ parent: string; mid: bigint }> {
@@ -28,7 +14,7 @@ export async function splitShard(kinesis: KinesisClient, stream: string, shardId
   if (!parent?.ShardId || !parent.HashKeyRange) throw new Error(`no shard ${shardId ?? "at all"} in ${stream}`);
   const mid = (BigInt(parent.HashKeyRange.StartingHashKey!) + BigInt(parent.HashKeyRange.EndingHashKey!)) / 2n;
   await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: mid.toString() }));
-  await waitStreamActive(kinesis, stream);
+  await waitStreamActive(kinesis, stream, 10_000);
   return { parent: parent.ShardId, mid };
 }
 
@@ -44,5 +30,5 @@ export async function upperChild(kinesis: KinesisClient, stream: string, split: 
 /** Merges two shards of adjacent hash ranges. */
 export async function mergeShards(kinesis: KinesisClient, stream: string, shard: string, adjacent: string): Promise<void> {
   await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: shard, AdjacentShardToMerge: adjacent }));
-  await waitStreamActive(kinesis, stream);
+  await waitStreamActive(kinesis, stream, 10_000);
 }

@@ -33,14 +33,15 @@ export interface ArchiveOptions {
   bufferSizeBytes: number;
   bufferIntervalMs: number;
   idlePollMs?: number;
-  /** How often the stream's shards are listed, to find the children of a reshard (default 1 s). */
-  shardSyncMs?: number;
   log: Log;
   /** Records the runtime's other readers of the stream have read already. */
   cache?: ShardReadCache;
 }
 
 const gzipAsync = promisify(gzipCallback);
+
+/** How often the stream's shards are listed, to find the children of a reshard (as the consumers' pollers). */
+const SHARD_SYNC_MS = 1000;
 
 /**
  * In the thread pool, not on the runtime's main thread. Fastest level: on tick lines it
@@ -133,7 +134,8 @@ export class ArchiveDelivery {
     for (const state of this.readers.filter((s) => s.reader.closed)) {
       const id = state.reader.shardId;
       if (this.buffer.some((b) => b.shardId === id)) continue;
-      await this.options.checkpoints.finish(id, await this.options.checkpoints.get(id));
+      // Nothing of it left in the buffer: everything read is delivered, its checkpoint is where the reader is.
+      await this.options.checkpoints.finish(id, state.reader.position);
       this.finished.add(id);
       this.readers = this.readers.filter((s) => s !== state);
       this.syncedAt = 0;
@@ -168,7 +170,7 @@ export class ArchiveDelivery {
     while (!this.stopping) {
       let gotAny = false;
       await this.mutex.run(async () => {
-        if (Date.now() - this.syncedAt >= (this.options.shardSyncMs ?? 1000)) {
+        if (Date.now() - this.syncedAt >= SHARD_SYNC_MS) {
           try {
             await this.sync();
           } catch (err) {
@@ -288,8 +290,8 @@ export class ArchiveDelivery {
   async drain(timeoutMs = 60_000): Promise<void> {
     const since = Date.now();
     const deadline = since + timeoutMs;
+    await this.mutex.run(() => this.sync());
     for (;;) {
-      await this.mutex.run(() => this.sync());
       this.waker.wake();
       await waitUntil(
         () => this.readers.every((s) => s.reader.closed || s.lastEmptyReadAt >= since),

@@ -1,10 +1,11 @@
-import { CreateStreamCommand, PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import {
   localKinesis,
   startKinesalite,
   type LocalServer,
 } from "@tickstream/testkit/local-aws";
-import { mergeShards, splitShard, waitStreamActive } from "@tickstream/testkit/reshard";
+import { ensureStream } from "@tickstream/testkit/provision";
+import { mergeShards, splitShard } from "@tickstream/testkit/reshard";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStream, type ReadRecord, type StartPosition } from "./reader.js";
 
@@ -19,11 +20,6 @@ afterAll(async () => {
   client?.destroy();
   await server?.close();
 });
-
-async function createStream(name: string, shards = 1): Promise<void> {
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  await waitStreamActive(client, name);
-}
 
 let counter = 0;
 /** Puts `n` records over 10 keys; the data is "<key>:<n-th record of that key>". */
@@ -72,7 +68,7 @@ function expectPerKeyOrder(got: ReadRecord[], perKey: Map<string, number>): void
 describe("readStream against kinesalite", () => {
   it("follows a split and a merge while reading, every record once and in order per key", async () => {
     const stream = "reader-reshard";
-    await createStream(stream);
+    await ensureStream(client, stream, 1);
     const perKey = new Map<string, number>();
     await put(stream, 200, perKey);
     const reader = startReading(stream, { type: "TRIM_HORIZON" }, 600);
@@ -100,7 +96,7 @@ describe("readStream against kinesalite", () => {
 
   it("from LATEST on a stream of several shards: only what is put after the start", async () => {
     const stream = "reader-latest";
-    await createStream(stream, 3);
+    await ensureStream(client, stream, 3);
     const before = new Map<string, number>();
     await put(stream, 50, before);
     const reader = startReading(stream, { type: "LATEST" }, 100);
@@ -114,7 +110,7 @@ describe("readStream against kinesalite", () => {
 
   it("from a timestamp: what arrived at or after it", async () => {
     const stream = "reader-at-timestamp";
-    await createStream(stream, 2);
+    await ensureStream(client, stream, 2);
     await put(stream, 30, new Map());
     await new Promise((r) => setTimeout(r, 1_100));
     const from = Date.now();
