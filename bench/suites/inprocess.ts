@@ -70,7 +70,7 @@ export async function loadInProcess(): Promise<Loaded> {
     return onDecodedTicks(
       "latest: decodeBatch + coalesceLatest + packed log entry",
       "latest",
-      (ticks) => encodeLatestValues([...coalesceLatest(ticks).values()].map(latestItemOf)).length,
+      (ticks) => encodeLatestValues(coalesceLatest(ticks).map(latestItemOf)).length,
     );
   });
   await add("windows aggregation", async () => {

@@ -80,7 +80,7 @@ beforeAll(async () => {
     `{"EVENT_TIME":"2026-11-22T10:00:20.500123","TICKER":"AAPL","PRICE":84.51}`,
   ];
   const records = lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000000", sequenceNumber: String(100 + i), arrivalTime: T0 + 30_000 }));
-  await createLogLatestStore({ doc, tableName: tables.latest }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+  await createLogLatestStore({ doc, tableName: tables.latest }).writeLatest(coalesceLatest(decodeBatch(records).ticks));
   // panes and one closed window, through the windows store
   const windows = new DynamoWindowStore({ doc, tables: { panes: tables.panes, windows: tables.windows, state: tables.state }, retentionHours: 48 });
   const bucket = bucketOf("3");
@@ -205,7 +205,7 @@ describe("api handler against dynalite", () => {
       `sequence=${T0 + 16_000}|instrument=NEW|price_0=100|`,
     ];
     const records = lines.map((l, i) => toKinesisRecord(l, { shardId: "shardId-000000000001", sequenceNumber: String(500 + i), arrivalTime: T0 + 40_000 }));
-    await createLogLatestStore({ doc, tableName: tables.latest, compactOnWrite: false }).writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+    await createLogLatestStore({ doc, tableName: tables.latest, compactOnWrite: false }).writeLatest(coalesceLatest(decodeBatch(records).ticks));
     const body = (await call("GET /instruments")).body as { instrument: string; price: number }[];
     expect(Object.fromEntries(body.map((i) => [i.instrument, i.price]))).toEqual({ "3": 130, "10": 0.05, AAPL: 84.51, NEW: 1 });
     expect((await call("GET /instruments/{id}/windows", { id: "NEW" })).status).toBe(200);

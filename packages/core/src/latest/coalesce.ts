@@ -8,9 +8,10 @@ import { compareSequenceNumbers } from "../kinesis/batch.js";
  * one conditional write per instrument instead of one per record.
  *
  * Pure and allocation-light (one Map entry per instrument): callable in process without AWS,
- * e.g. `coalesceLatest(decodeBatch(records).ticks)`.
+ * e.g. `coalesceLatest(decodeBatch(records).ticks)`. One entry per instrument, in the order the
+ * instruments first appear in the batch.
  */
-export function coalesceLatest(ticks: Iterable<PositionedTick>): Map<string, PositionedTick> {
+export function coalesceLatest(ticks: Iterable<PositionedTick>): PositionedTick[] {
   // One lookup per tick: a newer tick replaces the slot's entry rather than the map's.
   const slots = new Map<string, { entry: PositionedTick }>();
   for (const entry of ticks) {
@@ -18,9 +19,7 @@ export function coalesceLatest(ticks: Iterable<PositionedTick>): Map<string, Pos
     if (slot === undefined) slots.set(entry.tick.instrument, { entry });
     else if (!isOlder(entry, slot.entry)) slot.entry = entry;
   }
-  const newest = new Map<string, PositionedTick>();
-  for (const [instrument, slot] of slots) newest.set(instrument, slot.entry);
-  return newest;
+  return Array.from(slots.values(), (slot) => slot.entry);
 }
 
 /** True when `a` sorts strictly before `b` (so `b` stays). */

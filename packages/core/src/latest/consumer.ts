@@ -67,7 +67,7 @@ export async function processLatestBatch(
 ): Promise<LatestBatchOutcome> {
   const records = "Records" in input ? input.Records : input;
   const { ticks, bad } = decodeBatch(records, { maxClockSkewMs: deps.maxClockSkewMs });
-  const newest = [...coalesceLatest(ticks).values()];
+  const newest = coalesceLatest(ticks);
   const results = newest.length > 0 ? await deps.store.writeLatest(newest) : [];
 
   let written = 0;

@@ -14,7 +14,7 @@ import { latestTablesOnDynalite } from "./testing/dynalite.js";
 
 const latestTables = latestTablesOnDynalite();
 
-const newest = (batch: readonly StreamRecord[]) => [...coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks).values()];
+const newest = (batch: readonly StreamRecord[]) => coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks);
 
 describe("Latest log and snapshot (dynalite)", () => {
   it("batches in stream order per shard, interleaved across shards, replays and folds at any point: readers see the brute-force latest (property)", async () => {
@@ -99,9 +99,9 @@ describe("Latest log and snapshot (dynalite)", () => {
     const records = Array.from({ length: 300 }, (_, i) =>
       toKinesisRecord(encodePipe({ instrument: `I${i % 100}`, eventTime: 1000 + i, pricesCents: [i] }), { shardId: "shardId-000000000000", sequenceNumber: String(1000 + i), arrivalTime: 1 }),
     );
-    await store.writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]); // folds: the first write finds no lease
+    await store.writeLatest(coalesceLatest(decodeBatch(records).ticks)); // folds: the first write finds no lease
     now += 5_000;
-    await store.writeLatest([...coalesceLatest(decodeBatch(records.slice(0, 10)).ticks).values()]); // no fold yet
+    await store.writeLatest(coalesceLatest(decodeBatch(records.slice(0, 10)).ticks)); // no fold yet
     const count = async (pk: string) => (await doc.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk } }))).Items!.length;
     expect(await count("log")).toBe(2);
     expect(await count("snap")).toBeGreaterThan(1);

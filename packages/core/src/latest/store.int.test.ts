@@ -22,7 +22,7 @@ describe("DynamoDB latest store (dynalite)", () => {
         const store = createDynamoLatestStore(await latestTables.fresh());
         const deliveries = shuffledDeliveries(cuts);
         for (const batch of deliveries) {
-          const results = await store.writeLatest([...coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks).values()]);
+          const results = await store.writeLatest(coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks));
           for (const r of results) expect(r.status, String(r.error)).not.toBe("failed");
         }
         const expected = bruteForceLatest(cuts.streams.flatMap((s) => s.records));
@@ -76,7 +76,7 @@ describe("DynamoDB latest store (dynalite)", () => {
     expect((await store.writeLatest([ticks[2]!])).map((r) => r.status)).toEqual(["written"]);
     expect((await store.writeLatest([ticks[2]!])).map((r) => r.status)).toEqual(["stale"]);
     expect(await store.getLatest("k1")).toMatchObject({ priceCents: 3, sequenceNumber: "500", subIndex: 2 });
-    expect((await store.writeLatest([...coalesceLatest(decodeBatch([record]).ticks).values()])).map((r) => r.status)).toEqual(["stale"]);
+    expect((await store.writeLatest(coalesceLatest(decodeBatch([record]).ticks))).map((r) => r.status)).toEqual(["stale"]);
     // an item stored before ticks had a subIndex (no `sub`) refuses its own record again
     await doc.send(new PutCommand({ TableName: tableName, Item: { ...latestPutInput(tableName, ticks[0]!).Item, ...latestKey("k2"), instrument: "k2", sub: undefined } }));
     const legacy = decodeBatch([toKinesisRecord(encodePipe({ instrument: "k2", eventTime: 7, pricesCents: [9] }), position)]).ticks;
@@ -89,7 +89,7 @@ describe("DynamoDB latest store (dynalite)", () => {
     const ids = Array.from({ length: 40 }, (_, i) => `I${i}`);
     expect(new Set(ids.map(latestPartition)).size).toBe(4);
     const records = ids.map((id, i) => toKinesisRecord(encodePipe({ instrument: id, eventTime: 1000 + i, level: 1, pricesCents: [i] }), { shardId: "shardId-000000000000", sequenceNumber: String(10 + i), arrivalTime: 5 }));
-    const results = await store.writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+    const results = await store.writeLatest(coalesceLatest(decodeBatch(records).ticks));
     expect(results.every((r) => r.status === "written")).toBe(true);
     const listed = await store.listLatest();
     expect(listed.map((i) => i.instrument).sort()).toEqual([...ids].sort());
@@ -107,7 +107,7 @@ describe("DynamoDB latest store (dynalite)", () => {
     });
     expect(await store.getLatest("nope")).toBeNull();
     // the same batch again: every write refused by the condition
-    const again = await store.writeLatest([...coalesceLatest(decodeBatch(records).ticks).values()]);
+    const again = await store.writeLatest(coalesceLatest(decodeBatch(records).ticks));
     expect(again.every((r) => r.status === "stale")).toBe(true);
   });
 });

@@ -35,7 +35,7 @@ afterAll(async () => {
   await dynamo?.close();
 });
 
-const newest = (batch: readonly StreamRecord[]) => [...coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks).values()];
+const newest = (batch: readonly StreamRecord[]) => coalesceLatest(decodeBatch(batch.map((r) => r.record)).ticks);
 const byInstrument = (items: readonly LatestItem[]) => Object.fromEntries(items.map((i) => [i.instrument, i]));
 const HOUR = 3_600_000;
 
@@ -47,7 +47,7 @@ function ticks(shardId: string, firstSeq: number, specs: readonly [string, numbe
   );
   return decodeBatch(records).ticks;
 }
-const batchOf = (entries: readonly PositionedTick[]) => [...coalesceLatest(entries).values()];
+const batchOf = (entries: readonly PositionedTick[]) => coalesceLatest(entries);
 const prices = (items: readonly LatestItem[]) => Object.fromEntries(items.map((i) => [i.instrument, i.priceCents]));
 
 describe("tailing Latest reader (dynalite)", () => {
