@@ -1,10 +1,11 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { compareSequenceNumbers, lowestSequenceNumber, sequenceKey, type PositionedTick } from "../kinesis/batch.js";
+import { isConditionalCheckFailed } from "../conditional.js";
 import { LATEST_COMPACTION, LATEST_SNAPSHOT_BUCKETS } from "../resources.js";
 import { instrumentHash } from "../ticks/instrument.js";
 import { bucketOf, completeEntries, fold, LOG_PK, lowestCuts, maxSeq, rangesBeyondCuts, readLogRanges, readSnapshot, SNAP_PK, type Bucket, type LogEntry } from "./log-reads.js";
 import { encodeLatestValues } from "./packed.js";
-import { isConditionalCheckFailed, latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult } from "./store.js";
+import { latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult } from "./store.js";
 
 /**
  * The Latest table as a log and a snapshot (docs/dynamodb.md, "Latest table").

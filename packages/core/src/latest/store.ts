@@ -4,6 +4,7 @@ import { sequenceKey } from "../kinesis/batch.js";
 import { queryAll } from "../query-all.js";
 import { LATEST_PARTITIONS } from "../resources.js";
 import { instrumentHash } from "../ticks/instrument.js";
+import { isConditionalCheckFailed } from "../conditional.js";
 
 /**
  * The Latest table: one item per instrument holding its newest tick.
@@ -134,10 +135,6 @@ export function latestPutInput(tableName: string, entry: PositionedTick) {
       ":sub": item.subIndex,
     },
   };
-}
-
-export function isConditionalCheckFailed(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { name?: unknown }).name === "ConditionalCheckFailedException";
 }
 
 function toLatestItem(raw: Record<string, unknown>): LatestItem {

@@ -1,4 +1,5 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { isConditionalCheckFailed } from "../conditional.js";
 import {
   BatchGetCommand,
   GetCommand,
@@ -67,10 +68,6 @@ export interface OpenClaim extends ClaimKey {
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET_MAX = 100;
 
-function isConditionFailure(err: unknown): err is ConditionalCheckFailedException {
-  return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
-}
-
 /** An attribute of the item a failed condition returns (marshalled); null: no item returned. */
 function failedItemAttribute(err: ConditionalCheckFailedException, name: string): { N?: string; S?: string } | undefined | null {
   const item = (err as { Item?: Record<string, { N?: string; S?: string }> }).Item;
@@ -118,7 +115,7 @@ export class DynamoWindowStore implements WindowStore {
       await this.doc.send(command as UpdateCommand);
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return err;
+      if (isConditionalCheckFailed(err)) return err;
       throw err;
     }
   }
@@ -455,7 +452,7 @@ export class DynamoWindowStore implements WindowStore {
       const left = out.Attributes?.left;
       return Array.isArray(left) ? { kind: "claimed", left: left.map(String) } : { kind: "claimed" };
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
       const returned = failedItemAttribute(err, "emittedAt");
       let emitted = returned !== null && returned !== undefined;
       if (returned === null) {
