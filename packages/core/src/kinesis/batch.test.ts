@@ -5,7 +5,6 @@ import {
   compareSequenceNumbers,
   decodeBatch,
   lowestSequenceNumber,
-  recordPosition,
   sequenceKey,
   splitAtFirstFailure,
 } from "./batch.js";
@@ -18,9 +17,10 @@ const seq = (n: bigint) => (4959033827149025660855969253836157109592157598913658
 describe("kinesis batch helpers", () => {
   it("reads shard, sequence number and arrival time (ms) from a Lambda record", () => {
     const record = toKinesisRecord("x", { shardId: SHARD, sequenceNumber: seq(1n), arrivalTime: 1_763_800_000_123 });
-    expect(recordPosition(record)).toEqual({ shardId: SHARD, sequenceNumber: seq(1n), arrivalTime: 1_763_800_000_123 });
+    const positionOf = (r: typeof record) => decodeBatch([r]).bad[0]!.position;
+    expect(positionOf(record)).toMatchObject({ shardId: SHARD, sequenceNumber: seq(1n), arrivalTime: 1_763_800_000_123 });
     // Lambda's own encoding: fractional seconds
-    expect(recordPosition({ ...record, kinesis: { ...record.kinesis, approximateArrivalTimestamp: 1545084650.987 } }).arrivalTime).toBe(1545084650987);
+    expect(positionOf({ ...record, kinesis: { ...record.kinesis, approximateArrivalTimestamp: 1545084650.987 } }).arrivalTime).toBe(1545084650987);
   });
 
   it("decodes a batch into ticks and bad records, keeping order and raw bytes", () => {

@@ -62,15 +62,6 @@ export type BatchResponse = PartialItemFailureResponse;
 
 export const UNKNOWN_SHARD = "shardId-unknown";
 
-/** Shard, sequence number and arrival time (epoch ms) of one record. */
-export function recordPosition(record: KinesisRecordLike): RecordPosition {
-  return {
-    shardId: shardIdOf(record.eventID),
-    sequenceNumber: record.kinesis.sequenceNumber,
-    arrivalTime: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
-  };
-}
-
 // A batch comes from one shard: reuse the last shard id string instead of slicing each eventID.
 let lastShardId = UNKNOWN_SHARD;
 
@@ -146,7 +137,8 @@ export function decodeBatch(input: readonly KinesisRecordLike[] | KinesisEventLi
   for (let r = 0; r < records.length; r++) {
     const record = records[r]!;
     const kinesis = record.kinesis;
-    // recordPosition's fields, without an object per record
+    // The record's position as values, without an object per record; Lambda gives the
+    // arrival time in fractional seconds.
     const shardId = shardIdOf(record.eventID);
     const arrivalTime = Math.round(kinesis.approximateArrivalTimestamp * 1000);
     const data = kinesis.data;
