@@ -457,12 +457,10 @@ export class AggregateBuilder {
 
   /** Adds `sub`; throws when the aggregate would break the Kinesis or sub-record limits. */
   add(sub: AggregateInput): void {
-    checkInput(sub);
-    const growth = this.growth(sub);
-    const size = this.byteLength + growth;
+    const size = this.sizeWith(sub);
     if (size > MAX_RECORD_BYTES) throw new RangeError(`aggregate would be ${size} bytes (at most ${MAX_RECORD_BYTES})`);
     if (this.subs.length === MAX_SUB_RECORDS) throw new RangeError(`at most ${MAX_SUB_RECORDS} sub-records`);
-    this.bodyBytes += growth;
+    this.bodyBytes = size - OVERHEAD;
     if (!this.pks.has(sub.partitionKey)) this.pks.set(sub.partitionKey, this.pks.size);
     if (sub.explicitHashKey !== undefined && !this.ehks.has(sub.explicitHashKey)) {
       this.ehks.set(sub.explicitHashKey, this.ehks.size);
