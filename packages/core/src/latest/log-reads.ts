@@ -132,6 +132,25 @@ export function rangesBeyondCuts(cuts: ReadonlyMap<string, string>): [string, st
   return rangesAfter(cursorsAtCuts(cuts));
 }
 
+/**
+ * Every instrument's newest tick: the snapshot buckets with the log entries beyond their
+ * lowest cuts, folded. Any version of a bucket is complete up to its own cut, so the snapshot
+ * may be read eventually consistent while the log is read strongly consistent.
+ */
+export async function readNewest(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  consistent: { snapshot: boolean; log: boolean },
+): Promise<{ buckets: Bucket[]; cuts: Map<string, string>; log: LogEntry[]; newest: Map<string, LatestItem> }> {
+  const buckets = await readSnapshot(doc, tableName, consistent.snapshot);
+  const cuts = lowestCuts(buckets);
+  const log = await readLogRanges(doc, tableName, rangesBeyondCuts(cuts), consistent.log);
+  const newest = new Map<string, LatestItem>();
+  for (const b of buckets) fold(newest, b.values);
+  for (const e of log) fold(newest, e.values);
+  return { buckets, cuts, log, newest };
+}
+
 /** The smallest cut of each shard over the buckets (a shard missing from one bucket: none). */
 export function lowestCuts(buckets: readonly Bucket[]): Map<string, string> {
   const out = new Map<string, string>();

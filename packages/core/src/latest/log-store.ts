@@ -3,7 +3,7 @@ import { compareSequenceNumbers, lowestSequenceNumber, sequenceKey, type Positio
 import { isConditionalCheckFailed } from "../conditional.js";
 import { LATEST_COMPACTION, LATEST_SNAPSHOT_BUCKETS } from "../resources.js";
 import { instrumentHash } from "../ticks/instrument.js";
-import { bucketOf, completeEntries, fold, LOG_PK, lowestCuts, maxSeq, rangesBeyondCuts, readLogRanges, readSnapshot, SNAP_PK, type Bucket, type LogEntry } from "./log-reads.js";
+import { bucketOf, completeEntries, fold, LOG_PK, maxSeq, rangesBeyondCuts, readLogRanges, readNewest, SNAP_PK, type Bucket, type LogEntry } from "./log-reads.js";
 import { encodeLatestValues } from "./packed.js";
 import { latestItemOf, type LatestItem, type LatestStore, type LatestWriteResult } from "./store.js";
 
@@ -92,16 +92,6 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
     return Item && bucketOf(Item);
   }
 
-  /** Every instrument's newest tick: the snapshot buckets with the log entries beyond their cuts. */
-  async function readAll(consistentRead: boolean): Promise<{ buckets: Bucket[]; log: LogEntry[]; newest: Map<string, LatestItem> }> {
-    const buckets = await readSnapshot(doc, tableName, consistentRead);
-    const log = await readLog(lowestCuts(buckets), consistentRead);
-    const newest = new Map<string, LatestItem>();
-    for (const b of buckets) fold(newest, b.values);
-    for (const e of log) fold(newest, e.values);
-    return { buckets, log, newest };
-  }
-
   async function takeLease(now: number): Promise<boolean> {
     try {
       await doc.send(
@@ -126,7 +116,7 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
   }
 
   async function compact(gen: number): Promise<void> {
-    const { buckets, log } = await readAll(true);
+    const { buckets, log } = await readNewest(doc, tableName, { snapshot: true, log: true });
     const byBucket = new Map<number, { values: Map<string, LatestItem>; cut: Map<string, string> }>();
     const target = (bucket: number) => {
       let b = byBucket.get(bucket);
@@ -220,7 +210,7 @@ export function createLogLatestStore(options: LogLatestStoreOptions): LogLatestS
     },
 
     async listLatest() {
-      return [...(await readAll(consistent)).newest.values()];
+      return [...(await readNewest(doc, tableName, { snapshot: consistent, log: consistent })).newest.values()];
     },
 
     async getLatest(instrument) {

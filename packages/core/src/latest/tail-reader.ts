@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { completeEntries, cursorsAtCuts, fold, lowestCuts, rangesAfter, readLogRanges, readSnapshot, type LogEntry } from "./log-reads.js";
+import { completeEntries, cursorsAtCuts, fold, rangesAfter, readLogRanges, readNewest, type LogEntry } from "./log-reads.js";
 import { createLogLatestStore, LOG_TTL_SECONDS } from "./log-store.js";
 import type { LatestItem, LatestReader } from "./store.js";
 
@@ -81,16 +81,11 @@ export function createTailLatestReader(options: TailLatestReaderOptions): TailLa
 
   async function fromSnapshot(): Promise<View> {
     const snapshotAt = clock();
-    // Any version of a bucket is complete up to its own cut; the log beyond it is read strongly consistent.
-    const buckets = await readSnapshot(doc, tableName, false);
-    const cursors = cursorsAtCuts(lowestCuts(buckets));
-    const log = await readLogRanges(doc, tableName, rangesAfter(cursors), true);
     // Built afresh, not folded into the previous view: the snapshot and the log beyond its cuts
     // hold every tick written, and a table emptied to be replayed (npm run replay) must empty
-    // the view too, within one refresh.
-    const items = new Map<string, LatestItem>();
-    for (const b of buckets) fold(items, b.values);
-    for (const e of log) fold(items, e.values);
+    // the view too, within one refresh. The log is read strongly consistent, as the tail.
+    const { cuts, log, newest: items } = await readNewest(doc, tableName, { snapshot: false, log: true });
+    const cursors = cursorsAtCuts(cuts);
     advance(cursors, log);
     return { items, cursors, snapshotAt };
   }
