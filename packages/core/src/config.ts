@@ -81,13 +81,18 @@ export function readWindowConfig(env: Record<string, string | undefined> = proce
   return parsed.data;
 }
 
+/** A whole number of milliseconds from `env[name]`; undefined when unset or empty. */
+function readMs(env: Record<string, string | undefined>, name: string, schema: z.ZodType<number>, hint: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new Error(`Invalid ${name}: ${JSON.stringify(raw)} (${hint})`);
+  return parsed.data;
+}
+
 /** The maximum clock skew from the environment (TICKSTREAM_MAX_CLOCK_SKEW_MS), else the default. */
 export function readMaxClockSkewMs(env: Record<string, string | undefined> = process.env): number {
-  const raw = env[ENV.maxClockSkewMs];
-  if (raw === undefined || raw === "") return DEFAULT_MAX_CLOCK_SKEW_MS;
-  const parsed = nonNegativeInt.safeParse(raw);
-  if (!parsed.success) throw new Error(`Invalid ${ENV.maxClockSkewMs}: ${JSON.stringify(raw)} (a whole number of milliseconds, 0 or more)`);
-  return parsed.data;
+  return readMs(env, ENV.maxClockSkewMs, nonNegativeInt, "a whole number of milliseconds, 0 or more") ?? DEFAULT_MAX_CLOCK_SKEW_MS;
 }
 
 /**
@@ -100,9 +105,5 @@ export const LATEST_VIEW_REFRESH_ENV = "TICKSTREAM_LATEST_VIEW_REFRESH_MS";
 
 /** The view's refresh interval from the environment, or undefined for the reader's default. */
 export function readLatestViewRefreshMs(env: Record<string, string | undefined> = process.env): number | undefined {
-  const raw = env[LATEST_VIEW_REFRESH_ENV];
-  if (raw === undefined || raw === "") return undefined;
-  const parsed = positiveInt.safeParse(raw);
-  if (!parsed.success) throw new Error(`Invalid ${LATEST_VIEW_REFRESH_ENV}: ${JSON.stringify(raw)} (a whole number of milliseconds above 0)`);
-  return parsed.data;
+  return readMs(env, LATEST_VIEW_REFRESH_ENV, positiveInt, "a whole number of milliseconds above 0");
 }
