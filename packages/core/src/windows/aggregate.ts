@@ -70,8 +70,8 @@ export function isPlaceable(price: number | undefined, eventTime: number): price
 
 /**
  * Folds a batch against the watermark as it stood before the batch: a tick whose pane is sealed
- * (its latest window has closed) is late and left out; a tick for which `applied(i, instrument,
- * pane)` says its pane item already holds it is left out too; every other tick is folded into
+ * (its latest window has closed) is late and left out; a tick for which `applied(i)` says its
+ * pane item already holds it is left out too; every other tick is folded into
  * its pane, in batch order. Late and applied ticks still count for `maxEventTime` (the shard
  * did deliver them).
  */
@@ -79,7 +79,7 @@ export function aggregateBatch(
   ticks: readonly Tick[],
   watermark: number,
   shape: WindowShape,
-  applied?: (index: number, instrument: string, paneStart: number) => boolean,
+  applied?: (index: number) => boolean,
 ): BatchAggregate {
   const { slideMs } = shape;
   const groups: PaneGroup[] = [];
@@ -115,7 +115,7 @@ export function aggregateBatch(
       lateCount++;
       continue;
     }
-    if (applied !== undefined && applied(i, tick.instrument, pane)) {
+    if (applied !== undefined && applied(i)) {
       groupOf[i] = APPLIED;
       appliedCount++;
       continue;
@@ -125,26 +125,17 @@ export function aggregateBatch(
       panes = { lastPane: Number.NaN, lastGroup: -1, groups: new Map() };
       byInstrument.set(tick.instrument, panes);
     }
-    let g: number | undefined;
-    if (panes.lastPane === pane) {
-      g = panes.lastGroup;
-    } else {
-      g = panes.groups.get(pane);
-      if (g !== undefined) {
-        panes.lastPane = pane;
-        panes.lastGroup = g;
-      }
-    }
+    let g = panes.lastPane === pane ? panes.lastGroup : panes.groups.get(pane);
     if (g === undefined) {
-      panes.groups.set(pane, groups.length);
-      panes.lastPane = pane;
-      panes.lastGroup = groups.length;
-      groupOf[i] = groups.length;
+      g = groups.length;
+      panes.groups.set(pane, g);
       groups.push({ instrument: tick.instrument, paneStart: pane, stats: statsOfTick(price, t), firstIndex: i });
     } else {
-      groupOf[i] = g;
       addTick(groups[g]!.stats, price, t);
     }
+    panes.lastPane = pane;
+    panes.lastGroup = g;
+    groupOf[i] = g;
   }
   return {
     groups,
