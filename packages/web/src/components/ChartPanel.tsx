@@ -7,7 +7,7 @@ import { useRecentWindows } from "../hooks/useWindows";
 import { useDataSettings } from "../lib/data";
 import { describeChange, formatAge, formatCents, formatClock, formatPrice } from "../lib/format";
 import { describeError } from "../lib/polling";
-import { chartStep, RANGE_KEYS, RANGES, rangeSpan, type RangeKey } from "../lib/ranges";
+import { chartStep, RANGE_KEYS, RANGES, rangeSpan, recentPanesHistory, type RangeKey } from "../lib/ranges";
 import { buildChartData, currentWindowMax } from "../lib/series";
 import type { InstrumentView, SeenTick } from "../lib/ticks";
 import { ErrorBanner } from "./ErrorBanner";
@@ -121,8 +121,9 @@ export function ChartPanel({
   const instrument = view?.instrument;
   const stepMs = chartStep(range, paneMs);
   const series = useSeries(instrument, true, RANGES[range].ms, stepMs);
-  // The one-minute high needs single panes; the selected row asks for the same ones.
-  const recent = useSeries(instrument, true, windowMs);
+  // The one-minute high needs single panes: the chart's query when its candles are single panes,
+  // and the selected row asks for the same ones (recentPanesHistory).
+  const recent = useSeries(instrument, true, recentPanesHistory(range, paneMs, windowMs));
   const windows = useRecentWindows(instrument);
 
   const { from, to } = rangeSpan(range, now, view?.current.eventTime);

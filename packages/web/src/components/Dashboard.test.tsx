@@ -224,6 +224,28 @@ describe("dashboard", () => {
     expect(screen.getByTestId("price-chart").getAttribute("data-instrument")).toBe("3");
   });
 
+  it.each([
+    ["15m", 1],
+    ["1h", 1],
+    ["6h", 2],
+  ])("polls the selected instrument's panes once a second at %s (%i series request(s))", async (range, perPoll) => {
+    window.history.replaceState(null, "", `/?instrument=2&range=${range}`);
+    const calls = renderDashboard((url) =>
+      json(
+        url.pathname === "/instruments"
+          ? ["1", "2"].map((instrument) => ({ instrument, price: 10, prices: [], level: 1, eventTime: T0, receivedAt: T0 }))
+          : [],
+      ),
+    );
+    await advance(3000);
+    const seriesOfTwo = () => calls.filter((c) => c.pathname === "/instruments/2/series").length;
+    const before = seriesOfTwo();
+    await advance(4000);
+    // The chart's candles, the one-minute high and the selected row: one query when the candles
+    // are single panes (15 min, 1 h), two when they are longer.
+    expect(seriesOfTwo() - before).toBe(4 * perPoll);
+  });
+
   it("shows the first instrument when the one in the address bar has no price", async () => {
     window.history.replaceState(null, "", "/?instrument=NOPE&range=1h");
     renderDashboard((url) =>

@@ -9,7 +9,8 @@ import { useWatchlist } from "../hooks/useWatchlist";
 import { useAuth } from "../lib/auth";
 import { formatAge } from "../lib/format";
 import { STALE_AFTER_MS } from "../lib/polling";
-import type { RangeKey } from "../lib/ranges";
+import { useDataSettings } from "../lib/data";
+import { recentPanesHistory, type RangeKey } from "../lib/ranges";
 import { ChartPanel } from "./ChartPanel";
 import { ErrorBanner } from "./ErrorBanner";
 import { InstrumentList } from "./InstrumentList";
@@ -21,6 +22,7 @@ export function Dashboard({ username, region }: { username: string; region: stri
   const instruments = useInstruments();
   const [{ instrument: selected, range }, updateQuery] = useDashboardQuery();
   const watchlist = useWatchlist(username);
+  const { windowMs, paneMs } = useDataSettings();
   const select = useCallback((instrument: string) => updateQuery({ instrument }), [updateQuery]);
   const setRange = useCallback((r: RangeKey) => updateQuery({ range: r }), [updateQuery]);
 
@@ -100,6 +102,7 @@ export function Dashboard({ username, region }: { username: string; region: stri
             now={now}
             loadFailed={failing && !state}
             watchlist={watchlist}
+            selectedHistoryMs={recentPanesHistory(range, paneMs, windowMs)}
           />
         </section>
 

@@ -40,6 +40,7 @@ function Harness({ list }: { list: InstrumentView[] }) {
       now={NOW}
       loadFailed={false}
       watchlist={watchlist}
+      selectedHistoryMs={60_000}
     />
   );
 }

@@ -35,6 +35,7 @@ export function InstrumentList({
   now,
   loadFailed,
   watchlist,
+  selectedHistoryMs,
 }: {
   /** undefined while the first answer is awaited */
   list: InstrumentView[] | undefined;
@@ -43,6 +44,8 @@ export function InstrumentList({
   now: number;
   loadFailed: boolean;
   watchlist: Watchlist;
+  /** The history the selected row's panes query asks for: the chart's one (recentPanesHistory). */
+  selectedHistoryMs: number;
 }) {
   const [query, setQuery] = useState("");
   const [filter, setFilter] = useState<ListFilter>("all");
@@ -141,6 +144,7 @@ export function InstrumentList({
           now={now}
           watched={watched}
           onToggleWatch={watchlist.toggle}
+          selectedHistoryMs={selectedHistoryMs}
         />
       )}
     </div>
@@ -155,6 +159,7 @@ function VirtualRows({
   now,
   watched,
   onToggleWatch,
+  selectedHistoryMs,
 }: {
   views: InstrumentView[];
   selected: string | undefined;
@@ -162,6 +167,7 @@ function VirtualRows({
   now: number;
   watched: ReadonlySet<string>;
   onToggleWatch: (instrument: string) => void;
+  selectedHistoryMs: number;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
@@ -247,6 +253,7 @@ function VirtualRows({
                 now={now}
                 watched={watched.has(view.instrument)}
                 onToggleWatch={onToggleWatch}
+                historyMs={view.instrument === selected ? selectedHistoryMs : undefined}
               />
             </li>
           );
@@ -264,6 +271,7 @@ const InstrumentRow = memo(function InstrumentRow({
   now,
   watched,
   onToggleWatch,
+  historyMs,
 }: {
   view: InstrumentView;
   index: number;
@@ -272,10 +280,12 @@ const InstrumentRow = memo(function InstrumentRow({
   now: number;
   watched: boolean;
   onToggleWatch: (instrument: string) => void;
+  /** Default: the window. */
+  historyMs?: number;
 }) {
   const { windowMs, paneMs } = useDataSettings();
   // The current window's panes: for the selected row the same query as the chart's 1-min high.
-  const series = useSeries(view.instrument, selected, windowMs);
+  const series = useSeries(view.instrument, selected, historyMs ?? windowMs);
   const age = now - view.current.eventTime;
   const stale = age > STALE_AFTER_MS;
   const change = describeChange(view.currentCents, view.previous?.cents);

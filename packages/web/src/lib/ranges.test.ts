@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chartStep, isRangeKey, MAX_CHART_POINTS, RANGE_KEYS, RANGES, rangeSpan } from "./ranges";
+import { chartStep, isRangeKey, MAX_CHART_POINTS, RANGE_KEYS, RANGES, rangeSpan, recentPanesHistory } from "./ranges";
 
 describe("chart ranges", () => {
   it("offers 15 min, 1 h, 6 h and 24 h", () => {
@@ -34,5 +34,9 @@ describe("chart ranges", () => {
     expect(chartStep("24h", 10_000, 100)).toBe(900_000);
     expect(() => chartStep("1h", 0)).toThrow(/slide/);
     expect(() => chartStep("1h", 2.5)).toThrow(/slide/);
+  });
+
+  it("asks for the chart's history for the current window's panes when its candles are single panes", () => {
+    expect(RANGE_KEYS.map((k) => recentPanesHistory(k, 10_000, 60_000))).toEqual([900_000, 3_600_000, 60_000, 60_000]);
   });
 });

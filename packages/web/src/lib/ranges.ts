@@ -53,3 +53,12 @@ export function chartStep(range: RangeKey, slideMs: number, maxPoints = MAX_CHAR
     Math.ceil(ms / (slideMs * maxPoints));
   return slides * slideMs;
 }
+
+/**
+ * The history to ask for when only the current window's single panes are needed (the one-minute
+ * high of the chart and of the selected row): the chart's own history when its candles are
+ * single panes too, so that both are one query, polled once; else just the window.
+ */
+export function recentPanesHistory(range: RangeKey, slideMs: number, windowMs: number): number {
+  return chartStep(range, slideMs) === slideMs ? RANGES[range].ms : windowMs;
+}
