@@ -9,7 +9,7 @@ import { describeChange, formatAge, formatCents, formatClock, formatPrice } from
 import { describeError } from "../lib/polling";
 import { chartStep, RANGE_KEYS, RANGES, rangeSpan, recentPanesHistory, type RangeKey } from "../lib/ranges";
 import { buildChartData, currentWindowMax } from "../lib/series";
-import type { InstrumentView, SeenTick } from "../lib/ticks";
+import type { InstrumentView } from "../lib/ticks";
 import { ErrorBanner } from "./ErrorBanner";
 
 export const CHART_HEIGHT = 320;
@@ -99,7 +99,6 @@ function WindowStat({
 
 export function ChartPanel({
   view,
-  history,
   now,
   range,
   onRange,
@@ -108,7 +107,6 @@ export function ChartPanel({
   onRetry,
 }: {
   view: InstrumentView | undefined;
-  history: SeenTick[];
   now: number;
   range: RangeKey;
   onRange: (r: RangeKey) => void;
@@ -144,7 +142,6 @@ export function ChartPanel({
   const windowMax = panes ? currentWindowMax(panes, to, windowMs, paneMs, live) : undefined;
   const lastFinal = windows.data?.filter((w) => w.final).at(-1);
   const change = view ? describeChange(view.currentCents, view.previous?.cents) : undefined;
-  const lastTick = history.at(-1);
   const seriesFailure =
     series.failureCount > 0 || series.isError ? (series.failureReason ?? series.error) : null;
 
@@ -195,8 +192,8 @@ export function ChartPanel({
         className="chart"
         data-testid="price-chart"
         data-instrument={instrument ?? ""}
-        data-last-tick-time={lastTick?.t ?? ""}
-        data-last-price={lastTick ? formatCents(lastTick.cents) : ""}
+        data-last-tick-time={view?.current.eventTime ?? ""}
+        data-last-price={view ? formatCents(view.currentCents) : ""}
         data-points={data?.length ?? 0}
       >
         <div

@@ -140,6 +140,10 @@ describe("dashboard", () => {
     const change = within(one).getByTestId("change");
     expect(change.getAttribute("data-direction")).toBe("up");
     expect(change.textContent).toMatch(/▲ \+0\.50/);
+    // the chart's live tick: the selected instrument's newest
+    const chart = screen.getByTestId("price-chart");
+    expect(chart.getAttribute("data-last-price")).toBe("100.50");
+    expect(chart.getAttribute("data-last-tick-time")).toBe(String(T0 + 500));
 
     // keyboard: arrow down moves focus, Enter/click selects
     one.focus();

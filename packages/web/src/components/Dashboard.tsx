@@ -109,7 +109,6 @@ export function Dashboard({ username, region }: { username: string; region: stri
         <section className="panel detail" aria-labelledby="detail-title">
           <ChartPanel
             view={current}
-            history={current ? (state?.history[current.instrument] ?? []) : []}
             now={now}
             range={range}
             onRange={setRange}
