@@ -3,10 +3,9 @@
  * the runtime: every tick lands once, in records of one tick or many (KPL aggregates, lines),
  * keys follow the instrument, Ctrl-C still delivers.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -18,8 +17,8 @@ import { localKinesis, startKinesalite, type LocalServer } from "@tickstream/tes
 import { decodeAggregated } from "@tickstream/core/ticks/kpl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listShards } from "@tickstream/core/kinesis/shards";
+import { runTool, type spawnTool } from "../cli/run-tool.js";
 
-const root = resolve(__dirname, "../../../..");
 
 let server: LocalServer;
 let client: KinesisClient;
@@ -52,27 +51,8 @@ function outputsFile(file: string, kinesisEndpoint: string, pricesStream: string
   return outputs;
 }
 
-function produce(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((done, fail) => {
-    // As `npm run produce` runs it: node with tsx's loader, no tsx wrapper process in between
-    // (the wrapper relays a SIGINT and, on a busy machine, may end the tool before it drains).
-    const child = spawn(process.execPath, ["--import", "tsx", resolve(root, "packages/tools/src/cli/produce.ts"), ...args], {
-      cwd: root,
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
-    child.on("error", fail);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-    onSpawn?.(child);
-  });
+function produce(args: string[], onSpawn?: (child: ReturnType<typeof spawnTool>) => void) {
+  return runTool("produce", args, { timeoutMs: 90_000, onSpawn });
 }
 
 /** Runs produce as fast as it goes: `count` records (or ticks) into a new stream, then `args`. */
