@@ -9,7 +9,7 @@ import { packAll, KPL_DEFAULT_MAX_BYTES, type PackItem } from "../../packages/lo
 import { genTicks } from "../records.js";
 import { table } from "../report.js";
 import type { Benchmark, SectionResult } from "../types.js";
-import { warmPerRequest, WRITES_TICKS_PER_SECOND, type WriteRow, type WritesData } from "./writes.js";
+import { billedUnits, daySeriesUnits, warmPerRequest, WRITES_TICKS_PER_SECOND, type WriteRow, type WritesData } from "./writes.js";
 
 /**
  * Benchmark 5: the monthly cost of a steady tick rate (1,000 and 10,000 ticks/s) for 30 days,
@@ -129,7 +129,7 @@ export function dynamoDbInput(w: WritesData, consumer: WriteRow["consumer"], tic
   const scale = Math.max(1, ticks / row.batchSize);
   return {
     row,
-    writeUnitsPer1000: row.per1000.wcuReported + row.per1000.conditionalFailures,
+    writeUnitsPer1000: billedUnits(row),
     readUnitsPer1000: row.per1000.readUnits,
     durationMs: row.msPerInvocation.median * scale,
     source: `${consumer}: writes row at ${row.instruments.toLocaleString("en-US")} instruments, batch ${row.batchSize.toLocaleString("en-US")}${row.costScenario ? " †" : ""}${row.deployed ? " (deployed batching)" : ""}${scale > 1 ? `, duration x${scale.toFixed(2)} for ${Math.round(ticks)} ticks per invocation` : ""}`,
@@ -165,7 +165,7 @@ export function dashboardReadUnitsPerSecond(w: WritesData, instruments: number, 
   const known = (latest.knownWarm ?? latest.known).rcu;
   const rate = ticksPerSecond / WRITES_TICKS_PER_SECOND;
   const list = latest.poll ? warmPerRequest(latest)! + latest.poll.rcu * (rate - 1) : latest.instruments.rcu;
-  const day = (windows.seriesRun.rcu / (windows.seriesRun.panes ?? 1)) * 8640;
+  const day = daySeriesUnits(windows.seriesRun);
   const perUser =
     list / d.pollSeconds +
     (windows.seriesTail.rcu + known) / d.pollSeconds +

@@ -14,6 +14,7 @@ import { table } from "../report.js";
 import type { Benchmark, SectionResult } from "../types.js";
 import { CONSUMERS } from "@tickstream/core/resources";
 import { TAIL_SNAPSHOT_EVERY_MS } from "@tickstream/core/latest/tail-reader";
+import { WINDOW_DEFAULTS } from "@tickstream/core/config";
 import type { ReadCost, WorkerArgs, WorkerResult } from "./writes-worker.js";
 
 /**
@@ -93,7 +94,7 @@ export function scenarios(quick: boolean): WriteScenario[] {
   out.push({ consumer: "baseline", instruments: 10, batchSize: 50, ticks: quick ? 100 : 1000, costScenario: true });
   // The deployed batching at market scale: 1,000 ticks/s over 2 shards is 500 ticks/s a shard,
   // so a latest batch (1 s) holds 500 and a windows batch (10 s) 5,000; a minute of event time.
-  const perShardPerSecond = 1000 / 2;
+  const perShardPerSecond = WRITES_TICKS_PER_SECOND / STREAMS.prices.localShards;
   const batchOf = (c: "latest" | "windows") => Math.min(CONSUMERS[c].batchSize, perShardPerSecond * CONSUMERS[c].maxBatchingWindowSeconds);
   for (const instruments of quick ? [1000] : [10, 1000, 10_000]) {
     const ticks = quick ? 20_000 : 60_000;
@@ -257,20 +258,19 @@ export const writes: Benchmark<WritesData> = {
       x.per1000.writeRequests.toFixed(1),
       x.per1000.conditionalFailures.toFixed(1),
       x.per1000.wcuReported.toFixed(1),
-      `**${(x.per1000.wcuReported + x.per1000.conditionalFailures).toFixed(1)}**`,
+      `**${billedUnits(x).toFixed(1)}**`,
       x.per1000.wcuComputed.toFixed(1),
       x.per1000.readUnits.toFixed(1),
       x.windowsRecordsPer1000 !== undefined ? x.windowsRecordsPer1000.toFixed(2) : "",
       `${x.msPerInvocation.median.toFixed(1)} (${x.msPerInvocation.p25.toFixed(1)}–${x.msPerInvocation.p75.toFixed(1)})`,
     ]);
     // Billed write units against the baseline at the same instruments and batch size.
-    const billed = (x: WriteRow) => x.per1000.wcuReported + x.per1000.conditionalFailures;
     const ratioRows: (string | number)[][] = [];
     for (const x of ok.filter((y) => y.consumer !== "baseline" && !y.costScenario)) {
       const base = ok.find((y) => y.consumer === "baseline" && y.instruments === x.instruments && y.batchSize === x.batchSize && !y.costScenario);
-      if (!base || billed(x) <= 0) continue;
-      const r = billed(base) / billed(x);
-      ratioRows.push([x.consumer, x.instruments, x.batchSize, billed(x).toFixed(1), billed(base).toFixed(1), r >= 1 ? `**${fmtNum(r)}x fewer**` : `**${fmtNum(1 / r)}x more**`]);
+      if (!base || billedUnits(x) <= 0) continue;
+      const r = billedUnits(base) / billedUnits(x);
+      ratioRows.push([x.consumer, x.instruments, x.batchSize, billedUnits(x).toFixed(1), billedUnits(base).toFixed(1), r >= 1 ? `**${fmtNum(r)}x fewer**` : `**${fmtNum(1 / r)}x more**`]);
     }
     const ratios = ratioRows.length
       ? table(["consumer", "instruments", "batch", "WRU billed / 1,000 ticks", "baseline", "vs baseline"], ratioRows, ["l", "r", "r", "r", "r", "r"])
@@ -304,12 +304,18 @@ export const writes: Benchmark<WritesData> = {
 export const WRITES_TICKS_PER_SECOND = 1000;
 
 /** The goal per instrument count: latest + windows billed write units per 1,000 ticks. */
-export const WRITE_AIMS: Record<number, number> = { 1000: 100, 10_000: 300 };
+const WRITE_AIMS: Record<number, number> = { 1000: 100, 10_000: 300 };
 
-const billedUnits = (x: WriteRow) => x.per1000.wcuReported + x.per1000.conditionalFailures;
+/** Write units billed per 1,000 ticks: those reported, plus 1 per write refused by its condition. */
+export const billedUnits = (x: WriteRow) => x.per1000.wcuReported + x.per1000.conditionalFailures;
 
-/** Hours of panes in a day's history, for pricing a 24 h series read from the run's panes. */
-const PANES_PER_DAY = 8640;
+/** Panes in a day's history (one per slide), for pricing a 24 h series read from the run's panes. */
+const PANES_PER_DAY = 86_400_000 / WINDOW_DEFAULTS.windowSlideMs;
+
+/** Read units of a 24 h series read: the run's series read per pane, times a day's panes. */
+export function daySeriesUnits(seriesRun: ReadCost): number {
+  return (seriesRun.rcu / (seriesRun.panes ?? 1)) * PANES_PER_DAY;
+}
 
 /**
  * Read units per GET /instruments of a warm container polled every second: its poll, plus its
@@ -346,7 +352,6 @@ function renderDeployed(rows: readonly WriteRow[]): string {
     const l = at("latest", n)?.reads;
     const w = at("windows", n)?.reads;
     if (!l || !w) return [];
-    const perPane = w.seriesRun!.rcu / (w.seriesRun!.panes ?? 1);
     const poll = l.poll;
     return [
       [
@@ -359,7 +364,7 @@ function renderDeployed(rows: readonly WriteRow[]): string {
         `${l.known!.rcu.toFixed(1)} / ${l.knownWarm ? l.knownWarm.rcu.toFixed(1) : ""}`,
         w.seriesTail!.rcu.toFixed(1),
         w.windows!.rcu.toFixed(1),
-        (perPane * PANES_PER_DAY).toFixed(0),
+        daySeriesUnits(w.seriesRun!).toFixed(0),
       ],
     ];
   });
