@@ -292,12 +292,12 @@ export async function runVariant(variant: Variant, h: LocalHandle & { startSecon
   const ddb = new DynamoDBClient({ region: o.region, endpoint: o.dynamodbEndpoint, credentials: o.credentials ?? { accessKeyId: "local", secretAccessKey: "local" } });
   try {
     const shards = await shardIds(kin, o.pricesStream);
-    const consumers = variant === "design" ? ["LatestConsumer", "WindowsConsumer"] : ["LatestConsumer"];
     // The baseline's poller runs without a batching window; the design's mappings as described.
     const windowSeconds: Record<string, number> =
       variant === "design"
         ? { LatestConsumer: CONSUMERS.latest.maxBatchingWindowSeconds, WindowsConsumer: CONSUMERS.windows.maxBatchingWindowSeconds }
         : { LatestConsumer: 0 };
+    const consumers = Object.keys(windowSeconds);
     const env: Env = { packing, h, o, kin, shards, tracker: new Tracker(), consumers, windowSeconds };
     // The quick run skips the step test (it needs the longest time to mean anything).
     const rates = quick ? [] : packing === "kpl" ? [1000, 2500, 5000, 10_000, 20_000, 30_000, 40_000] : [250, 500, 1000, 2000, 4000];
