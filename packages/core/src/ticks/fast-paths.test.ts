@@ -4,6 +4,7 @@ import { decodeTickRange, fastLine, lastDecodeFailure, lineEnd } from "./decode.
 import { decodeJson, fastJson } from "./json.js";
 import { decodePipe, fastPipe } from "./pipe.js";
 import type { DecodeResult } from "./result.js";
+import { isBlank } from "./scan.js";
 import type { Tick } from "../tick.js";
 
 type Decoder<T> = (b: Uint8Array, start: number, end: number) => T;
@@ -78,7 +79,7 @@ describe("fast paths agree with the full decoders", () => {
       fc.property(records, (text) => {
         const b = Buffer.from(text, "utf8");
         let end = b.length;
-        while (end > 0 && (b[end - 1] === 0x20 || b[end - 1] === 0x0a || b[end - 1] === 0x0d || b[end - 1] === 0x09)) end--;
+        while (end > 0 && isBlank(b[end - 1]!)) end--;
         const tick = fast(b, 0, end);
         if (tick !== null) {
           accepted++;
@@ -112,7 +113,7 @@ describe("fast paths agree with the full decoders", () => {
             let j = b.indexOf(0x0a, i);
             if (j < 0) j = b.length;
             const c = b[i]!;
-            if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0xef) {
+            if (!isBlank(c) && c !== 0xef) {
               const fast = fastLine(b, i, b.length);
               const end = lineEnd();
               const alone = decodeTickRange(b, i, j, false);

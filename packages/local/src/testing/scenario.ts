@@ -194,7 +194,9 @@ export function expectedSeries(ticks: SentTick[], instrument: string, slideMs: n
   for (const t of ticks) {
     if (t.instrument !== instrument) continue;
     const p = Math.floor(t.eventTime / slideMs) * slideMs;
-    panes.set(p, [...(panes.get(p) ?? []), t]);
+    const inPane = panes.get(p);
+    if (inPane) inPane.push(t);
+    else panes.set(p, [t]);
   }
   return [...panes.entries()]
     .sort(([a], [b]) => a - b)
